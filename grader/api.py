@@ -1,0 +1,262 @@
+"""The library behind the `grade` command: grade a submission, check the references, list tasks."""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+
+from . import __version__, compare, forbidden, run, sandbox, wire
+from .load import Submission, SubmissionError, find
+from .results import CheckResult, Environment, Report, TaskResult
+from .spec import Assignment, Task, assignment_names, course_root, load_assignment
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+class UsageError(ValueError):
+    """Bad input from the user: unknown assignment or task, missing path. One line, exit 2."""
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """Raw frames of one task: the reference's per case, and the student's per device."""
+
+    task: Task
+    expected: dict[int, dict]
+    student: dict[str, tuple[dict[int, dict], dict | None, sandbox.Outcome]]  # device -> (cases, header, outcome)
+
+
+def open_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
+    try:
+        return load_assignment(name, seed, root)
+    except KeyError:
+        known = ", ".join(assignment_names(root)) or "none"
+        raise UsageError(f"unknown assignment {name!r} (known: {known})") from None
+
+
+def select_tasks(assignment: Assignment, names: Iterable[str] = ()) -> tuple[Task, ...]:
+    names = list(names)
+    known = [task.name for task in assignment.tasks]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown task {unknown[0]!r} in {assignment.name} (tasks: {', '.join(known)})")
+    return tuple(t for t in assignment.tasks if not names or t.name in names)
+
+
+def devices_for(choice: str) -> tuple[str, ...]:
+    if choice == "cpu":
+        return ("cpu",)
+    cuda = torch.cuda.is_available()
+    if choice == "cuda":
+        if not cuda:
+            raise UsageError("--device cuda: no CUDA device is available here")
+        return ("cuda",)
+    return ("cpu", "cuda") if cuda else ("cpu",)
+
+
+def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[str] = (),
+          device: str = "auto", seed: int = 0, timeout: float = DEFAULT_TIMEOUT_S,
+          workers: int | None = None, root: Path | None = None) -> Report:
+    """Grade one submission (folder, .py, .ipynb or .zip) of one assignment."""
+    root = root or course_root()
+    spec = open_assignment(assignment, seed, root)
+    selected = select_tasks(spec, tasks)
+    devices = devices_for(device)
+    origin = Path(submission) if submission else root / "assignments" / assignment
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        try:
+            found = find(origin, spec.module, workdir)
+        except SubmissionError as error:
+            raise UsageError(str(error)) from None
+        hide = () if _inside(found.file, root / "reference") else (root / "reference",)
+        runs = execute(spec, selected, found.file, root, devices, timeout, workers, hide)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results = tuple(judge_task(r, found.file, timeout) for r in runs)
+    return Report(assignment=spec.name, submission=str(found.origin), tasks=results,
+                  environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root: Path,
+            devices: tuple[str, ...], timeout: float, workers: int | None,
+            hide: tuple[Path, ...]) -> list[TaskRun]:
+    """Fork every child up front, before any result exists in this process's memory."""
+    reference_file = root / "reference" / spec.name / spec.module
+    trusted, confined = sandbox.Limits(isolate=False), sandbox.Limits(hidden_paths=hide)
+    jobs: list[tuple[Task, str | None]] = []
+    children, timeouts = [], []
+    for task in tasks:
+        children.append(sandbox.spawn(_work(run.run_reference, task, reference_file, "cpu"), trusted))
+        timeouts.append(max(60.0, timeout))
+        jobs.append((task, None))
+        for device in devices:
+            children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined))
+            timeouts.append(timeout)
+            jobs.append((task, device))
+    outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2)
+    runs: dict[str, TaskRun] = {}
+    for (task, device), outcome in zip(jobs, outcomes):
+        cases, header = _frames(outcome)
+        run_ = runs.setdefault(task.name, TaskRun(task, {}, {}))
+        if device is None:
+            run_.expected.update(cases)
+        else:
+            run_.student[device] = (cases, header, outcome)
+    return [runs[task.name] for task in tasks]
+
+
+def _work(runner: Callable, task: Task, file: Path, device: str) -> Callable:
+    return lambda send: runner(task, task.cases, file, send, device)
+
+
+def _frames(outcome: sandbox.Outcome) -> tuple[dict[int, dict], dict | None]:
+    """Per-case frames by index, and the task-level frame (import error, missing target) if any."""
+    cases, header = {}, None
+    for frame in outcome.frames:
+        try:
+            value = wire.decode(frame)
+        except ValueError:
+            continue  # a forged or broken frame counts as no result
+        if not isinstance(value, dict):
+            continue
+        if isinstance(value.get("case"), int):
+            cases.setdefault(value["case"], value)
+        elif header is None:
+            header = value
+    return cases, header
+
+
+def judge_task(task_run: TaskRun, student_file: Path, timeout: float) -> TaskResult:
+    """Checks for every case on every device, and what stopped the task as a whole."""
+    task = task_run.task
+    checks: list[CheckResult] = []
+    problem, problem_status = None, None
+    try:
+        source = student_file.read_text()
+        findings = forbidden.scan(source, student_file.name, task.target, task.forbidden)
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        findings = []
+    if findings:
+        where = "; ".join(f"{f.api} at {f.where}" for f in findings[:3])
+        problem, problem_status = f"uses forbidden {where}", "forbidden"
+        checks.append(CheckResult(name="forbidden APIs (source scan)", device="-", passed=False,
+                                  message=problem, diagnosis="forbidden_api"))
+    for device, (cases, header, outcome) in task_run.student.items():
+        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases))
+        if stopped and not problem:
+            problem, problem_status = stopped[1], stopped[2]
+        for index, case in enumerate(task.cases):
+            got = cases.get(index)
+            missing = None
+            if got is None and stopped:
+                missing = stopped[:2]
+                stopped = ("not_run", "not run: the task stopped at an earlier case", stopped[2])
+            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing)
+            if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
+                problem, problem_status = verdict.message, "forbidden"
+            label = case.name if case.hidden is False else f"hidden case {index + 1}"
+            message = verdict.message
+            if not verdict.passed and not case.hidden:
+                message = f"{compare.describe_call(task, case)}: {message}"
+                if case.note:
+                    message += f" (note: {case.note})"
+            checks.append(CheckResult(name=label, device=device, passed=verdict.passed,
+                                      message=message, diagnosis=verdict.diagnosis, hidden=case.hidden))
+    return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks),
+                      problem=problem, problem_status=problem_status)
+
+
+def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
+                 incomplete: bool) -> tuple[str, str, str] | None:
+    """(diagnosis, message, task status) when the child did not finish every case normally."""
+    if header and header.get("missing"):
+        return "not_implemented", f"{header['missing']} is not defined in your file", None
+    if header and header.get("import_error"):
+        error = header["import_error"]
+        if header.get("forbidden") or error["type"] == "ForbiddenCall":
+            api, where = (header.get("forbidden") or [["a forbidden API", "import"]])[0]
+            return "forbidden_api", f"importing your file called forbidden {api} at {where}", "forbidden"
+        where = f" at {error['where']}" if error.get("where") else ""
+        return "import_error", f"your file failed to import: {error['type']}: {error['message']}{where}", "error"
+    if outcome.timed_out:
+        return "timeout", f"stopped after the {timeout:g} s time limit (an endless loop, or far too slow)", "timeout"
+    if outcome.overflow:
+        return "error", "sent back more data than the result limit", "error"
+    if outcome.exit_status != 0:
+        how = sandbox.describe_exit(outcome.exit_status)
+        diagnosis = "memory" if outcome.exit_status in (-9, 137) else "crash"
+        return diagnosis, f"the process running your code died ({how}): a crash, os._exit or memory", "error"
+    if incomplete:
+        return "crash", "the process running your code ended early (os._exit?)", "error"
+    return None
+
+
+def environment(devices: tuple[str, ...]) -> Environment:
+    return Environment(python=platform.python_version(), torch=torch.__version__, devices=devices,
+                       grader=__version__, isolation="fork, rlimits, namespaces where allowed")
+
+
+def list_assignments(root: Path | None = None) -> list[Assignment]:
+    return [open_assignment(name, root=root) for name in assignment_names(root)]
+
+
+def check_reference(names: Iterable[str] = (), *, timeout: float = 60.0, root: Path | None = None,
+                    progress: Callable[[str], None] = lambda line: None) -> list[str]:
+    """Defects found: a reference losing points, disagreeing with torch or with the lecture's
+    numbers, or an untouched stub that does not score 0 as "not implemented"."""
+    root = root or course_root()
+    names = list(names) or assignment_names(root)
+    defects = []
+    for name in names:
+        spec = open_assignment(name, root=root)
+        devices = devices_for("auto")
+        reference_file = root / "reference" / name / spec.module
+        runs = execute(spec, spec.tasks, reference_file, root, devices, timeout, None, ())
+        for task_run in runs:
+            result = judge_task(task_run, reference_file, timeout)
+            prefix = f"{name}/{result.name}"
+            defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
+                        for c in result.checks if not c.passed]
+            defects += [f"{prefix}: {line}" for line in oracle_disagreements(task_run)]
+        stub = grade(name, root / "assignments" / name, timeout=timeout, root=root, device="cpu")
+        defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
+                    f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
+        progress(f"{name}: checked {len(spec.tasks)} tasks on {', '.join(devices)}")
+    return defects
+
+
+def oracle_disagreements(task_run: TaskRun) -> list[str]:
+    """Cases where the reference and torch (or the lecture's numbers) disagree."""
+    task, found = task_run.task, []
+    for index, case in enumerate(task.cases):
+        frame = task_run.expected.get(index)
+        if frame is None:
+            found.append(f"{case.name}: no reference result")
+            continue
+        if case.raises:
+            ours, torchs = frame.get("raised"), frame.get("oracle_raised")
+            if ours is None:
+                found.append(f"{case.name}: the reference accepts invalid arguments")
+            elif task.oracle and (torchs is None or torchs["type"] != ours["type"]):
+                found.append(f"{case.name}: the reference raises {ours['type']}, torch "
+                             f"{torchs['type'] if torchs else 'nothing'}")
+            continue
+        expected = frame.get("expected")
+        if task.oracle and not compare.agree(expected, frame.get("oracle")):
+            found.append(f"{case.name}: the reference and torch disagree")
+        if case.expect is not None and not compare.agree(expected, case.expect):
+            found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")
+    return found

@@ -1,0 +1,98 @@
+"""The `grade` command: a thin click layer over `grader.api`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import api, report
+
+EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
+
+
+class _Grade(click.Group):
+    """`grade ASSIGNMENT ...` without a sub-command name grades an assignment."""
+
+    def parse_args(self, ctx, args):
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["assignment", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Grade, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cnn-grader")
+def main():
+    """Grade CNN course assignments.
+
+    \b
+      grade ASSIGNMENT [SUBMISSION]   grade a folder, .py, .ipynb or .zip
+      grade list                      assignments, tasks and points
+      grade check-reference           prove the reference solutions and the stubs
+    """
+
+
+def _fail(code: int, message: str):
+    click.echo(f"grade: {message}", err=True)
+    sys.exit(code)
+
+
+@main.command("assignment", hidden=True)
+@click.argument("assignment")
+@click.argument("submission", required=False, type=click.Path(path_type=Path))
+@click.option("--task", "tasks", multiple=True, help="Grade only this task (repeatable).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random cases.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
+              help="Seconds per task.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below PERCENT.")
+def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under):
+    """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
+    try:
+        result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout)
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, str(error))
+    except Exception as error:  # the grader's own failure: say so, never a partial grade
+        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+    shown = report.student_view(result)
+    if output:
+        output.write_text(report.render(shown, fmt))
+        click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
+    else:
+        click.echo(report.render(shown, fmt, colour=fmt == "text" and sys.stdout.isatty()), nl=False)
+    percent = 100 * result.score / result.max_score if result.max_score else 100.0
+    if fail_under is not None and percent < fail_under:
+        sys.exit(EXIT_BELOW)
+
+
+@main.command("list")
+def list_assignments():
+    """Assignments, their tasks and points."""
+    try:
+        for assignment in api.list_assignments():
+            click.echo(f"{assignment.name}  {assignment.title}  ({assignment.max_score:g} points, "
+                       f"file {assignment.module})")
+            for task in assignment.tasks:
+                click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases")
+    except Exception as error:
+        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+
+
+@main.command("check-reference")
+@click.argument("assignments", nargs=-1)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
+def check_reference(assignments, timeout):
+    """Prove that every reference scores full marks and agrees with torch, and the stubs score 0."""
+    try:
+        defects = api.check_reference(assignments, timeout=timeout, progress=click.echo)
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, str(error))
+    except Exception as error:
+        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+    for defect in defects:
+        click.echo(f"DEFECT {defect}")
+    click.echo(f"{len(defects)} defect(s)" if defects else "all references and stubs check out")
+    sys.exit(EXIT_BELOW if defects else EXIT_GRADED)

@@ -1,0 +1,232 @@
+"""Judge one case: the student's output against the reference's, with a diagnosis where one fits."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .spec import Case, Model, Random, Task, Tensor
+from .wire import OtherValue, TensorValue
+
+EPS = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1.2e-7, "float64": 2.3e-16}
+SAFETY = 16  # times the rounding a correct float32 implementation makes in any summation order
+
+# Diagnoses that need no variant from the spec: what they mean, in a line for the student.
+HINTS = {
+    "not_implemented": "not attempted yet: the function still raises NotImplementedError",
+    "dtype_not_preserved": "return the input's dtype: no .float()/.double(), and build new tensors with dtype=input.dtype",
+    "wrong_device": "create new tensors on the input's device (device=input.device)",
+    "input_modified": "never modify an input in place: work on a copy or build a new tensor",
+    "not_differentiable": "the output lost its autograd graph: avoid .numpy(), .item(), .detach() and torch.tensor(...) on results",
+    "wrong_type": "return a torch.Tensor (not a numpy array, list or Tensor subclass)",
+}
+
+
+def describe_call(task: Task, case: Case) -> str:
+    """The configuration in a line, e.g. conv2d(input (2, 3, 8, 8) float32, weight (4, 3, 3, 3), stride=2)."""
+    parts = [_describe_arg(a) for a in case.args]
+    parts += [f"{k}={_describe_arg(v)}" for k, v in case.kwargs.items()]
+    if task.call == "mapping":
+        return f"{task.target}[{', '.join(parts)}]"
+    return f"{task.target}({', '.join(parts)})"
+
+
+def _describe_arg(value: Any) -> str:
+    if isinstance(value, Random):
+        layout = "" if value.contiguous else ", non-contiguous"
+        return f"tensor {tuple(value.shape)} {value.dtype}{layout}"
+    if isinstance(value, Tensor):
+        array = np.asarray(value.values)
+        if array.size <= 12:
+            return f"tensor({value.values})"
+        return f"tensor {array.shape} {value.dtype}"
+    if isinstance(value, Model):
+        return value.code
+    return repr(value)
+
+
+def _first_tensor_dtype(values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, (Random, Tensor)) and value.dtype.startswith("float"):
+            return value.dtype
+    return None
+
+
+class Verdict:
+    """One check's outcome under construction."""
+
+    def __init__(self, passed: bool, message: str = "", diagnosis: str | None = None):
+        self.passed, self.message, self.diagnosis = passed, message, diagnosis
+
+
+def judge(task: Task, case: Case, expected: dict | None, got: dict | None, device: str,
+          no_result: tuple[str, str] | None = None) -> Verdict:
+    """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it."""
+    if expected is None or (not case.raises and expected.get("raised")):
+        reason = expected["raised"]["message"] if expected else "no reference result"
+        return Verdict(False, f"grader defect, not your fault: the reference failed ({reason})", "grader_defect")
+    if got is None:
+        diagnosis, message = no_result or ("no_result", "no result came back for this case")
+        return Verdict(False, message, diagnosis)
+    if got.get("forbidden"):
+        api, where = got["forbidden"][0]
+        return Verdict(False, f"called forbidden {api} at {where}", "forbidden_api")
+    if case.raises:
+        return _judge_probe(expected, got)
+    if got["raised"]:
+        return _judge_exception(task, got["raised"])
+    verdict = _judge_value(task, case, expected, got["value"])
+    if verdict.passed and got.get("modified"):
+        which = ", ".join(f"#{i + 1}" for i in got["modified"])
+        return Verdict(False, f"input tensor {which} was modified in place", "input_modified")
+    return verdict
+
+
+def _judge_exception(task: Task, raised: dict) -> Verdict:
+    where = f" at {raised['where']}" if raised.get("where") else ""
+    if raised["type"] == "NotImplementedError" or (task.call == "mapping" and raised["type"] == "KeyError"):
+        return Verdict(False, "not implemented", "not_implemented")
+    if raised["type"] == "MemoryError" or "can't allocate memory" in raised["message"]:
+        return Verdict(False, f"ran out of memory{where}", "memory")
+    if raised["type"] == "SystemExit":
+        return Verdict(False, f"called sys.exit(){where}: never exit from a graded function", "exception")
+    return Verdict(False, f"raised {raised['type']}: {raised['message']}{where}", "exception")
+
+
+def _judge_probe(expected: dict, got: dict) -> Verdict:
+    wanted = expected["raised"]
+    if wanted is None:
+        return Verdict(False, "grader defect, not your fault: the reference accepted this probe", "grader_defect")
+    raised = got["raised"]
+    if raised is None:
+        return Verdict(False, f"invalid arguments were accepted; torch raises {wanted['type']} "
+                              f"({wanted['message'][:120]})", "no_exception")
+    if raised["type"] == "NotImplementedError":
+        return Verdict(False, "not implemented", "not_implemented")
+    if wanted["type"] in raised["mro"]:
+        return Verdict(True)
+    return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but torch raises "
+                          f"{wanted['type']} here", "wrong_exception")
+
+
+def _judge_value(task: Task, case: Case, expected: dict, got: Any) -> Verdict:
+    want = expected["expected"]
+    if isinstance(want, TensorValue):
+        return _judge_tensor(task, case, expected, got)
+    if _same_plain(want, got):
+        return Verdict(True)
+    for code, variant in expected.get("variants", {}).items():
+        if _same_plain(variant, got):
+            return Verdict(False, f"expected {_show(want)}, got {_show(got)}: {_hint(task, code)}", code)
+    if _plain_type(got) != _plain_type(want):
+        return Verdict(False, f"expected {_show(want)} ({_plain_type(want)}), got {_show(got)} "
+                              f"({_plain_type(got)})", "wrong_type")
+    return Verdict(False, f"expected {_show(want)}, got {_show(got)}", "wrong_value")
+
+
+def _plain_type(value: Any) -> str:
+    if isinstance(value, OtherValue):
+        return value.type_name
+    if isinstance(value, TensorValue):
+        return "torch.Tensor"
+    return type(value).__name__
+
+
+def _same_plain(want: Any, got: Any) -> bool:
+    """Equality for ints, tuples and lists of them; a list and a tuple of the same items are equal."""
+    if isinstance(want, (list, tuple)):
+        return isinstance(got, (list, tuple)) and len(got) == len(want) and \
+            all(_same_plain(w, g) for w, g in zip(want, got))
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(want) is type(got) and want == got
+    if isinstance(want, (int, float, str)) or want is None:
+        return type(got) is type(want) and got == want
+    return False
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, TensorValue):
+        return f"tensor of shape {tuple(value.data.shape)}"
+    if isinstance(value, OtherValue):
+        return f"a {value.type_name}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _hint(task: Task, code: str) -> str:
+    for variant in task.variants:
+        if variant.code == code:
+            return variant.hint
+    return HINTS.get(code, code)
+
+
+def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) -> float:
+    terms = task.reduction(*case.args, **case.kwargs) if task.reduction else 1
+    scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
+    return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
+
+
+def _judge_tensor(task: Task, case: Case, expected: dict, got: Any) -> Verdict:
+    want: TensorValue = expected["expected"]
+    if not isinstance(got, TensorValue) or not got.exact_type:
+        what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
+        return Verdict(False, f"returned {what}: {HINTS['wrong_type']}", "wrong_type")
+    dtype = _first_tensor_dtype((*case.args, *case.kwargs.values()))
+    tolerance = _tolerance(task, case, dtype, want.data)
+    variants = {code: v for code, v in expected.get("variants", {}).items() if isinstance(v, TensorValue)}
+    same_shape = [code for code, v in variants.items() if v.data.shape == got.data.shape]
+    equal = [code for code in same_shape if _mismatch(variants[code].data, got.data, tolerance) is None]
+    if got.data.shape != want.data.shape:
+        message = f"shape {tuple(got.data.shape)}, expected {tuple(want.data.shape)}"
+        code = (equal or same_shape or [None])[0]
+        return Verdict(False, f"{message}: {_hint(task, code)}" if code else message, code or "wrong_shape")
+    bad = _mismatch(want.data, got.data, tolerance)
+    if bad is not None:
+        return Verdict(False, f"{bad}: {_hint(task, equal[0])}", equal[0]) if equal else \
+            Verdict(False, bad, "wrong_values")
+    if dtype and got.dtype != dtype:
+        return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {HINTS['dtype_not_preserved']}",
+                       "dtype_not_preserved")
+    if dtype and got.device.split(":")[0] != want.device.split(":")[0]:
+        return Verdict(False, f"on device {got.device}, expected {want.device}: {HINTS['wrong_device']}",
+                       "wrong_device")
+    if case.requires_grad and not got.has_grad_fn:
+        return Verdict(False, HINTS["not_differentiable"], "not_differentiable")
+    return Verdict(True)
+
+
+def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> str | None:
+    """None when equal within tolerance, else where and how the values differ."""
+    got = got.to(torch.float64) if got.dtype != torch.float64 else got
+    want = want.to(torch.float64)
+    finite = torch.isfinite(got)
+    wrong = ~finite | ((got - want).abs() > tolerance)
+    wrong &= ~(torch.isnan(want) & torch.isnan(got))
+    count = int(wrong.sum())
+    if not count:
+        return None
+    first = tuple(int(i) for i in torch.nonzero(wrong)[0])
+    if want.numel() <= 16:
+        return f"expected {_round(want)}, got {_round(got)}"
+    nonfinite = " (NaN or inf)" if not bool(finite.all()) else ""
+    return (f"{count} of {want.numel()} values wrong{nonfinite}; first at index {first}: "
+            f"expected {want[first].item():.6g}, got {got[first].item():.6g}")
+
+
+def _round(tensor: torch.Tensor) -> str:
+    values = np.round(tensor.numpy(), 4).tolist()
+    return str(values).replace(".0,", ",").replace(".0]", "]")
+
+
+def agree(ours: Any, theirs: Any) -> bool:
+    """Two trusted answers (reference, torch, the lecture's numbers) are the same, to float64 rounding."""
+    if isinstance(ours, TensorValue):
+        if isinstance(theirs, TensorValue):
+            theirs = theirs.data
+        try:
+            theirs = torch.as_tensor(theirs, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            return False
+        return ours.data.shape == theirs.shape and _mismatch(ours.data, theirs, 1e-9) is None
+    return _same_plain(ours, theirs)

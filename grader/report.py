@@ -1,0 +1,87 @@
+"""Render a report for people (text, Markdown, HTML) or programs (JSON); the report stays data."""
+from __future__ import annotations
+
+import html
+
+from .results import CheckResult, Report, TaskResult
+
+MAX_FAILURES_SHOWN = 8
+_COLOURS = {"passed": "32", "partial": "33", "failed": "31", "not_implemented": "90",
+            "error": "31", "timeout": "31", "forbidden": "35"}
+
+
+def student_view(report: Report) -> Report:
+    """The report without the details of hidden checks."""
+    def hide(check: CheckResult) -> CheckResult:
+        return check.model_copy(update={"message": "hidden check", "diagnosis": None}) if check.hidden else check
+    tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
+    return report.model_copy(update={"tasks": tasks})
+
+
+def render(report: Report, fmt: str = "text", colour: bool = False) -> str:
+    return {"text": lambda r: text(r, colour), "json": as_json, "markdown": markdown, "html": as_html}[fmt](report)
+
+
+def as_json(report: Report) -> str:
+    return report.model_dump_json(indent=2)
+
+
+def _failure_lines(task: TaskResult) -> list[str]:
+    """What to tell the student about one task, one line each."""
+    if task.status == "not_implemented":
+        return ["not attempted yet (the function raises NotImplementedError)"]
+    lines = [task.problem] if task.problem else []
+    failing = [c for c in task.checks if not c.passed and c.diagnosis != "not_run"]
+    for check in failing[:MAX_FAILURES_SHOWN]:
+        device = f"[{check.device}] " if check.device not in ("cpu", "-") else ""
+        code = f" [{check.diagnosis}]" if check.diagnosis else ""
+        lines.append(f"{device}{check.name}: {check.message}{code}")
+    if len(failing) > MAX_FAILURES_SHOWN:
+        lines.append(f"... and {len(failing) - MAX_FAILURES_SHOWN} more failing checks")
+    return lines
+
+
+def _passed(task: TaskResult) -> str:
+    return f"{sum(c.passed for c in task.checks)}/{len(task.checks)}"
+
+
+def text(report: Report, colour: bool = False) -> str:
+    def paint(value: str, status: str) -> str:
+        return f"\x1b[{_COLOURS[status]}m{value}\x1b[0m" if colour else value
+
+    width = max([len(t.name) for t in report.tasks] + [4])
+    out = [f"{report.assignment}: {report.submission}", "",
+           f"  {'task':<{width}}  {'status':<15}  {'checks':>7}  {'score':>11}"]
+    for task in report.tasks:
+        out.append(f"  {task.name:<{width}}  {paint(f'{task.status:<15}', task.status)}  "
+                   f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
+        out += [f"      - {line}" for line in _failure_lines(task)]
+    percent = 100 * report.score / report.max_score if report.max_score else 0.0
+    out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
+                f"in {report.duration_s:.1f} s"]
+    return "\n".join(out) + "\n"
+
+
+def markdown(report: Report) -> str:
+    out = [f"# {report.assignment}: {report.score:g} / {report.max_score:g}", "",
+           f"Submission: `{report.submission}`", "",
+           "| task | status | checks | score |", "|---|---|---|---|"]
+    out += [f"| {t.name} | {t.status} | {_passed(t)} | {t.score:g} / {t.max_score:g} |" for t in report.tasks]
+    for task in report.tasks:
+        lines = _failure_lines(task)
+        if lines:
+            out += ["", f"## {task.name}", ""] + [f"- {line.replace('|', '/')}" for line in lines]
+    return "\n".join(out) + "\n"
+
+
+def as_html(report: Report) -> str:
+    esc = html.escape
+    rows = "".join(f"<tr><td>{esc(t.name)}</td><td>{esc(t.status)}</td><td>{_passed(t)}</td>"
+                   f"<td>{t.score:g} / {t.max_score:g}</td></tr>" for t in report.tasks)
+    details = "".join(f"<h2>{esc(t.name)}</h2><ul>" + "".join(f"<li>{esc(l)}</li>" for l in _failure_lines(t))
+                      + "</ul>" for t in report.tasks if _failure_lines(t))
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(report.assignment)}</title></head>"
+            f"<body><h1>{esc(report.assignment)}: {report.score:g} / {report.max_score:g}</h1>"
+            f"<p>Submission: <code>{esc(report.submission)}</code></p>"
+            f"<table border='1'><tr><th>task</th><th>status</th><th>checks</th><th>score</th></tr>{rows}</table>"
+            f"{details}</body></html>\n")

@@ -1,0 +1,83 @@
+"""What grading found: plain, immutable data that round-trips to JSON; scores computed from it."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, computed_field, model_validator
+
+Status = Literal["passed", "partial", "failed", "not_implemented", "error", "timeout", "forbidden"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data):
+        """Reading a report back: scores are recomputed, never taken from the JSON."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
+
+
+class CheckResult(Frozen):
+    name: str
+    device: str
+    passed: bool
+    message: str = ""
+    diagnosis: str | None = None  # a stable code such as "flipped_kernel"
+    hidden: bool = False
+
+
+class TaskResult(Frozen):
+    name: str
+    max_score: float
+    checks: tuple[CheckResult, ...]
+    problem: str | None = None  # what stopped the task as a whole: timeout, crash, forbidden call
+    problem_status: Status | None = None
+
+    @computed_field
+    @property
+    def score(self) -> float:
+        if self.problem_status == "forbidden" or not self.checks:
+            return 0.0
+        return round(self.max_score * sum(c.passed for c in self.checks) / len(self.checks), 2)
+
+    @computed_field
+    @property
+    def status(self) -> Status:
+        if self.problem_status:
+            return self.problem_status
+        if self.checks and all(c.diagnosis == "not_implemented" for c in self.checks if not c.passed) \
+                and not any(c.passed for c in self.checks):
+            return "not_implemented"
+        passed = sum(c.passed for c in self.checks)
+        if self.checks and passed == len(self.checks):
+            return "passed"
+        return "partial" if passed else "failed"
+
+
+class Environment(Frozen):
+    python: str
+    torch: str
+    devices: tuple[str, ...]
+    grader: str
+    isolation: str
+
+
+class Report(Frozen):
+    assignment: str
+    submission: str
+    tasks: tuple[TaskResult, ...]
+    environment: Environment
+    duration_s: float
+
+    @computed_field
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tasks), 2)
+
+    @computed_field
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tasks)

@@ -1,0 +1,162 @@
+"""What an assignment is: tasks, points and cases, declared as data by each assignment's spec."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
+
+
+class Tensor(Frozen):
+    """A tensor written out literally, e.g. a worked example from the lecture."""
+
+    values: Any
+    dtype: str = "float32"
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(torch.tensor(self.values).shape)
+
+    def build(self, device: str) -> torch.Tensor:
+        return torch.tensor(self.values, dtype=DTYPES[self.dtype], device=device)
+
+
+class Random(Frozen):
+    """A seeded standard-normal tensor; `contiguous=False` hands it over as a transposed view."""
+
+    shape: tuple[int, ...]
+    seed: int
+    dtype: str = "float32"
+    contiguous: bool = True
+
+    def build(self, device: str) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(self.seed)
+        shape = self.shape if self.contiguous else (*self.shape[:-2], self.shape[-1], self.shape[-2])
+        tensor = torch.randn(shape, generator=generator, dtype=DTYPES[self.dtype])
+        if not self.contiguous:
+            tensor = tensor.transpose(-1, -2)
+        return tensor.to(device)
+
+
+class Model(Frozen):
+    """An `nn.Module` built from a Python expression over `nn`, `torch` and `F`.
+
+    With `runnable=False` every sub-module's `forward` raises, so a task that must compute
+    shapes from hyper-parameters cannot get them by running the model.
+    """
+
+    code: str
+    runnable: bool = True
+
+    def build(self, device: str) -> torch.nn.Module:
+        import torch.nn.functional as F
+
+        model = eval(self.code, {"torch": torch, "nn": torch.nn, "F": F})  # trusted spec text
+        if not self.runnable:
+            for module in model.modules():
+                module.forward = _forward_forbidden
+        return model.to(device)
+
+
+def _forward_forbidden(*args, **kwargs):
+    raise RuntimeError("this model must not be run: compute the shapes from the layers' settings")
+
+
+def build(value: Any, device: str = "cpu") -> Any:
+    """Turn a case's argument description into the real argument."""
+    if isinstance(value, (Tensor, Random, Model)):
+        return value.build(device)
+    if isinstance(value, tuple):
+        return tuple(build(v, device) for v in value)
+    if isinstance(value, list):
+        return [build(v, device) for v in value]
+    if isinstance(value, dict):
+        return {k: build(v, device) for k, v in value.items()}
+    return value
+
+
+class Case(Frozen):
+    """One call of the student's function. `raises`: an invalid-argument probe."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    raises: bool = False
+    hidden: bool = False
+    requires_grad: bool = False  # inputs require grad: the output must keep its autograd graph
+    expect: Any = None  # a value known independently (the lecture's), checked by check-reference
+    note: str | None = None  # shown to the student when this case fails
+
+
+class Variant(Frozen):
+    """A known wrong answer: if the student's output equals it, `hint` says what went wrong.
+
+    `compute(ref, *args, **kwargs)` gets the reference module and the case's float64 arguments.
+    """
+
+    code: str
+    hint: str
+    compute: Callable[..., Any]
+
+
+class Task(Frozen):
+    name: str
+    points: float
+    target: str  # the name the student's module defines
+    call: Literal["function", "mapping"] = "function"  # mapping: case.args[0] is a key of target
+    forbidden: tuple[str, ...] = ()
+    oracle: Callable[..., Any] | None = None  # torch's own answer, where torch has one
+    variants: tuple[Variant, ...] = ()
+    reduction: Callable[..., int] | None = None  # terms summed per output element (tolerance)
+    cases: tuple[Case, ...]
+
+
+class Assignment(Frozen):
+    name: str
+    title: str
+    module: str  # the student's file, e.g. "convolution.py"
+    tasks: tuple[Task, ...]
+
+    @property
+    def max_score(self) -> float:
+        return sum(task.points for task in self.tasks)
+
+    def task(self, name: str) -> Task:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise KeyError(name)
+
+
+def course_root() -> Path:
+    """The course repository: the folder holding `reference/` and `assignments/`."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "reference").is_dir() and (folder / "assignments").is_dir():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+def assignment_names(root: Path | None = None) -> list[str]:
+    root = root or course_root()
+    return sorted(p.parent.name for p in (root / "reference").glob("*/spec.py"))
+
+
+def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
+    """Import `reference/NAME/spec.py` and build its cases with `assignment(seed)`."""
+    root = root or course_root()
+    path = root / "reference" / name / "spec.py"
+    if not path.is_file():
+        raise KeyError(name)
+    module_spec = importlib.util.spec_from_file_location(f"_grader_spec_{name}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.assignment(seed)
