@@ -106,7 +106,8 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
             children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined))
             timeouts.append(timeout)
             jobs.append((task, device))
-    outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2)
+    expected_frames = [len(task.cases) for task, _ in jobs]
+    outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
     runs: dict[str, TaskRun] = {}
     for (task, device), outcome in zip(jobs, outcomes):
         cases, header = _frames(outcome)
@@ -192,7 +193,8 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
         where = f" at {error['where']}" if error.get("where") else ""
         return "import_error", f"your file failed to import: {error['type']}: {error['message']}{where}", "error"
     if outcome.timed_out:
-        return "timeout", f"stopped after the {timeout:g} s time limit (an endless loop, or far too slow)", "timeout"
+        return ("timeout", f"stopped after the {timeout:g} s time limit: an endless loop, far too slow, "
+                           "or memory allocated without end", "timeout")
     if outcome.overflow:
         return "error", "sent back more data than the result limit", "error"
     if outcome.exit_status != 0:

@@ -216,10 +216,14 @@ def _reap(child: Child, grace_s: float = 2.0) -> int:
         time.sleep(0.002)
 
 
-def run_all(children: list[Child], timeouts: list[float], workers: int,
+def run_all(children: list[Child], timeouts: list[float], workers: int, expected_frames: list[int],
             result_bytes: int = Limits().result_bytes,
             on_done: Callable[[int], None] | None = None) -> list[Outcome]:
-    """Start at most `workers` children at a time, read their frames, kill the late ones."""
+    """Start at most `workers` children at a time, read their frames, kill the late ones.
+
+    A child that has sent all `expected_frames` is done, even if something it forked still
+    holds the stream open.
+    """
     import selectors
 
     waiting = list(range(len(children)))
@@ -228,14 +232,16 @@ def run_all(children: list[Child], timeouts: list[float], workers: int,
     outcomes: list[Outcome | None] = [None] * len(children)
     selector = selectors.DefaultSelector()
 
-    def finish(index: int, timed_out: bool) -> None:
+    def finish(index: int, timed_out: bool, complete: bool = False) -> None:
         child = children[index]
-        if timed_out or child.overflow:
+        if timed_out or child.overflow or complete:
             child.kill()
         selector.unregister(child.results)
         del running[child.results]
         os.close(child.results)
-        status = _reap(child)
+        status = 0 if complete else _reap(child)
+        if complete:
+            _reap(child, grace_s=0)
         outcomes[index] = Outcome(tuple(frames[index]), os.waitstatus_to_exitcode(status),
                                   timed_out, child.overflow, time.monotonic() - child.started)
         if on_done:
@@ -262,6 +268,8 @@ def run_all(children: list[Child], timeouts: list[float], workers: int,
             if sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
                 child.overflow = True
                 finish(index, timed_out=False)
+            elif len(frames[index]) >= expected_frames[index]:
+                finish(index, timed_out=False, complete=True)
         now = time.monotonic()
         for fd, index in list(running.items()):
             if now - children[index].started > timeouts[index]:
