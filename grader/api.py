@@ -15,7 +15,8 @@ import torch
 from . import __version__, compare, forbidden, run, sandbox, wire
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Report, TaskResult
-from .spec import Assignment, Task, assignment_names, course_root, load_assignment
+from .spec import (Assignment, Task, assignment_names, course_root, load_assignment, uses_models,
+                   warm_meta_device)
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -95,6 +96,8 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
             hide: tuple[Path, ...]) -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory."""
     reference_file = root / "reference" / spec.name / spec.module
+    if any(uses_models(task.cases) for task in tasks):
+        warm_meta_device()
     trusted, confined = sandbox.Limits(isolate=False), sandbox.Limits(hidden_paths=hide)
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
@@ -252,7 +255,7 @@ def oracle_disagreements(task_run: TaskRun) -> list[str]:
             ours, torchs = frame.get("raised"), frame.get("oracle_raised")
             if ours is None:
                 found.append(f"{case.name}: the reference accepts invalid arguments")
-            elif task.oracle and (torchs is None or torchs["type"] != ours["type"]):
+            elif task.oracle and task.oracle_raises and (torchs is None or torchs["type"] != ours["type"]):
                 found.append(f"{case.name}: the reference raises {ours['type']}, torch "
                              f"{torchs['type'] if torchs else 'nothing'}")
             continue

@@ -96,3 +96,7 @@ def check_reference(assignments, timeout):
         click.echo(f"DEFECT {defect}")
     click.echo(f"{len(defects)} defect(s)" if defects else "all references and stubs check out")
     sys.exit(EXIT_BELOW if defects else EXIT_GRADED)
+
+
+if __name__ == "__main__":
+    main()

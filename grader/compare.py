@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .spec import Case, Model, Random, Task, Tensor
+from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor
 from .wire import OtherValue, TensorValue
 
 EPS = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1.2e-7, "float64": 2.3e-16}
@@ -89,6 +89,8 @@ def _judge_exception(task: Task, raised: dict) -> Verdict:
         return Verdict(False, "not implemented", "not_implemented")
     if raised["type"] == "MemoryError" or "can't allocate memory" in raised["message"]:
         return Verdict(False, f"ran out of memory{where}", "memory")
+    if MODEL_MUST_NOT_RUN in raised["message"]:
+        return Verdict(False, f"ran the model{where}: {MODEL_MUST_NOT_RUN}", "model_was_run")
     if raised["type"] == "SystemExit":
         return Verdict(False, f"called sys.exit(){where}: never exit from a graded function", "exception")
     return Verdict(False, f"raised {raised['type']}: {raised['message']}{where}", "exception")

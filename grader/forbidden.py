@@ -20,9 +20,13 @@ class ForbiddenCall(BaseException):
 
 
 def matches(name: str, patterns: tuple[str, ...]) -> str | None:
-    """The pattern a qualified name falls under: `torch.nn.functional.conv*`, or `scipy` for all of scipy."""
+    """The pattern a qualified name falls under: `torch.nn.functional.conv*` (a `*` never spans
+    a dot), or `scipy` for everything in scipy."""
+    parts = name.split(".")
     for pattern in patterns:
-        if fnmatch.fnmatchcase(name, pattern) or name.startswith(pattern + "."):
+        globs = pattern.split(".")
+        if len(parts) >= len(globs) and all(fnmatch.fnmatchcase(p, g) for p, g in zip(parts, globs)) \
+                and (len(parts) == len(globs) or "*" not in pattern):
             return pattern
     return None
 

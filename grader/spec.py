@@ -46,9 +46,13 @@ class Random(Frozen):
         return tensor.to(device)
 
 
+MODEL_MUST_NOT_RUN = "this model must not be run: compute the shapes from the layers' settings"
+
+
 class Model(Frozen):
     """An `nn.Module` built from a Python expression over `nn`, `torch` and `F`.
 
+    Built on the meta device: shapes and parameter counts without memory, so AlexNet is cheap.
     With `runnable=False` every sub-module's `forward` raises, so a task that must compute
     shapes from hyper-parameters cannot get them by running the model.
     """
@@ -59,15 +63,29 @@ class Model(Frozen):
     def build(self, device: str) -> torch.nn.Module:
         import torch.nn.functional as F
 
-        model = eval(self.code, {"torch": torch, "nn": torch.nn, "F": F})  # trusted spec text
+        with torch.device("meta"):
+            model = eval(self.code, {"torch": torch, "nn": torch.nn, "F": F})  # trusted spec text
         if not self.runnable:
             for module in model.modules():
                 module.forward = _forward_forbidden
-        return model.to(device)
+        return model
 
 
 def _forward_forbidden(*args, **kwargs):
-    raise RuntimeError("this model must not be run: compute the shapes from the layers' settings")
+    raise RuntimeError(MODEL_MUST_NOT_RUN)
+
+
+def warm_meta_device() -> None:
+    """Load torch's meta kernels once, before forking: each child would pay about 1.5 s for them."""
+    import torch.nn.functional as F
+
+    x = torch.zeros(1, 1, 4, 4, device="meta")
+    F.conv2d(x, torch.zeros(1, 1, 3, 3, device="meta"))
+    F.batch_norm(x, None, None, torch.ones(1, device="meta"), torch.zeros(1, device="meta"), training=True)
+
+
+def uses_models(cases: tuple[Case, ...]) -> bool:
+    return any(isinstance(arg, Model) for case in cases for arg in (*case.args, *case.kwargs.values()))
 
 
 def build(value: Any, device: str = "cpu") -> Any:
@@ -116,6 +134,7 @@ class Task(Frozen):
     oracle: Callable[..., Any] | None = None  # torch's own answer, where torch has one
     variants: tuple[Variant, ...] = ()
     reduction: Callable[..., int] | None = None  # terms summed per output element (tolerance)
+    oracle_raises: bool = True  # probes must raise the exception class the oracle raises
     cases: tuple[Case, ...]
 
 

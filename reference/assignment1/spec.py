@@ -27,7 +27,7 @@ def _pairs(value, n):
 
 
 def _conv(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return (ref.conv1d if input.dim() == 3 else ref.conv2d)(input, weight, bias, stride, padding, dilation, groups)
+    return (ref.conv1d if weight.dim() == 3 else ref.conv2d)(input, weight, bias, stride, padding, dilation, groups)
 
 
 def _flipped(ref, input, weight, *args, **kwargs):
@@ -40,13 +40,13 @@ def _no_bias(ref, input, weight, bias=None, *args, **kwargs):
     return _conv(ref, input, weight, None, *args, **kwargs)
 
 
-def _spatial(input):
-    return input.dim() - 2
+def _spatial(weight):
+    return weight.dim() - 2
 
 
-def _explicit_padding(input, padding, before, after):
+def _explicit_padding(input, weight, padding, before, after):
     """Conv on an input padded by hand: `before`/`after` map the per-dim padding to each side."""
-    n = _spatial(input)
+    n = _spatial(weight)
     pads = _pairs(padding, n)
     if isinstance(padding, str) or not any(pads):
         raise ValueError("no numeric padding in this case")
@@ -57,12 +57,12 @@ def _explicit_padding(input, padding, before, after):
 
 
 def _one_side(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    padded = _explicit_padding(input, padding, lambda p: 2 * p, lambda p: 0)
+    padded = _explicit_padding(input, weight, padding, lambda p: 2 * p, lambda p: 0)
     return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
 
 
 def _padding_once(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    padded = _explicit_padding(input, padding, lambda p: p, lambda p: 0)
+    padded = _explicit_padding(input, weight, padding, lambda p: p, lambda p: 0)
     return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
 
 
@@ -70,7 +70,7 @@ def _same_wrong_side(ref, input, weight, bias=None, stride=1, padding=0, dilatio
     if padding != "same":
         raise ValueError("not a 'same' case")
     sides = []
-    for k, d in reversed(list(zip(weight.shape[2:], _pairs(dilation, _spatial(input))))):
+    for k, d in reversed(list(zip(weight.shape[2:], _pairs(dilation, _spatial(weight))))):
         total = d * (k - 1)
         sides += [total - total // 2, total // 2]
     return _conv(ref, F.pad(input, sides), weight, bias, stride, 0, dilation, groups)
@@ -80,11 +80,11 @@ def _ceil_mode(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, g
     """A partial last window counted (ceil instead of floor), zeros standing in for the overhang."""
     if isinstance(padding, str):
         raise ValueError("string padding")
-    n = _spatial(input)
+    n = _spatial(weight)
     strides, pads, dilations = _pairs(stride, n), _pairs(padding, n), _pairs(dilation, n)
     sides = []
     for i in reversed(range(n)):
-        size = input.shape[2 + i] + 2 * pads[i]
+        size = input.shape[input.dim() - n + i] + 2 * pads[i]
         span = dilations[i] * (weight.shape[2 + i] - 1) + 1
         extra = (-(size - span)) % strides[i]
         sides += [pads[i], pads[i] + extra]
@@ -94,7 +94,7 @@ def _ceil_mode(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, g
 
 
 def _dilation_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    if all(d == 1 for d in _pairs(dilation, _spatial(input))) or padding == "same":
+    if all(d == 1 for d in _pairs(dilation, _spatial(weight))):
         raise ValueError("no dilation in this case")
     return _conv(ref, input, weight, bias, stride, padding, 1, groups)
 
@@ -103,8 +103,11 @@ def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation
     """Every group reads the first group's input channels."""
     if groups == 1:
         raise ValueError("no groups in this case")
-    first = input[:, : input.shape[1] // groups]
-    return _conv(ref, first.repeat(1, groups, *([1] * _spatial(input))), weight, bias, stride, padding,
+    channel_dim = input.dim() - 1 - _spatial(weight)
+    first = input.narrow(channel_dim, 0, input.shape[channel_dim] // groups)
+    repeats = [1] * input.dim()
+    repeats[channel_dim] = groups
+    return _conv(ref, first.repeat(*repeats), weight, bias, stride, padding,
                  dilation, groups)
 
 

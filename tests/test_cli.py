@@ -1,0 +1,88 @@
+"""The command contract: exit codes, one-line usage errors, formats, notebooks and zips."""
+import json
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SUBMISSIONS
+
+
+def grade_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["assignment9"], "unknown assignment 'assignment9'"),
+    (["assignment1", "--task", "conv3d"], "unknown task 'conv3d'"),
+    (["assignment1", "no/such/folder"], "no such file or folder"),
+])
+def test_usage_errors_exit_2_with_one_line(args, fragment):
+    result = grade_cli(*args)
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_stubs_exit_0_and_report_not_implemented():
+    result = grade_cli("assignment1", "--task", "conv2d")
+    assert result.returncode == 0
+    assert "not_implemented" in result.stdout
+    assert "Total: 0 / 35" in result.stdout
+
+
+def test_fail_under_exits_1():
+    assert grade_cli("assignment1", "--task", "filters", "--fail-under", "50").returncode == 1
+    assert grade_cli("assignment1", str(ROOT / "reference" / "assignment1"), "--task", "filters",
+                     "--fail-under", "100").returncode == 0
+
+
+def test_json_report_has_the_contract_fields(tmp_path):
+    out = tmp_path / "report.json"
+    result = grade_cli("assignment1", str(SUBMISSIONS / "assignment1" / "no_bias"), "--task", "conv2d",
+                       "--format", "json", "-o", str(out))
+    assert result.returncode == 0
+    report = json.loads(out.read_text())
+    assert {"assignment", "submission", "score", "max_score", "tasks", "environment", "duration_s"} <= set(report)
+    task = report["tasks"][0]
+    assert {"name", "score", "max_score", "status", "checks"} <= set(task)
+    assert {"name", "device", "passed", "message", "diagnosis"} <= set(task["checks"][0])
+    assert task["status"] == "partial" and 0 < task["score"] < 35
+    assert "bias_missing" in {c["diagnosis"] for c in task["checks"]}
+
+
+@pytest.mark.parametrize("fmt,marker", [("markdown", "| conv2d |"), ("html", "<table")])
+def test_other_formats(fmt, marker):
+    result = grade_cli("assignment1", "--task", "conv2d", "--format", fmt)
+    assert result.returncode == 0 and marker in result.stdout
+
+
+def test_notebook_and_zip_submissions(tmp_path):
+    source = (SUBMISSIONS / "assignment2" / "correct_alt" / "shapes.py").read_text()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my work"),
+                                               nbformat.v4.new_code_cell("%matplotlib inline\n" + source)])
+    path = tmp_path / "work.ipynb"
+    nbformat.write(notebook, str(path))
+    archive = tmp_path / "work.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("student/shapes.py", source)
+    for submission in (path, archive):
+        result = grade_cli("assignment2", str(submission), "--task", "same_padding", "--format", "json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["score"] == 10
+
+
+def test_list_shows_every_task_with_points():
+    result = grade_cli("list")
+    assert result.returncode == 0
+    for name in ("pad", "conv1d", "conv2d", "convolve2d", "filters", "conv_output_size", "trace_shapes",
+                 "parameter_table"):
+        assert f"  {name} " in result.stdout
+
+
+def test_check_reference_exits_0():
+    result = grade_cli("check-reference", "assignment2")
+    assert result.returncode == 0, result.stdout + result.stderr

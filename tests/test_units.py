@@ -1,0 +1,109 @@
+"""The engine's parts on their own: wire format, forbidden-API scan, tolerances, report round trip."""
+import numpy as np
+import pytest
+import torch
+
+from grader import compare, forbidden, wire
+from grader.results import CheckResult, Environment, Report, TaskResult
+from grader.report import render, student_view
+from grader.spec import Case, Random, Task
+
+
+def test_wire_round_trip_without_pickle():
+    value = {"case": 3, "value": (torch.arange(6.0).reshape(2, 3).t(), [1, 2.5, None, "x"]),
+             "other": np.zeros(2)}
+    back = wire.decode(wire.encode(value))
+    tensor = back["value"][0]
+    assert isinstance(tensor, wire.TensorValue) and tensor.dtype == "float32" and tensor.exact_type
+    assert torch.equal(tensor.data, torch.arange(6.0, dtype=torch.float64).reshape(2, 3).t())
+    assert back["value"][1] == [1, 2.5, None, "x"]
+    assert isinstance(back["other"], wire.OtherValue)
+
+
+@pytest.mark.parametrize("frame", [b"", b"\x05\x00\x00\x00\x00\x00\x00\x00{bad}", b"\x80\x04\x95pickle"])
+def test_wire_rejects_malformed_frames(frame):
+    with pytest.raises(ValueError):
+        wire.decode(frame)
+
+
+def test_wire_marks_tensor_subclasses():
+    class Forged(torch.Tensor):
+        pass
+    assert not wire.decode(wire.encode(torch.zeros(2).as_subclass(Forged))).exact_type
+
+
+SOURCE = '''
+import torch.nn.functional as F
+from torch.nn.functional import conv2d as c2
+import numpy as np
+
+def helper(x, w):
+    return c2(x, w)
+
+def conv2d(x, w):
+    return helper(x, w)
+
+def pad(x, p):
+    return F.pad(x, p)
+
+def unfold_user(x):
+    return x.unfold(0, 2, 1)
+'''
+
+
+def test_scan_follows_aliases_and_helpers_and_only_reachable_code():
+    patterns = ("torch.nn.functional.*conv*", "torch.Tensor.unfold")
+    found = forbidden.scan(SOURCE, "convolution.py", "conv2d", patterns)
+    assert [(f.api, f.where) for f in found] == [("torch.nn.functional.conv2d", "convolution.py:7")]
+    assert forbidden.scan(SOURCE, "convolution.py", "pad", patterns) == []
+    assert [f.api for f in forbidden.scan(SOURCE, "convolution.py", "unfold_user", patterns)] == ["torch.Tensor.unfold"]
+
+
+def test_own_definition_shadows_an_import():
+    source = "from torch.nn.functional import pad\ndef pad(x, p):\n    return x\ndef conv2d(x, w):\n    return pad(x, 1)\n"
+    assert forbidden.scan(source, "c.py", "conv2d", ("torch.nn.functional.pad",)) == []
+
+
+def _task(**kwargs):
+    return Task(name="conv2d", points=1, target="conv2d", cases=(), **kwargs)
+
+
+def _verdict(want, got, dtype="float32"):
+    case = Case(name="c", args=(Random(shape=(1, 4, 6, 6), seed=0, dtype=dtype),
+                                Random(shape=(2, 4, 3, 3), seed=1, dtype=dtype)))
+    task = _task(reduction=lambda x, w: 36)
+    expected = {"expected": wire.decode(wire.encode(want)), "raised": None, "variants": {}}
+    return compare.judge(task, case, expected, {"value": wire.decode(wire.encode(got)), "raised": None}, "cpu")
+
+
+def test_float32_in_another_summation_order_passes_and_one_wrong_element_fails():
+    x, w = torch.randn(1, 4, 6, 6, dtype=torch.float64), torch.randn(2, 4, 3, 3, dtype=torch.float64)
+    exact = torch.nn.functional.conv2d(x, w)
+    reordered = torch.nn.functional.conv2d(x.float().flip(1), w.float().flip(1))
+    assert _verdict(exact, reordered).passed
+    broken = reordered.clone()
+    broken[0, 1, 2, 3] += 0.01
+    verdict = _verdict(exact, broken)
+    assert not verdict.passed and "index (0, 1, 2, 3)" in verdict.message
+
+
+def test_dtype_and_type_checks():
+    exact = torch.ones(2, 3, dtype=torch.float64)
+    assert _verdict(exact, exact.clone()).diagnosis == "dtype_not_preserved"
+    assert _verdict(exact, exact.numpy()).diagnosis == "wrong_type"
+    assert _verdict(exact, torch.ones(3, 2)).diagnosis == "wrong_shape"
+
+
+def test_report_round_trips_to_json_and_hides_hidden_details():
+    checks = (CheckResult(name="a", device="cpu", passed=True),
+              CheckResult(name="b", device="cpu", passed=False, message="secret config", diagnosis="x", hidden=True))
+    report = Report(assignment="a1", submission="s", duration_s=1.0,
+                    tasks=(TaskResult(name="t", max_score=10, checks=checks),),
+                    environment=Environment(python="3", torch="2", devices=("cpu",), grader="0", isolation="-"))
+    assert report.score == 5 and report.tasks[0].status == "partial"
+    back = Report.model_validate_json(render(report, "json"))
+    assert back == report
+    tampered = render(report, "json").replace('"score": 5.0', '"score": 10.0')
+    assert Report.model_validate_json(tampered).score == 5
+    shown = render(student_view(report), "text")
+    assert "secret config" not in shown and "hidden check" in shown
