@@ -98,7 +98,8 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
     reference_file = root / "reference" / spec.name / spec.module
     if any(uses_models(task.cases) for task in tasks):
         warm_meta_device()
-    trusted, confined = sandbox.Limits(isolate=False), sandbox.Limits(hidden_paths=hide)
+    trusted = sandbox.Limits(isolate=False)
+    confined = {"cpu": sandbox.Limits(hidden_paths=hide), "cuda": sandbox.Limits(hidden_paths=hide, memory_bytes=None)}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
     for task in tasks:
@@ -106,7 +107,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
         timeouts.append(max(60.0, timeout))
         jobs.append((task, None))
         for device in devices:
-            children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined))
+            children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
             timeouts.append(timeout)
             jobs.append((task, device))
     expected_frames = [len(task.cases) for task, _ in jobs]

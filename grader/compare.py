@@ -76,7 +76,7 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
         return _judge_probe(expected, got)
     if got["raised"]:
         return _judge_exception(task, got["raised"])
-    verdict = _judge_value(task, case, expected, got["value"])
+    verdict = _judge_value(task, case, expected, got["value"], device)
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
         return Verdict(False, f"input tensor {which} was modified in place", "input_modified")
@@ -112,10 +112,10 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
                           f"{wanted['type']} here", "wrong_exception")
 
 
-def _judge_value(task: Task, case: Case, expected: dict, got: Any) -> Verdict:
+def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str) -> Verdict:
     want = expected["expected"]
     if isinstance(want, TensorValue):
-        return _judge_tensor(task, case, expected, got)
+        return _judge_tensor(task, case, expected, got, device)
     if _same_plain(want, got):
         return Verdict(True)
     for code, variant in expected.get("variants", {}).items():
@@ -169,7 +169,7 @@ def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) ->
     return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
 
 
-def _judge_tensor(task: Task, case: Case, expected: dict, got: Any) -> Verdict:
+def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str) -> Verdict:
     want: TensorValue = expected["expected"]
     if not isinstance(got, TensorValue) or not got.exact_type:
         what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
@@ -190,8 +190,8 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any) -> Verdict:
     if dtype and got.dtype != dtype:
         return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {HINTS['dtype_not_preserved']}",
                        "dtype_not_preserved")
-    if dtype and got.device.split(":")[0] != want.device.split(":")[0]:
-        return Verdict(False, f"on device {got.device}, expected {want.device}: {HINTS['wrong_device']}",
+    if dtype and got.device.split(":")[0] != device:
+        return Verdict(False, f"on device {got.device}, expected {device}: {HINTS['wrong_device']}",
                        "wrong_device")
     if case.requires_grad and not got.has_grad_fn:
         return Verdict(False, HINTS["not_differentiable"], "not_differentiable")

@@ -95,6 +95,9 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
 def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
                 send: Callable[[bytes], None], device: str) -> None:
     """The student's function on each case: its output or exception, and what else it did."""
+    if device == "cuda":  # TF32 would round float32 matmuls to 10 bits and fail correct code
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     hits: list[forbidden.Finding] = []
     forbidden.install_tripwires(task.forbidden, hits, str(student_file))
     try:

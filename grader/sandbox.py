@@ -24,7 +24,7 @@ GiB = 2**30
 class Limits:
     """What a child may use. Memory is address space: torch on CPU needs well over 0.5 GiB."""
 
-    memory_bytes: int = 4 * GiB
+    memory_bytes: int | None = 4 * GiB  # None for CUDA, whose driver maps far more address space
     file_bytes: int = 16 * 2**20
     result_bytes: int = 256 * 2**20
     hidden_paths: tuple[Path, ...] = ()  # made unreadable inside the child (the reference)
@@ -104,9 +104,10 @@ def _confine(limits: Limits) -> None:
     """Limits first, then namespaces; the code after this runs as PID 1 of a new PID namespace."""
     workdir = tempfile.mkdtemp(prefix="grade-")
     os.chdir(workdir)
-    for limit, value in ((resource.RLIMIT_AS, limits.memory_bytes),
-                         (resource.RLIMIT_FSIZE, limits.file_bytes),
-                         (resource.RLIMIT_CORE, 0)):
+    rlimits = [(resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)]
+    if limits.memory_bytes:
+        rlimits.append((resource.RLIMIT_AS, limits.memory_bytes))
+    for limit, value in rlimits:
         resource.setrlimit(limit, (value, value))
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

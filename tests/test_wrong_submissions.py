@@ -36,7 +36,7 @@ ASSIGNMENT2 = {
     "same_left": {"same_padding": ("partial", "same_padding_wrong_side")},
     "runs_model": {"trace_shapes": ("failed", "model_was_run")},
     "params_no_groups": {"conv_parameters": ("partial", "groups_ignored")},
-    "returns_float": {"conv_output_size": ("failed", "wrong_type")},
+    "returns_float": {"conv_output_size": ("partial", "wrong_type")},  # its invalid-argument probes still pass
 }
 
 

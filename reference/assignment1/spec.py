@@ -18,6 +18,8 @@ IMAGE3 = [[1, 2, 3], [3, 4, 5], [1, 0, 2]]
 KERNEL2 = [[0, 1], [1, -1]]
 IMAGE5 = [[1, 2, 3, 1, 0], [3, 4, 5, 2, 1], [1, 0, 2, 3, 4], [0, 1, 3, 1, 2], [1, 2, 4, 2, 3]]
 KERNEL3 = [[0, 1, 0], [1, 0, -1], [0, -1, 0]]
+ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+KERNEL_ANIMATED = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
 
 
 # --- known wrong answers --------------------------------------------------------------------
@@ -351,6 +353,11 @@ def _conv2d_cases(rng: random.Random) -> list[Case]:
              note="the slide prints 4 for the middle-right value; 2 is correct"),
         Case(name="lecture: 5x5 image, stride 2", args=(Tensor(values=[[IMAGE5]]), Tensor(values=[[KERNEL3]])),
              kwargs={"stride": 2}, expect=[[[[0, 2], [-5, 2]]]]),
+        Case(name="lecture: animated 5x5 example", args=(Tensor(values=[[ANIMATED]]), Tensor(values=[[KERNEL_ANIMATED]])),
+             expect=[[[[12, 12, 17], [10, 17, 19], [9, 6, 14]]]]),
+        Case(name="lecture: animated example, padding 1, stride 2",
+             args=(Tensor(values=[[ANIMATED]]), Tensor(values=[[KERNEL_ANIMATED]])), kwargs={"padding": 1, "stride": 2},
+             expect=[[[[6, 17, 3], [8, 17, 13], [6, 4, 4]]]]),
         Case(name="1x1 kernel", args=(r(2, 3, 5, 6), r(4, 3, 1, 1), r(4))),
         Case(name="kernel as large as the input", args=(r(2, 2, 5, 4), r(3, 2, 5, 4))),
         Case(name="stride larger than the kernel", args=(r(1, 2, 9, 10), r(2, 2, 2, 2)), kwargs={"stride": 3}),
@@ -393,7 +400,8 @@ def _conv2d_cases(rng: random.Random) -> list[Case]:
 def _convolve_cases(rng: random.Random) -> list[Case]:
     r = lambda *shape, dtype="float32": Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype)
     cases = [
-        Case(name="lecture: 3x3 image, 2x2 kernel, flipped", args=(Tensor(values=IMAGE3), Tensor(values=KERNEL2))),
+        Case(name="lecture: 3x3 image, 2x2 kernel, flipped", args=(Tensor(values=IMAGE3), Tensor(values=KERNEL2)),
+             expect=[[4, 5], [2, 1]]),
         Case(name="lecture: 5x5 image, 3x3 kernel", args=(Tensor(values=IMAGE5), Tensor(values=KERNEL3))),
         Case(name="1x1 kernel", args=(r(4, 5), r(1, 1))),
         Case(name="kernel as large as the image", args=(r(4, 3), r(4, 3))),

@@ -65,14 +65,15 @@ def _same_padding(kernel_size, dilation=1):
 
 
 def _receptive_field(layers):
-    """Input positions that reach one output through a chain of all-ones convs."""
+    """The span of input positions that reach one output through a chain of all-ones convs."""
     length = 1 + sum(d * (k - 1) * math.prod(s for _, s, _ in layers[:i]) for i, (k, _, d) in enumerate(layers))
     x = torch.ones(1, 1, length + 64, dtype=torch.float64, requires_grad=True)
     y = x
     for kernel, stride, dilation in layers:
         y = F.conv1d(y, torch.ones(1, 1, kernel, dtype=torch.float64), stride=stride, dilation=dilation)
     y[0, 0, 0].backward()
-    return int((x.grad != 0).sum())
+    reached = torch.nonzero(x.grad[0, 0]).flatten()
+    return int(reached.max() - reached.min()) + 1
 
 
 def _conv_parameters(in_channels, out_channels, kernel_size, groups=1, bias=True):

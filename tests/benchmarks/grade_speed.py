@@ -1,0 +1,42 @@
+"""Benchmark: wall time of `grade` on the reference and on loop-style solutions, against `import torch`.
+
+Run: python tests/benchmarks/grade_speed.py [REPEATS]. Prints figures; it never fails on speed.
+Target (design.md): `grade assignment1` on the reference within 2x of `python -c "import torch"`.
+"""
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GRADE = shutil.which("grade") or "grade"
+
+
+def seconds(command: list[str], repeats: int) -> float:
+    """Median wall time of a command run `repeats` times (after one warm-up run for the disk cache)."""
+    subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    baseline = seconds([sys.executable, "-c", "import torch"], repeats)
+    print(f"python -c 'import torch'                          {baseline:6.2f} s")
+    runs = [("assignment1", "reference/assignment1"), ("assignment2", "reference/assignment2"),
+            ("assignment1", "tests/submissions/assignment1/correct_naive")]
+    for assignment, submission in runs:
+        took = seconds([GRADE, assignment, submission], repeats)
+        print(f"grade {assignment} {submission:<42} {took:6.2f} s  = {took / baseline:4.2f} x import torch")
+
+
+if __name__ == "__main__":
+    main()
