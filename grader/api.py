@@ -15,8 +15,7 @@ import torch
 from . import __version__, compare, forbidden, run, sandbox, wire
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Report, TaskResult
-from .spec import (Assignment, Task, assignment_names, course_root, load_assignment, uses_models,
-                   warm_meta_device)
+from .spec import Assignment, Task, assignment_names, course_root, load_assignment
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -96,8 +95,6 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
             hide: tuple[Path, ...]) -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory."""
     reference_file = root / "reference" / spec.name / spec.module
-    if any(uses_models(task.cases) for task in tasks):
-        warm_meta_device()
     trusted = sandbox.Limits(isolate=False)
     confined = {"cpu": sandbox.Limits(hidden_paths=hide), "cuda": sandbox.Limits(hidden_paths=hide, memory_bytes=None)}
     jobs: list[tuple[Task, str | None]] = []

@@ -75,19 +75,6 @@ def _forward_forbidden(*args, **kwargs):
     raise RuntimeError(MODEL_MUST_NOT_RUN)
 
 
-def warm_meta_device() -> None:
-    """Load torch's meta kernels once, before forking: each child would pay about 1.5 s for them."""
-    import torch.nn.functional as F
-
-    x = torch.zeros(1, 1, 4, 4, device="meta")
-    F.conv2d(x, torch.zeros(1, 1, 3, 3, device="meta"))
-    F.batch_norm(x, None, None, torch.ones(1, device="meta"), torch.zeros(1, device="meta"), training=True)
-
-
-def uses_models(cases: tuple[Case, ...]) -> bool:
-    return any(isinstance(arg, Model) for case in cases for arg in (*case.args, *case.kwargs.values()))
-
-
 def build(value: Any, device: str = "cpu") -> Any:
     """Turn a case's argument description into the real argument."""
     if isinstance(value, (Tensor, Random, Model)):

@@ -81,15 +81,14 @@ def _conv_parameters(in_channels, out_channels, kernel_size, groups=1, bias=True
     return sum(p.numel() for p in layer.parameters())
 
 
-def _runnable(model):
+def _trace(model, input_shape):
+    """Run the model layer by layer. On CPU with uninitialised weights: the meta device would
+    give the same shapes, but its kernels take over a second to load in each child."""
     for module in model.modules():
         module.__dict__.pop("forward", None)
-    return model
-
-
-def _trace(model, input_shape):
-    x, shapes = torch.zeros(input_shape, device="meta"), []
-    for layer in _runnable(model):
+    model = model.to_empty(device="cpu").eval()
+    x, shapes = torch.zeros(input_shape), []
+    for layer in model:
         x = layer(x)
         shapes.append(tuple(x.shape))
     return shapes

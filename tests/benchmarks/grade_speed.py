@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GRADE = shutil.which("grade") or "grade"
+GRADE = str(Path(sys.executable).with_name("grade")) if Path(sys.executable).with_name("grade").exists() \
+    else shutil.which("grade") or "grade"
 
 
 def seconds(command: list[str], repeats: int) -> float:
