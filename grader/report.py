@@ -31,13 +31,17 @@ def _failure_lines(task: TaskResult) -> list[str]:
     if task.status == "not_implemented":
         return ["not attempted yet (the function raises NotImplementedError)"]
     lines = [task.problem] if task.problem else []
-    failing = [c for c in task.checks if not c.passed and c.diagnosis != "not_run"]
-    for check in failing[:MAX_FAILURES_SHOWN]:
-        device = f"[{check.device}] " if check.device not in ("cpu", "-") else ""
-        code = f" [{check.diagnosis}]" if check.diagnosis else ""
-        lines.append(f"{device}{check.name}: {check.message}{code}")
-    if len(failing) > MAX_FAILURES_SHOWN:
-        lines.append(f"... and {len(failing) - MAX_FAILURES_SHOWN} more failing checks")
+    groups: dict[tuple[str, str | None], list[CheckResult]] = {}  # one example per diagnosis and device
+    for check in task.checks:
+        if not check.passed and check.diagnosis != "not_run" and not (task.problem and check.message.endswith(task.problem)):
+            groups.setdefault((check.device, check.diagnosis), []).append(check)
+    for (device, diagnosis), checks in list(groups.items())[:MAX_FAILURES_SHOWN]:
+        where = f"[{device}] " if device not in ("cpu", "-") else ""
+        code = f" [{diagnosis}]" if diagnosis else ""
+        more = f" (and {len(checks) - 1} more checks like this)" if len(checks) > 1 else ""
+        lines.append(f"{where}{checks[0].name}: {checks[0].message}{code}{more}")
+    if len(groups) > MAX_FAILURES_SHOWN:
+        lines.append(f"... and {len(groups) - MAX_FAILURES_SHOWN} more kinds of failure")
     return lines
 
 

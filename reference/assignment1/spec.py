@@ -59,6 +59,10 @@ def _explicit_padding(input, weight, padding, before, after):
 
 
 def _one_side(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(weight.shape[2:], _pairs(dilation, _spatial(weight)))]
+        padded = F.pad(input, [x for total in reversed(totals) for x in (total, 0)])
+        return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
     padded = _explicit_padding(input, weight, padding, lambda p: 2 * p, lambda p: 0)
     return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
 
@@ -113,17 +117,17 @@ def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation
                  dilation, groups)
 
 
-CONV_VARIANTS = (
+CONV_VARIANTS = (  # the first that matches names the mistake: specific ones first
     Variant(code="flipped_kernel", compute=_flipped,
             hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
                  "so use the kernel as it is"),
     Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)"),
+    Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+            hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
     Variant(code="padding_one_side", compute=_one_side,
             hint="all the padding went to the top/left; pad `padding` zeros on each side"),
     Variant(code="padding_counted_once", compute=_padding_once,
             hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1"),
-    Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
-            hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
     Variant(code="output_size_ceil", compute=_ceil_mode,
             hint="the last, incomplete window was kept: the output size rounds down (floor), not up (ceil)"),
     Variant(code="dilation_ignored", compute=_dilation_ignored,
