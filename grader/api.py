@@ -79,9 +79,10 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
             raise UsageError(str(error)) from None
         hide = () if _inside(found.file, root / "reference") else (root / "reference",)
         runs = execute(spec, selected, found.file, root, devices, timeout, workers, hide)
+        findings = scan_source(found.file, selected)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = tuple(judge_task(r, found.file, timeout) for r in runs)
+    results = tuple(judge_task(r, findings[r.task.name], timeout) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), tasks=results,
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
 
@@ -125,14 +126,17 @@ def _work(runner: Callable, task: Task, file: Path, device: str) -> Callable:
 
 
 def _frames(outcome: sandbox.Outcome) -> tuple[dict[int, dict], dict | None]:
-    """Per-case frames by index, and the task-level frame (import error, missing target) if any."""
+    """Per-case frames by index, and the task-level frame (import error, missing target) if any.
+
+    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result.
+    """
     cases, header = {}, None
     for frame in outcome.frames:
         try:
             value = wire.decode(frame)
         except ValueError:
-            continue  # a forged or broken frame counts as no result
-        if not isinstance(value, dict):
+            continue
+        if not _well_formed(value):
             continue
         if isinstance(value.get("case"), int):
             cases.setdefault(value["case"], value)
@@ -141,16 +145,41 @@ def _frames(outcome: sandbox.Outcome) -> tuple[dict[int, dict], dict | None]:
     return cases, header
 
 
-def judge_task(task_run: TaskRun, student_file: Path, timeout: float) -> TaskResult:
+def _well_formed(frame: Any) -> bool:
+    """The fields the parent reads have the types it expects."""
+    if not isinstance(frame, dict):
+        return False
+    errors = [frame.get(key) for key in ("raised", "oracle_raised", "import_error")]
+    forbidden_calls, modified = frame.get("forbidden", []), frame.get("modified", [])
+    return (all(error is None or _is_exception(error) for error in errors)
+            and isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
+            and isinstance(modified, list) and all(isinstance(i, int) for i in modified)
+            and isinstance(frame.get("variants", {}), dict) and isinstance(frame.get("missing", ""), str))
+
+
+def _is_exception(error: Any) -> bool:
+    return (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
+            and isinstance(error.get("mro"), list) and isinstance(error.get("where"), (str, type(None))))
+
+
+def _is_call(call: Any) -> bool:
+    return isinstance(call, list) and len(call) == 2 and all(isinstance(part, str) for part in call)
+
+
+def scan_source(student_file: Path, tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
+    """Forbidden APIs each task's code uses, by reading the source (the import reports a syntax error)."""
+    try:
+        source = student_file.read_text()
+        return {t.name: forbidden.scan(source, student_file.name, t.target, t.forbidden) for t in tasks}
+    except (SyntaxError, ValueError, OSError):
+        return {t.name: [] for t in tasks}
+
+
+def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
     """Checks for every case on every device, and what stopped the task as a whole."""
     task = task_run.task
     checks: list[CheckResult] = []
     problem, problem_status = None, None
-    try:
-        source = student_file.read_text()
-        findings = forbidden.scan(source, student_file.name, task.target, task.forbidden)
-    except (SyntaxError, UnicodeDecodeError, OSError):
-        findings = []
     if findings:
         where = "; ".join(f"{f.api} at {f.where}" for f in findings[:3])
         problem, problem_status = f"uses forbidden {where}", "forbidden"
@@ -228,8 +257,9 @@ def check_reference(names: Iterable[str] = (), *, timeout: float = 60.0, root: P
         devices = devices_for("auto")
         reference_file = root / "reference" / name / spec.module
         runs = execute(spec, spec.tasks, reference_file, root, devices, timeout, None, ())
+        findings = scan_source(reference_file, spec.tasks)
         for task_run in runs:
-            result = judge_task(task_run, reference_file, timeout)
+            result = judge_task(task_run, findings[task_run.task.name], timeout)
             prefix = f"{name}/{result.name}"
             defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
                         for c in result.checks if not c.passed]

@@ -34,7 +34,9 @@ def matches(name: str, patterns: tuple[str, ...]) -> str | None:
 # --- static scan --------------------------------------------------------------------------
 
 def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> list[Finding]:
-    """Forbidden names used by `target` or the module-level functions it calls, or at import time."""
+    """Forbidden names used by `target` or the module-level functions and classes it calls, and
+    forbidden modules imported at all. Module-level statements are left to the run-time
+    tripwires, which see which task actually calls what."""
     if not patterns:
         return []
     tree = ast.parse(source, filename)
@@ -43,9 +45,7 @@ def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> 
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for name in functions:
         aliases.pop(name, None)  # the student's own definition shadows an import
-    module_level = [node for node in tree.body if node not in functions.values()
-                    and not isinstance(node, (ast.Import, ast.ImportFrom))]
-    todo, seen, scopes = [target], set(), list(module_level)
+    todo, seen, scopes = [target], set(), []
     while todo:
         name = todo.pop()
         if name in seen or name not in functions:

@@ -107,3 +107,29 @@ def test_report_round_trips_to_json_and_hides_hidden_details():
     assert Report.model_validate_json(tampered).score == 5
     shown = render(student_view(report), "text")
     assert "secret config" not in shown and "hidden check" in shown
+
+
+def test_float64_output_computed_in_float32_is_named():
+    x, w = torch.randn(1, 4, 6, 6, dtype=torch.float64), torch.randn(2, 4, 3, 3, dtype=torch.float64)
+    exact = torch.nn.functional.conv2d(x, w)
+    verdict = _verdict(exact, torch.nn.functional.conv2d(x.float(), w.float()).double(), dtype="float64")
+    assert verdict.diagnosis == "float32_precision"
+
+
+def test_a_reference_that_disagrees_with_torch_does_not_cost_the_student():
+    case = Case(name="c", args=(Random(shape=(2, 2), seed=0),))
+    right, wrong_reference = torch.ones(2, 2), torch.zeros(2, 2)
+    expected = {"expected": wire.decode(wire.encode(wrong_reference)), "raised": None, "variants": {},
+                "oracle": wire.decode(wire.encode(right))}
+    task = _task(oracle=lambda x: x)
+    verdict = compare.judge(task, case, expected, {"value": wire.decode(wire.encode(right)), "raised": None}, "cpu")
+    assert verdict.passed and "grader defect" in verdict.message
+
+
+def test_malformed_or_forged_frames_are_dropped():
+    from grader import api, sandbox
+
+    frames = (wire.encode({"case": 0, "raised": 5}), b"\x00garbage", wire.encode({"case": 1, "raised": None, "value": 1}),
+              wire.encode({"case": 2, "raised": {"type": "X"}}), wire.encode({"case": 3, "forbidden": [[1, 2]]}))
+    cases, header = api._frames(sandbox.Outcome(frames, 0, False, False, 0.1))
+    assert list(cases) == [1] and header is None

@@ -412,7 +412,7 @@ def _convolve_cases(rng: random.Random) -> list[Case]:
         Case(name="float64", args=(r(6, 7, dtype="float64"), r(3, 2, dtype="float64"))),
         Case(name="keeps autograd graph", args=(r(5, 5), r(3, 3)), requires_grad=True),
     ]
-    for i in range(12):
+    for i in range(20):
         kh, kw = rng.randint(1, 4), rng.randint(1, 4)
         cases.append(Case(name=f"random {i + 1}: {kh}x{kw} kernel",
                           args=(r(kh + rng.randint(0, 6), kw + rng.randint(0, 6)), r(kh, kw))))
