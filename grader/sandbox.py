@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import selectors
 import signal
 import struct
 import sys
@@ -159,8 +160,6 @@ def _become_pid_namespace_init() -> None:
     pid = os.fork()
     if pid == 0:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 0 or os.getppid() == 1:
-            pass  # parent already gone: the kernel will deliver SIGKILL
         return
     _, status = os.waitpid(pid, 0)
     os._exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status)
@@ -218,61 +217,56 @@ def _reap(child: Child, grace_s: float = 2.0) -> int:
 
 
 def run_all(children: list[Child], timeouts: list[float], workers: int, expected_frames: list[int],
-            result_bytes: int = Limits().result_bytes,
-            on_done: Callable[[int], None] | None = None) -> list[Outcome]:
+            result_bytes: int = Limits().result_bytes) -> list[Outcome]:
     """Start at most `workers` children at a time, read their frames, kill the late ones.
 
     A child that has sent all `expected_frames` is done, even if something it forked still
-    holds the stream open.
+    holds the stream open. If the grader itself is interrupted, no child is left behind.
     """
-    import selectors
-
     waiting = list(range(len(children)))
     running: dict[int, int] = {}  # results fd -> index
     frames: list[list[bytes]] = [[] for _ in children]
     outcomes: list[Outcome | None] = [None] * len(children)
     selector = selectors.DefaultSelector()
 
-    def finish(index: int, timed_out: bool, complete: bool = False) -> None:
+    def finish(index: int, timed_out: bool = False, complete: bool = False) -> None:
         child = children[index]
         if timed_out or child.overflow or complete:
             child.kill()
         selector.unregister(child.results)
         del running[child.results]
         os.close(child.results)
-        status = 0 if complete else _reap(child)
-        if complete:
-            _reap(child, grace_s=0)
-        outcomes[index] = Outcome(tuple(frames[index]), os.waitstatus_to_exitcode(status),
+        status = _reap(child, grace_s=0 if complete else 2.0)
+        outcomes[index] = Outcome(tuple(frames[index]), 0 if complete else os.waitstatus_to_exitcode(status),
                                   timed_out, child.overflow, time.monotonic() - child.started)
-        if on_done:
-            on_done(index)
 
-    while waiting or running:
-        while waiting and len(running) < workers:
-            index = waiting.pop(0)
-            child = children[index]
-            running[child.results] = index
-            selector.register(child.results, selectors.EVENT_READ)
-            child.start()
-        now = time.monotonic()
-        deadline = min(children[i].started + timeouts[i] for i in running.values())
-        for key, _ in selector.select(max(0.0, deadline - now)):
-            index = running[key.fd]
-            child = children[index]
-            chunk = os.read(key.fd, 1 << 20)
-            if not chunk:
-                finish(index, timed_out=False)
-                continue
-            child.buffer += chunk
-            frames[index] += split_frames(child)
-            if sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
-                child.overflow = True
-                finish(index, timed_out=False)
-            elif len(frames[index]) >= expected_frames[index]:
-                finish(index, timed_out=False, complete=True)
-        now = time.monotonic()
-        for fd, index in list(running.items()):
-            if now - children[index].started > timeouts[index]:
-                finish(index, timed_out=True)
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                index = waiting.pop(0)
+                running[children[index].results] = index
+                selector.register(children[index].results, selectors.EVENT_READ)
+                children[index].start()
+            deadline = min(children[i].started + timeouts[i] for i in running.values())
+            for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
+                index = running[key.fd]
+                child = children[index]
+                chunk = os.read(key.fd, 1 << 20)
+                if not chunk:
+                    finish(index)
+                    continue
+                child.buffer += chunk
+                frames[index] += split_frames(child)
+                if sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
+                    child.overflow = True
+                    finish(index)
+                elif len(frames[index]) >= expected_frames[index]:
+                    finish(index, complete=True)
+            now = time.monotonic()
+            for index in list(running.values()):
+                if now - children[index].started > timeouts[index]:
+                    finish(index, timed_out=True)
+    finally:
+        for index in [*running.values(), *waiting]:
+            children[index].kill()
     return outcomes
