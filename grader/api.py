@@ -82,9 +82,18 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
         findings = scan_source(found.file, selected)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = tuple(judge_task(r, findings[r.task.name], timeout) for r in runs)
+    results = tuple(_locate(judge_task(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), tasks=results,
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
+
+
+def _locate(result: TaskResult, submission: Submission) -> TaskResult:
+    """Point messages at notebook cells rather than at the module extracted from them."""
+    if not submission.notebook:
+        return result
+    checks = tuple(c.model_copy(update={"message": submission.locate(c.message)}) for c in result.checks)
+    problem = submission.locate(result.problem) if result.problem else None
+    return result.model_copy(update={"checks": checks, "problem": problem})
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -109,14 +109,14 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
         return Verdict(False, "grader defect, not your fault: the reference accepted this probe", "grader_defect")
     raised = got.get("raised")
     if raised is None:
-        return Verdict(False, f"invalid arguments were accepted; torch raises {wanted['type']} "
+        return Verdict(False, f"invalid arguments were accepted; expected {wanted['type']} "
                               f"({wanted['message'][:120]})", "no_exception")
     if raised["type"] == "NotImplementedError":
         return Verdict(False, "not implemented", "not_implemented")
     if wanted["type"] in raised["mro"]:
         return Verdict(True)
-    return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but torch raises "
-                          f"{wanted['type']} here", "wrong_exception")
+    return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but this call must raise "
+                          f"{wanted['type']}, as torch does", "wrong_exception")
 
 
 def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str) -> Verdict:

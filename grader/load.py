@@ -1,6 +1,8 @@
 """Find the student's file in a submission: a folder, a .py file, a notebook or a .zip."""
 from __future__ import annotations
 
+import bisect
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,20 @@ class SubmissionError(ValueError):
 class Submission:
     origin: Path  # what the user named
     file: Path  # the Python file to import, possibly extracted into a temporary folder
+    notebook: Path | None = None  # the notebook the file was extracted from, if any
+    cell_starts: tuple[int, ...] = ()  # the module line where each of its code cells begins
+
+    def locate(self, text: str) -> str:
+        """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""
+        if not self.notebook:
+            return text
+
+        def cell_line(match: re.Match) -> str:
+            line = int(match.group(1))
+            cell = bisect.bisect_right(self.cell_starts, line)
+            return f"{self.notebook.name} cell {cell}, line {line - self.cell_starts[cell - 1] + 1}" if cell \
+                else match.group(0)
+        return re.sub(rf"{re.escape(self.file.name)}:(\d+)", cell_line, text)
 
 
 def find(origin: Path, module: str, workdir: Path) -> Submission:
@@ -23,51 +39,59 @@ def find(origin: Path, module: str, workdir: Path) -> Submission:
     if not origin.exists():
         raise SubmissionError(f"no such file or folder: {origin}")
     if origin.is_dir():
-        return Submission(origin, _in_folder(origin, module, workdir))
+        return _in_folder(origin, origin, module, workdir)
     suffix = origin.suffix.lower()
     if suffix == ".py":
         return Submission(origin, origin.resolve())
     if suffix == ".ipynb":
-        target = workdir / module
-        target.write_text(notebook_code(origin))
-        return Submission(origin, target)
+        return _from_notebook(origin, origin, module, workdir)
     if suffix == ".zip":
         folder = workdir / "unzipped"
         _safe_extract(origin, folder)
-        return Submission(origin, _in_folder(folder, module, workdir))
+        return _in_folder(origin, folder, module, workdir)
     raise SubmissionError(f"cannot grade {origin.name}: expected a folder, .py, .ipynb or .zip")
 
 
-def _in_folder(folder: Path, module: str, workdir: Path) -> Path:
+def _in_folder(origin: Path, folder: Path, module: str, workdir: Path) -> Submission:
     direct = folder / module
     if direct.is_file():
-        return direct.resolve()
+        return Submission(origin, direct.resolve())
     found = sorted(p for p in folder.rglob(module) if "__MACOSX" not in p.parts)
     if found:
-        return found[0].resolve()
-    notebooks = sorted(folder.rglob("*.ipynb"))
+        return Submission(origin, found[0].resolve())
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if len(notebooks) == 1:
-        target = workdir / module
-        target.write_text(notebook_code(notebooks[0]))
-        return target
-    raise SubmissionError(f"no {module} in {folder}")
+        return _from_notebook(origin, notebooks[0], module, workdir)
+    raise SubmissionError(f"no {module} in {folder}" + (f" and {len(notebooks)} notebooks" if notebooks else ""))
 
 
-def notebook_code(path: Path) -> str:
-    """The code cells of a notebook as one module; IPython magics and shell lines are dropped."""
+def _from_notebook(origin: Path, notebook: Path, module: str, workdir: Path) -> Submission:
+    code, cell_starts = notebook_code(notebook)
+    target = workdir / module
+    target.write_text(code)
+    return Submission(origin, target, notebook, cell_starts)
+
+
+def notebook_code(path: Path) -> tuple[str, tuple[int, ...]]:
+    """The code cells of a notebook as one module, and the line where each cell starts.
+
+    IPython magics and shell lines become blank lines, so line numbers stay those of the cell.
+    """
     import nbformat  # slow to import: only when a notebook is graded
 
     try:
         notebook = nbformat.read(str(path), as_version=4)
     except Exception as error:
         raise SubmissionError(f"cannot read notebook {path.name}: {error}") from None
-    cells = []
+    lines: list[str] = []
+    starts: list[int] = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        lines = [line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        cells.append("\n".join(lines))
-    return "\n\n".join(cells) + "\n"
+        starts.append(len(lines) + 1)
+        lines += ["" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines()]
+        lines.append("")
+    return "\n".join(lines) + "\n", tuple(starts)
 
 
 def _safe_extract(archive: Path, folder: Path) -> None:

@@ -86,3 +86,16 @@ def test_list_shows_every_task_with_points():
 def test_check_reference_exits_0():
     result = grade_cli("check-reference", "assignment2")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_errors_in_a_notebook_point_at_the_cell(tmp_path):
+    source = (SUBMISSIONS / "assignment2" / "correct_alt" / "shapes.py").read_text()
+    broken = source.replace("def same_padding(", "def same_padding(kernel_size, dilation=1):\n"
+                                                  "    return [][3]\n\n\ndef _unused(", 1)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext autoreload\nimport math"),
+                                               nbformat.v4.new_code_cell(broken)])
+    path = tmp_path / "work.ipynb"
+    nbformat.write(notebook, str(path))
+    result = grade_cli("assignment2", str(path), "--task", "same_padding")
+    line = 1 + broken.splitlines().index("    return [][3]")
+    assert f"work.ipynb cell 2, line {line}" in result.stdout
