@@ -133,3 +133,15 @@ def test_malformed_or_forged_frames_are_dropped():
               wire.encode({"case": 2, "raised": {"type": "X"}}), wire.encode({"case": 3, "forbidden": [[1, 2]]}))
     cases, header = api._frames(sandbox.Outcome(frames, 0, False, False, 0.1))
     assert list(cases) == [1] and header is None
+
+
+def test_seed_makes_the_random_cases_deterministic():
+    from conftest import ROOT
+    from grader.spec import load_assignment
+
+    same = [load_assignment("assignment1", 0, ROOT).task("conv2d").cases for _ in range(2)]
+    other = load_assignment("assignment1", 1, ROOT).task("conv2d").cases
+    assert same[0] == same[1]
+    assert same[0] != other
+    assert [c.name for c in same[0] if c.name.startswith("lecture")] == \
+        [c.name for c in other if c.name.startswith("lecture")]
