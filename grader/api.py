@@ -69,7 +69,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
     spec = open_assignment(assignment, seed, root)
     selected = select_tasks(spec, tasks)
     devices = devices_for(device)
-    origin = Path(submission) if submission else root / "assignments" / assignment
+    origin = Path(submission) if submission else default_submission(assignment, root)
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
@@ -85,6 +85,15 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
     results = tuple(_locate(judge_task(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), tasks=results,
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
+
+
+def default_submission(assignment: str, root: Path) -> Path:
+    """`assignments/NAME` in the course folder the user is in, else in the grader's own."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "assignments" / assignment).is_dir():
+            return folder / "assignments" / assignment
+    return root / "assignments" / assignment
 
 
 def _locate(result: TaskResult, submission: Submission) -> TaskResult:
@@ -117,7 +126,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
             children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
             timeouts.append(timeout)
             jobs.append((task, device))
-    expected_frames = [len(task.cases) for task, _ in jobs]
+    expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
     outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
     runs: dict[str, TaskRun] = {}
     for (task, device), outcome in zip(jobs, outcomes):
@@ -210,8 +219,9 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
             label = case.name if case.hidden is False else f"hidden case {index + 1}"
             message = verdict.message
             if not verdict.passed and not case.hidden:
-                message = f"{compare.describe_call(task, case)}: {message}"
-                if case.note:
+                call = compare.describe_call(task, case)
+                message = message if call == case.name else f"{call}: {message}"
+                if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
                     message += f" (note: {case.note})"
             checks.append(CheckResult(name=label, device=device, passed=verdict.passed,
                                       message=message, diagnosis=verdict.diagnosis, hidden=case.hidden))
@@ -231,6 +241,10 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
             return "forbidden_api", f"importing your file called forbidden {api} at {where}", "forbidden"
         where = f" at {error['where']}" if error.get("where") else ""
         return "import_error", f"your file failed to import: {error['type']}: {error['message']}{where}", "error"
+    if outcome.timed_out and not header:
+        return ("timeout", f"importing your file took over the {timeout:g} s time limit: code at the top level "
+                           "(a demo, a notebook cell) runs on import; move it under if __name__ == '__main__':",
+                "timeout")
     if outcome.timed_out:
         return ("timeout", f"stopped after the {timeout:g} s time limit: an endless loop, far too slow, "
                            "or memory allocated without end", "timeout")
@@ -254,29 +268,29 @@ def list_assignments(root: Path | None = None) -> list[Assignment]:
     return [open_assignment(name, root=root) for name in assignment_names(root)]
 
 
-def check_reference(names: Iterable[str] = (), *, timeout: float = 60.0, root: Path | None = None,
-                    progress: Callable[[str], None] = lambda line: None) -> list[str]:
+def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), timeout: float = 60.0,
+                    root: Path | None = None, progress: Callable[[str], None] = lambda line: None) -> list[str]:
     """Defects found: a reference losing points, disagreeing with torch or with the lecture's
     numbers, or an untouched stub that does not score 0 as "not implemented"."""
     root = root or course_root()
     names = list(names) or assignment_names(root)
     defects = []
-    for name in names:
-        spec = open_assignment(name, root=root)
+    for name, seed in ((name, seed) for name in names for seed in seeds):
+        spec = open_assignment(name, seed, root)
         devices = devices_for("auto")
         reference_file = root / "reference" / name / spec.module
         runs = execute(spec, spec.tasks, reference_file, root, devices, timeout, None, ())
         findings = scan_source(reference_file, spec.tasks)
         for task_run in runs:
             result = judge_task(task_run, findings[task_run.task.name], timeout)
-            prefix = f"{name}/{result.name}"
+            prefix = f"{name}/{result.name} (seed {seed})"
             defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
                         for c in result.checks if not c.passed]
             defects += [f"{prefix}: {line}" for line in oracle_disagreements(task_run)]
-        stub = grade(name, root / "assignments" / name, timeout=timeout, root=root, device="cpu")
+        stub = grade(name, root / "assignments" / name, seed=seed, timeout=timeout, root=root, device="cpu")
         defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
                     f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
-        progress(f"{name}: checked {len(spec.tasks)} tasks on {', '.join(devices)}")
+        progress(f"{name}: checked {len(spec.tasks)} tasks on {', '.join(devices)} with seed {seed}")
     return defects
 
 

@@ -9,15 +9,37 @@ import click
 from . import api, report
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
+_NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+FORMATS = ("text", "json", "markdown", "html")
+FORMATS_BY_SUFFIX = {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}
 
 
 class _Grade(click.Group):
-    """`grade ASSIGNMENT ...` without a sub-command name grades an assignment."""
+    """`grade ASSIGNMENT ...` without a sub-command name grades an assignment; a usage error
+    is one line on stderr and exit 2."""
 
     def parse_args(self, ctx, args):
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["assignment", *args]
         return super().parse_args(ctx, args)
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except _NoArgsIsHelp as error:  # plain `grade`: the help, as a usage error
+            click.echo(error.ctx.get_help(), err=True)
+            sys.exit(EXIT_USAGE)
+        except click.UsageError as error:
+            _fail(EXIT_USAGE, f"{error.format_message()} (see grade --help)")
+        except click.exceptions.Exit as done:  # --help, --version
+            sys.exit(done.exit_code)
+        except click.Abort:
+            _fail(EXIT_GRADER, "interrupted")
+
+
+class _AssignmentCommand(click.Command):
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "ASSIGNMENT [SUBMISSION] [OPTIONS]")
 
 
 @click.group(cls=_Grade, context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,13 +59,13 @@ def _fail(code: int, message: str):
     sys.exit(code)
 
 
-@main.command("assignment", hidden=True)
+@main.command("assignment", cls=_AssignmentCommand, hidden=True)
 @click.argument("assignment")
 @click.argument("submission", required=False, type=click.Path(path_type=Path))
 @click.option("--task", "tasks", multiple=True, help="Grade only this task (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)),
+              help="Report format [default: from the -o file's extension, else text].")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random cases.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
@@ -58,8 +80,12 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
     except Exception as error:  # the grader's own failure: say so, never a partial grade
         _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
     shown = report.student_view(result)
+    fmt = fmt or (FORMATS_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "text")
     if output:
-        output.write_text(report.render(shown, fmt))
+        try:
+            output.write_text(report.render(shown, fmt))
+        except OSError as error:
+            _fail(EXIT_USAGE, f"cannot write the report to {output}: {error.strerror}")
         click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
     else:
         click.echo(report.render(shown, fmt, colour=fmt == "text" and sys.stdout.isatty()), nl=False)
@@ -83,11 +109,12 @@ def list_assignments():
 
 @main.command("check-reference")
 @click.argument("assignments", nargs=-1)
+@click.option("--seed", "seeds", type=int, multiple=True, help="Seed of the random cases (repeatable; default 0).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
-def check_reference(assignments, timeout):
+def check_reference(assignments, seeds, timeout):
     """Prove that every reference scores full marks and agrees with torch, and the stubs score 0."""
     try:
-        defects = api.check_reference(assignments, timeout=timeout, progress=click.echo)
+        defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, progress=click.echo)
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
     except Exception as error:

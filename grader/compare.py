@@ -1,13 +1,16 @@
 """Judge one case: the student's output against the reference's, with a diagnosis where one fits."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor
+from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant
 from .wire import OtherValue, TensorValue
+
+# Diagnoses of an output that came back but is wrong: the ones a case's note may help with.
+VALUE_DIAGNOSES = {"wrong_values", "wrong_value", "wrong_shape"}
 
 EPS = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1.2e-7, "float64": 2.3e-16}
 SAFETY = 16  # times the rounding a correct float32 implementation makes in any summation order
@@ -125,13 +128,42 @@ def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str) 
         return _judge_tensor(task, case, expected, got, device)
     if _same_plain(want, got):
         return Verdict(True)
-    for code, variant in expected.get("variants", {}).items():
-        if _same_plain(variant, got):
-            return Verdict(False, f"expected {_show(want)}, got {_show(got)}: {_hint(task, code)}", code)
-    if _plain_type(got) != _plain_type(want):
-        return Verdict(False, f"expected {_show(want)} ({_plain_type(want)}), got {_show(got)} "
-                              f"({_plain_type(got)})", "wrong_type")
-    return Verdict(False, f"expected {_show(want)}, got {_show(got)}", "wrong_value")
+    message = f"expected {_show(want)}, got {_show(got)}"
+    matching = [v for v, _ in _matching_variants(task, expected, lambda value: _same_plain(value, got))]
+    if matching:
+        return _diagnosed(message, matching)
+    path, want_item, got_item = _first_difference(want, got)
+    if path or isinstance(want, (list, tuple)):
+        entry = "".join(f"[{i}]" for i in path)
+        if isinstance(want_item, (list, tuple)) and isinstance(got_item, (list, tuple)) \
+                and len(want_item) != len(got_item):
+            message = f"{len(got_item)} entries{' in ' + entry if entry else ''}, expected {len(want_item)}"
+        else:
+            message = f"entry {entry}: expected {want_item!r}, got {_show(got_item)}"
+    if _plain_type(got_item) != _plain_type(want_item):
+        return Verdict(False, f"{message} ({_plain_type(got_item)} where {_plain_type(want_item)} is expected)",
+                       "wrong_type")
+    return Verdict(False, message, "wrong_value")
+
+
+def _first_difference(want: Any, got: Any, path: tuple[int, ...] = ()) -> tuple[tuple[int, ...], Any, Any]:
+    """Where two plain values first differ: the index path and the two items there."""
+    if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple)):
+        for index, (w, g) in enumerate(zip(want, got)):
+            if not _same_plain(w, g):
+                return _first_difference(w, g, (*path, index))
+    return path, want, got
+
+
+def _matching_variants(task: Task, expected: dict, same: Callable[[Any], bool]) -> list[tuple[Variant, Any]]:
+    """The known wrong answers that `same` accepts, with their values, in the spec's order."""
+    return [(task.variants[int(key)], value) for key, value in expected.get("variants", {}).items()
+            if key.isdigit() and int(key) < len(task.variants) and same(value)]
+
+
+def _diagnosed(message: str, variants: list[Variant]) -> Verdict:
+    hints = list(dict.fromkeys(v.hint for v in variants))
+    return Verdict(False, f"{message}: {' - or - '.join(hints)}", variants[0].code)
 
 
 def _plain_type(value: Any) -> str:
@@ -163,13 +195,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def _hint(task: Task, code: str) -> str:
-    for variant in task.variants:
-        if variant.code == code:
-            return variant.hint
-    return HINTS.get(code, code)
-
-
 def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) -> float:
     terms = task.reduction(*case.args, **case.kwargs) if task.reduction else 1
     scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
@@ -181,19 +206,23 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str)
     if not isinstance(got, TensorValue) or not got.exact_type:
         what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
         return Verdict(False, f"returned {what}: {HINTS['wrong_type']}", "wrong_type")
-    dtype = _first_tensor_dtype((*case.args, *case.kwargs.values()))
+    dtype = _first_tensor_dtype((*case.args, *case.kwargs.values())) or task.output_dtype
     tolerance = _tolerance(task, case, dtype, want.data)
-    variants = {code: v for code, v in expected.get("variants", {}).items() if isinstance(v, TensorValue)}
-    same_shape = [code for code, v in variants.items() if v.data.shape == got.data.shape]
-    equal = [code for code in same_shape if _mismatch(variants[code].data, got.data, tolerance) is None]
+    same_shape = _matching_variants(task, expected, lambda v: isinstance(v, TensorValue)
+                                    and v.data.shape == got.data.shape)
+    equal = [v for v, value in same_shape if _mismatch(value.data, got.data, tolerance) is None]
     if got.data.shape != want.data.shape:
         message = f"shape {tuple(got.data.shape)}, expected {tuple(want.data.shape)}"
-        code = (equal or same_shape or [None])[0]
-        return Verdict(False, f"{message}: {_hint(task, code)}" if code else message, code or "wrong_shape")
+        if equal:
+            return _diagnosed(message, equal)
+        if len({v.code for v, _ in same_shape}) == 1:  # only one known mistake gives this shape
+            variant = same_shape[0][0]
+            return Verdict(False, f"{message}; that is the shape you get when {variant.hint}", variant.code)
+        return Verdict(False, message, "wrong_shape")
     bad = _mismatch(want.data, got.data, tolerance)
     if bad is not None:
         if equal:
-            return Verdict(False, f"{bad}: {_hint(task, equal[0])}", equal[0])
+            return _diagnosed(bad, equal)
         if dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
             return Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
         return Verdict(False, bad, "wrong_values")

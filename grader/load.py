@@ -27,7 +27,7 @@ class Submission:
         def cell_line(match: re.Match) -> str:
             line = int(match.group(1))
             cell = bisect.bisect_right(self.cell_starts, line)
-            return f"{self.notebook.name} cell {cell}, line {line - self.cell_starts[cell - 1] + 1}" if cell \
+            return f"{self.notebook.name} code cell {cell}, line {line - self.cell_starts[cell - 1] + 1}" if cell \
                 else match.group(0)
         return re.sub(rf"{re.escape(self.file.name)}:(\d+)", cell_line, text)
 
@@ -53,16 +53,21 @@ def find(origin: Path, module: str, workdir: Path) -> Submission:
 
 
 def _in_folder(origin: Path, folder: Path, module: str, workdir: Path) -> Submission:
-    direct = folder / module
-    if direct.is_file():
-        return Submission(origin, direct.resolve())
-    found = sorted(p for p in folder.rglob(module) if "__MACOSX" not in p.parts)
+    """The one `module` in the folder, the shallowest if nested; else its only notebook."""
+    skip = ("__MACOSX", ".ipynb_checkpoints")
+    found = [p for p in folder.rglob(module) if not any(part in skip for part in p.parts)]
     if found:
-        return Submission(origin, found[0].resolve())
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        depth = min(len(p.parts) for p in found)
+        shallowest = sorted(p for p in found if len(p.parts) == depth)
+        if len(shallowest) > 1:
+            names = ", ".join(str(p.relative_to(folder)) for p in shallowest)
+            raise SubmissionError(f"{origin.name} holds {len(shallowest)} files named {module} ({names}): keep one")
+        return Submission(origin, shallowest[0].resolve())
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if not any(part in skip for part in p.parts))
     if len(notebooks) == 1:
         return _from_notebook(origin, notebooks[0], module, workdir)
-    raise SubmissionError(f"no {module} in {folder}" + (f" and {len(notebooks)} notebooks" if notebooks else ""))
+    extra = f" and {len(notebooks)} notebooks, not one" if notebooks else ""
+    raise SubmissionError(f"no {module} in {origin}{extra}")
 
 
 def _from_notebook(origin: Path, notebook: Path, module: str, workdir: Path) -> Submission:

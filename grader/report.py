@@ -74,7 +74,7 @@ def markdown(report: Report) -> str:
     for task in report.tasks:
         lines = _failure_lines(task)
         if lines:
-            out += ["", f"## {task.name}", ""] + [f"- {line.replace('|', '/')}" for line in lines]
+            out += ["", f"## {task.name}", ""] + [f"- {html.escape(line, quote=False)}" for line in lines]
     return "\n".join(out) + "\n"
 
 

@@ -39,9 +39,11 @@ class TaskResult(Frozen):
     @computed_field
     @property
     def score(self) -> float:
-        if self.problem_status == "forbidden" or not self.checks:
+        """Points times the share of checks passed; a check the grader itself broke does not count."""
+        counted = [c for c in self.checks if c.diagnosis != "grader_defect"]
+        if self.problem_status == "forbidden" or not counted:
             return 0.0
-        return round(self.max_score * sum(c.passed for c in self.checks) / len(self.checks), 2)
+        return round(self.max_score * sum(c.passed for c in counted) / len(counted), 2)
 
     @computed_field
     @property

@@ -85,10 +85,10 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
         if task.oracle:
             frame["oracle"], frame["oracle_raised"] = _attempt(
                 lambda: to_float64(task.oracle(*args64, **kwargs64)))
-        for variant in task.variants:
+        for number, variant in enumerate(task.variants):
             value, error = _attempt(lambda: to_float64(variant.compute(reference, *args64, **kwargs64)))
             if error is None:
-                frame["variants"][variant.code] = value
+                frame["variants"][str(number)] = value
         send(wire.encode(frame))
 
 
@@ -109,6 +109,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
     if not hasattr(module, task.target):
         send(wire.encode({"missing": task.target}))
         return
+    send(wire.encode({"imported": True}))
     target = _target(module, task)
     for index, case in enumerate(cases):
         args, kwargs = build(case.args, device), build(case.kwargs, device)

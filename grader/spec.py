@@ -122,6 +122,7 @@ class Task(Frozen):
     variants: tuple[Variant, ...] = ()
     reduction: Callable[..., int] | None = None  # terms summed per output element (tolerance)
     oracle_raises: bool = True  # probes must raise the exception class the oracle raises
+    output_dtype: str | None = None  # for outputs not made from a float input, e.g. FILTERS
     cases: tuple[Case, ...]
 
 

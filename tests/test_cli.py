@@ -98,4 +98,4 @@ def test_errors_in_a_notebook_point_at_the_cell(tmp_path):
     nbformat.write(notebook, str(path))
     result = grade_cli("assignment2", str(path), "--task", "same_padding")
     line = 1 + broken.splitlines().index("    return [][3]")
-    assert f"work.ipynb cell 2, line {line}" in result.stdout
+    assert f"work.ipynb code cell 2, line {line}" in result.stdout
