@@ -112,10 +112,13 @@ def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_fi
         if owner is None:  # a whole module, e.g. "scipy"
             sys.meta_path.insert(0, _ImportBlocker(pattern, hits, student_file))
             continue
-        for attr in dir(owner):
-            if fnmatch.fnmatchcase(attr, attr_glob) and callable(getattr(owner, attr, None)):
-                name = f"{owner_path}.{attr}"
-                setattr(owner, attr, _tripwire(name, hits, student_file))
+        names = [a for a in dir(owner) if fnmatch.fnmatchcase(a, attr_glob)] if "*" in attr_glob else [attr_glob]
+        for attr in names:
+            if callable(getattr(owner, attr, None)):
+                try:
+                    setattr(owner, attr, _tripwire(f"{owner_path}.{attr}", hits, student_file))
+                except (AttributeError, TypeError):  # a C type: the static scan still sees its use
+                    pass
 
 
 def _resolve(path: str):

@@ -9,9 +9,12 @@ import torch.nn.functional as F
 
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
 
+# The public APIs, and the doors behind them (torch.ops.aten, torch._C) that a determined student finds.
 CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.functional.unfold",
-                  "torch.Tensor.unfold", "torch.nn.Unfold", "scipy")
-PAD_FORBIDDEN = ("torch.nn.functional.pad", "torch.nn.*Pad*", "torch.constant_pad_nd", "numpy.pad")
+                  "torch.Tensor.unfold", "torch.nn.Unfold", "torch.ops.aten.*conv*", "torch._C._nn.*conv*",
+                  "torch._C._VariableFunctions.*conv*", "scipy")
+PAD_FORBIDDEN = ("torch.nn.functional.pad", "torch.nn.*Pad*", "torch.constant_pad_nd", "numpy.pad",
+                 "torch.ops.aten.*pad*", "torch._C._nn.*pad*", "torch._C._VariableFunctions.constant_pad_nd")
 
 SIGNAL = [[[1, 2, 3, 4, 5, 5, 4, 3, 2, 1]]]
 IMAGE3 = [[1, 2, 3], [3, 4, 5], [1, 0, 2]]
@@ -82,6 +85,17 @@ def _same_wrong_side(ref, input, weight, bias=None, stride=1, padding=0, dilatio
     return _conv(ref, F.pad(input, sides), weight, bias, stride, 0, dilation, groups)
 
 
+def _same_without_dilation(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """padding='same' sized for an undilated kernel: too little padding, a smaller output."""
+    dilations = _pairs(dilation, _spatial(weight))
+    if padding != "same" or all(d == 1 for d in dilations):
+        raise ValueError("not a dilated 'same' case")
+    sides = []
+    for k in reversed(weight.shape[2:]):
+        sides += [(k - 1) // 2, k - 1 - (k - 1) // 2]
+    return _conv(ref, F.pad(input, sides), weight, bias, stride, 0, dilation, groups)
+
+
 def _ceil_mode(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """A partial last window counted (ceil instead of floor), zeros standing in for the overhang."""
     if isinstance(padding, str):
@@ -124,6 +138,8 @@ CONV_VARIANTS = (  # the first that matches names the mistake: specific ones fir
     Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)"),
     Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
             hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
+    Variant(code="same_padding_ignores_dilation", compute=_same_without_dilation,
+            hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all"),
     Variant(code="padding_one_side", compute=_one_side,
             hint="all the padding went to the top/left; pad `padding` zeros on each side"),
     Variant(code="padding_counted_once", compute=_padding_once,
@@ -276,6 +292,12 @@ def _pad_cases(rng: random.Random) -> list[Case]:
              raises=True),
         Case(name="invalid: circular wraps more than once", args=(Random(shape=(1, 1, 3), seed=13), (4, 0), "circular"),
              raises=True),
+        Case(name="invalid: a fill value in reflect mode", args=(Random(shape=(1, 2, 5), seed=14), (1, 1), "reflect"),
+             kwargs={"value": 1.0}, raises=True),
+        Case(name="invalid: more pad pairs than dimensions", args=(Random(shape=(2, 3), seed=15), (1, 1, 1, 1, 1, 1)),
+             raises=True),
+        Case(name="invalid: cropping more than the size", args=(Random(shape=(1, 1, 3), seed=16), (-2, -2)),
+             raises=True),
     ]
     return cases
 
@@ -307,6 +329,32 @@ def _conv_config(rng: random.Random, dims: int, i: int) -> Case:
     return Case(name=f"random {i + 1}" + (f": {name}" if name else ""), args=tuple(args), kwargs=kwargs)
 
 
+
+def _conv_probes(r, dims: int) -> list[Case]:
+    """Invalid calls that torch rejects; the student must raise the same class."""
+    x, w, b = r(1, 2, *[6] * dims), r(3, 2, *[3] * dims), r(3)
+    return [
+        Case(name="invalid: weight channels do not match input", args=(r(1, 3, *[6] * dims), w), raises=True),
+        Case(name="invalid: groups do not divide input channels", args=(r(1, 3, *[6] * dims), r(2, 1, *[3] * dims)),
+             kwargs={"groups": 2}, raises=True),
+        Case(name="invalid: groups do not divide output channels", args=(r(1, 4, *[6] * dims), r(3, 2, *[3] * dims)),
+             kwargs={"groups": 2}, raises=True),
+        Case(name="invalid: padding='same' with stride 2", args=(x, w), kwargs={"padding": "same", "stride": 2},
+             raises=True),
+        Case(name="invalid: unknown padding string", args=(x, w), kwargs={"padding": "full"}, raises=True),
+        Case(name="invalid: kernel larger than the input", args=(r(1, 2, *[3] * dims), r(3, 2, *[4] * dims)),
+             raises=True),
+        Case(name="invalid: stride 0", args=(x, w), kwargs={"stride": 0}, raises=True),
+        Case(name="invalid: dilation 0", args=(x, w), kwargs={"dilation": 0}, raises=True),
+        Case(name="invalid: negative padding", args=(x, w), kwargs={"padding": -1}, raises=True),
+        Case(name="invalid: groups 0", args=(x, w), kwargs={"groups": 0}, raises=True),
+        Case(name="invalid: padding tuple of the wrong length", args=(x, w), kwargs={"padding": (1,) * (dims + 1)},
+             raises=True),
+        Case(name="invalid: bias of the wrong length", args=(x, w, r(4)), raises=True),
+        Case(name="invalid: float64 bias with float32 input", args=(x, w, r(3, dtype="float64")), raises=True),
+    ]
+
+
 def _conv1d_cases(rng: random.Random) -> list[Case]:
     signal, kernel = Tensor(values=SIGNAL), Tensor(values=[[[-1, 0, 1]]])
     r = lambda *shape, dtype="float32", contiguous=True: Random(shape=shape, seed=rng.randrange(2**31),
@@ -330,19 +378,10 @@ def _conv1d_cases(rng: random.Random) -> list[Case]:
         Case(name="groups=2, 4 in, 6 out", args=(r(2, 4, 8), r(6, 2, 3), r(6)), kwargs={"groups": 2}),
         Case(name="keeps autograd graph", args=(r(1, 2, 7), r(2, 2, 3), r(2)), kwargs={"padding": 1},
              requires_grad=True),
+        Case(name="unbatched (C, L) input", args=(r(3, 8), r(2, 3, 3), r(2)), kwargs={"stride": 2}),
     ]
     cases += [_conv_config(rng, 1, i) for i in range(20)]
-    cases += [
-        Case(name="invalid: weight channels do not match input", args=(r(1, 3, 8), r(2, 2, 3)), raises=True),
-        Case(name="invalid: groups do not divide channels", args=(r(1, 3, 8), r(2, 1, 3)),
-             kwargs={"groups": 2}, raises=True),
-        Case(name="invalid: padding='same' with stride 2", args=(r(1, 2, 8), r(2, 2, 3)),
-             kwargs={"padding": "same", "stride": 2}, raises=True),
-        Case(name="invalid: unknown padding string", args=(r(1, 2, 8), r(2, 2, 3)),
-             kwargs={"padding": "full"}, raises=True),
-        Case(name="invalid: kernel longer than the input", args=(r(1, 2, 3), r(2, 2, 5)), raises=True),
-    ]
-    return cases
+    return cases + _conv_probes(r, 1)
 
 
 def _conv2d_cases(rng: random.Random) -> list[Case]:
@@ -381,24 +420,13 @@ def _conv2d_cases(rng: random.Random) -> list[Case]:
              kwargs={"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}),
         Case(name="stride with a partial last window", args=(r(1, 2, 8, 8), r(2, 2, 3, 3)), kwargs={"stride": 2}),
         Case(name="unbatched (C, H, W) input", args=(r(2, 5, 5), r(3, 2, 3, 3), r(3))),
+        Case(name="stride as a 1-tuple, applied to both dims", args=(r(1, 2, 7, 7), r(2, 2, 3, 3)),
+             kwargs={"stride": (2,)}),
         Case(name="keeps autograd graph", args=(r(1, 2, 5, 5), r(2, 2, 3, 3), r(2)), kwargs={"padding": 1},
              requires_grad=True),
     ]
     cases += [_conv_config(rng, 2, i) for i in range(24)]
-    cases += [
-        Case(name="invalid: weight channels do not match input", args=(r(1, 3, 6, 6), r(2, 2, 3, 3)), raises=True),
-        Case(name="invalid: groups do not divide input channels", args=(r(1, 3, 6, 6), r(2, 1, 3, 3)),
-             kwargs={"groups": 2}, raises=True),
-        Case(name="invalid: groups do not divide output channels", args=(r(1, 4, 6, 6), r(3, 2, 3, 3)),
-             kwargs={"groups": 2}, raises=True),
-        Case(name="invalid: padding='same' with stride 2", args=(r(1, 2, 6, 6), r(2, 2, 3, 3)),
-             kwargs={"padding": "same", "stride": 2}, raises=True),
-        Case(name="invalid: unknown padding string", args=(r(1, 2, 6, 6), r(2, 2, 3, 3)),
-             kwargs={"padding": "full"}, raises=True),
-        Case(name="invalid: kernel larger than the input", args=(r(1, 2, 3, 3), r(2, 2, 4, 4)), raises=True),
-        Case(name="invalid: stride 0", args=(r(1, 2, 6, 6), r(2, 2, 3, 3)), kwargs={"stride": 0}, raises=True),
-    ]
-    return cases
+    return cases + _conv_probes(r, 2)
 
 
 def _convolve_cases(rng: random.Random) -> list[Case]:
@@ -438,7 +466,7 @@ def assignment(seed: int = 0) -> Assignment:
             Task(name="convolve2d", points=15, target="convolve2d", forbidden=CONV_FORBIDDEN,
                  oracle=_convolve_oracle, variants=CONVOLVE_VARIANTS,
                  reduction=lambda image, kernel: math.prod(kernel.shape), cases=tuple(_convolve_cases(rng))),
-            Task(name="filters", points=10, target="FILTERS", call="mapping",
+            Task(name="filters", points=10, target="FILTERS", call="mapping", output_dtype="float32",
                  oracle=lambda key: torch.tensor(LECTURE_FILTERS[key]),
                  variants=(Variant(code="sobel_swapped", compute=_swapped_filter,
                                    hint="this is the opposite Sobel filter: compare the signs with the lecture's table"),),

@@ -17,6 +17,7 @@ ALEXNET = ("nn.Sequential(nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2
            "nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Flatten(), "
            "nn.Linear(9216, 4096), nn.ReLU(), nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(), "
            "nn.Linear(4096, 1000))")
+BIAS_FREE = "nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.Linear(8, 2, bias=False))"
 TRACE_MODELS = {
     "lecture: LeNet-style 28x28": (LENET, (1, 1, 28, 28)),
     "lecture: AlexNet 227x227": (ALEXNET, (1, 3, 227, 227)),
@@ -31,6 +32,10 @@ TRACE_MODELS = {
                                           "nn.Flatten(), nn.Linear(16 * 2 * 30, 10))", (4, 3, 32, 32)),
     "global pooling head": ("nn.Sequential(nn.Conv2d(1, 8, 5, padding='same'), nn.ReLU(), nn.AdaptiveAvgPool2d(1), "
                             "nn.Flatten(), nn.Dropout(0.5), nn.Linear(8, 3))", (2, 1, 9, 9)),
+    "padding='same' with dilation, reflect padding": ("nn.Sequential(nn.Conv2d(2, 3, 3, padding='same', dilation=2), "
+                                                      "nn.Conv2d(3, 3, 3, padding=1, padding_mode='reflect'))",
+                                                      (1, 2, 12, 10)),
+    "flatten from dim 2": ("nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(2), nn.Linear(36, 5))", (2, 1, 8, 8)),
     "strided transposed conv with dilation": ("nn.Sequential(nn.ConvTranspose2d(4, 2, (2, 3), stride=(3, 2), "
                                               "padding=(0, 1), output_padding=(2, 1), dilation=(1, 2)))", (1, 4, 5, 6)),
 }
@@ -180,9 +185,10 @@ def _size_cases(rng: random.Random, kind: str) -> list[Case]:
             kwargs = {"stride": rng.choice([None, stride]), "padding": padding, "dilation": dilation,
                       "ceil_mode": rng.random() < 0.6}
         else:
-            padding = rng.randint(0, 2)
             output_padding = rng.randint(0, max(stride, dilation) - 1)
             size = rng.randint(1, 12)
+            grown = (size - 1) * stride + dilation * (kernel - 1) + output_padding + 1
+            padding = rng.randint(0, min(2, (grown - 1) // 2))  # the output keeps at least one element
             kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
         name = ", ".join(f"{k}={v}" for k, v in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: size={max(size, 1)}, k={kernel}, {name}",
@@ -200,8 +206,11 @@ def _conv_output_cases(rng):
         Case(name="kernel as large as the input", args=(7, 7), expect=1),
         *_size_cases(rng, "conv"),
         Case(name="invalid: kernel larger than the padded input", args=(3, 5), raises=True),
+        Case(name="invalid: dilated kernel larger than the input", args=(6, 5, 4, 0, 2), raises=True),
         Case(name="invalid: stride 0", args=(8, 3), kwargs={"stride": 0}, raises=True),
         Case(name="invalid: kernel_size 0", args=(8, 0), raises=True),
+        Case(name="invalid: negative padding", args=(8, 3), kwargs={"padding": -1}, raises=True),
+        Case(name="invalid: a float size", args=(8.0, 3), raises=True),
     ]
 
 
@@ -214,9 +223,11 @@ def _pool_output_cases(rng):
              args=(6, 2), kwargs={"stride": 2, "padding": 1, "ceil_mode": True}, expect=4),
         Case(name="AlexNet pool: 55, k=3, stride 2", args=(55, 3, 2), expect=27),
         Case(name="dilation", args=(12, 3), kwargs={"stride": 1, "dilation": 2}, expect=8),
+        Case(name="ceil_mode: window larger than the input", args=(3, 5, 4, 0, 1, True)),
         *_size_cases(rng, "pool"),
         Case(name="invalid: kernel_size 0", args=(8, 0), raises=True),
         Case(name="invalid: kernel larger than the input", args=(3, 5), raises=True),
+        Case(name="invalid: padding more than half the kernel", args=(8, 3), kwargs={"padding": 2}, raises=True),
     ]
 
 
@@ -229,6 +240,8 @@ def _transpose_output_cases(rng):
         *_size_cases(rng, "transpose"),
         Case(name="invalid: stride 0", args=(4, 3), kwargs={"stride": 0}, raises=True),
         Case(name="invalid: kernel_size 0", args=(4, 0), raises=True),
+        Case(name="invalid: output_padding not below stride or dilation", args=(4, 3),
+             kwargs={"stride": 2, "output_padding": 2}, raises=True),
     ]
 
 
@@ -289,6 +302,12 @@ def _trace_cases(rng):
              for name, (code, shape) in TRACE_MODELS.items()]
     cases[0] = cases[0].model_copy(update={"expect": [(1, 6, 26, 26), (1, 6, 26, 26), (1, 6, 13, 13),
                                                       (1, 16, 11, 11), (1, 16, 11, 11), (1, 16, 5, 5)]})
+    cases += [
+        Case(name="invalid: conv expects 3 channels, gets 1", raises=True,
+             args=(Model(code="nn.Sequential(nn.Conv2d(3, 4, 3))", runnable=False), (1, 1, 8, 8))),
+        Case(name="invalid: linear expects 10 features, gets 8", raises=True,
+             args=(Model(code="nn.Sequential(nn.Flatten(), nn.Linear(10, 2))", runnable=False), (1, 2, 2, 2))),
+    ]
     for i in range(5):
         layers, channels, size = [], rng.randint(1, 3), rng.randint(16, 40)
         shape = (1, channels, size, size)
@@ -330,7 +349,11 @@ def assignment(seed: int = 0) -> Assignment:
             Task(name="receptive_field", points=10, target="receptive_field", oracle=_receptive_field,
                  oracle_raises=False, cases=tuple(_receptive_field_cases(rng)),
                  variants=(Variant(code="stride_ignored", hint="a layer after a stride-s layer sees s times further",
-                                   compute=_formula(lambda layers: 1 + sum(d * (k - 1) for k, _, d in layers))),)),
+                                   compute=_formula(lambda layers: 1 + sum(d * (k - 1) for k, _, d in layers))),
+                           Variant(code="dilation_ignored", hint="a dilated kernel spans dilation*(k-1)+1 inputs",
+                                   compute=_formula(lambda layers: 1 + sum(
+                                       (k - 1) * math.prod(s for _, s, _ in layers[:i])
+                                       for i, (k, _, _) in enumerate(layers)))))),
             Task(name="conv_parameters", points=10, target="conv_parameters", oracle=_conv_parameters,
                  oracle_raises=False, cases=tuple(_parameter_cases(rng)),
                  variants=(Variant(code="groups_ignored", hint="each filter sees only in_channels // groups channels",
@@ -342,7 +365,8 @@ def assignment(seed: int = 0) -> Assignment:
                  cases=tuple(_trace_cases(rng))),
             Task(name="parameter_table", points=5, target="parameter_table", oracle=_parameter_table,
                  oracle_raises=False,
-                 cases=tuple(Case(name=name, args=(Model(code=code),))
-                             for name, (code, _) in list(TRACE_MODELS.items())[:4])),
+                 cases=(*(Case(name=name, args=(Model(code=code),)) for name, (code, _) in list(TRACE_MODELS.items())[:4]),
+                        Case(name="layers without bias", args=(Model(code=BIAS_FREE),),
+                             expect=[("0", 216, 0), ("1", 8, 8), ("3", 16, 0)]))),
         ),
     )
