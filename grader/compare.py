@@ -215,7 +215,7 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str)
         message = f"shape {tuple(got.data.shape)}, expected {tuple(want.data.shape)}"
         if equal:
             return _diagnosed(message, equal)
-        if len({v.code for v, _ in same_shape}) == 1:  # only one known mistake gives this shape
+        if len(same_shape) == 1 and same_shape[0][0].by_shape:  # only a size-formula mistake gives this shape
             variant = same_shape[0][0]
             return Verdict(False, f"{message}; that is the shape you get when {variant.hint}", variant.code)
         return Verdict(False, message, "wrong_shape")

@@ -110,6 +110,7 @@ class Variant(Frozen):
     code: str
     hint: str
     compute: Callable[..., Any]
+    by_shape: bool = False  # also named when only the output's shape matches (a size-formula mistake)
 
 
 class Task(Frozen):
