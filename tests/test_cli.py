@@ -18,6 +18,8 @@ def grade_cli(*args, cwd=ROOT):
     (["assignment9"], "unknown assignment 'assignment9'"),
     (["assignment1", "--task", "conv3d"], "unknown task 'conv3d'"),
     (["assignment1", "no/such/folder"], "no such file or folder"),
+    (["assignment1", "--format", "yaml"], "Invalid value for '--format'"),
+    (["assignment1", "--task", "filters", "-o", "/no/such/dir/report.json"], "cannot write the report"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, fragment):
     result = grade_cli(*args)
@@ -41,9 +43,9 @@ def test_fail_under_exits_1():
 
 
 def test_json_report_has_the_contract_fields(tmp_path):
-    out = tmp_path / "report.json"
+    out = tmp_path / "report.json"  # the format comes from the extension
     result = grade_cli("assignment1", str(SUBMISSIONS / "assignment1" / "no_bias"), "--task", "conv2d",
-                       "--format", "json", "-o", str(out))
+                       "-o", str(out))
     assert result.returncode == 0
     report = json.loads(out.read_text())
     assert {"assignment", "submission", "score", "max_score", "tasks", "environment", "duration_s"} <= set(report)

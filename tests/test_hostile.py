@@ -48,3 +48,11 @@ def test_no_network_in_the_child(grade, tmp_path):
     check = report.tasks[0].checks[0]
     assert check.diagnosis == "exception"
     assert "Network is unreachable" in check.message
+
+
+def test_slow_top_level_code_is_reported_as_an_import_timeout(grade, tmp_path):
+    probe = tmp_path / "convolution.py"
+    probe.write_text("import time\ntime.sleep(60)  # a demo left at the top level\n")
+    report = grade("assignment1", probe, tasks=["pad"], timeout=2)
+    assert report.tasks[0].status == "timeout"
+    assert "importing your file took over the 2 s time limit" in report.tasks[0].problem
