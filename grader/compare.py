@@ -227,8 +227,8 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str)
             return Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
         return Verdict(False, bad, "wrong_values")
     if dtype and got.dtype != dtype:
-        return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {HINTS['dtype_not_preserved']}",
-                       "dtype_not_preserved")
+        hint = HINTS["dtype_not_preserved"] if dtype != task.output_dtype else f"make it a torch.{dtype} tensor"
+        return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {hint}", "dtype_not_preserved")
     if dtype and got.device.split(":")[0] != device:
         return Verdict(False, f"on device {got.device}, expected {device}: {HINTS['wrong_device']}",
                        "wrong_device")
