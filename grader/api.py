@@ -114,20 +114,22 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
             hide: tuple[Path, ...]) -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory."""
     reference_file = root / "reference" / spec.name / spec.module
-    trusted = sandbox.Limits(isolate=False)
-    confined = {"cpu": sandbox.Limits(hidden_paths=hide), "cuda": sandbox.Limits(hidden_paths=hide, memory_bytes=None)}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
-    for task in tasks:
-        children.append(sandbox.spawn(_work(run.run_reference, task, reference_file, "cpu"), trusted))
-        timeouts.append(max(60.0, timeout))
-        jobs.append((task, None))
-        for device in devices:
-            children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
-            timeouts.append(timeout)
-            jobs.append((task, device))
-    expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
-    outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
+    with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
+        trusted = sandbox.Limits(isolate=False)
+        confined = {"cpu": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch)),
+                    "cuda": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch), memory_bytes=None)}
+        for task in tasks:
+            children.append(sandbox.spawn(_work(run.run_reference, task, reference_file, "cpu"), trusted))
+            timeouts.append(max(60.0, timeout))
+            jobs.append((task, None))
+            for device in devices:
+                children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
+                timeouts.append(timeout)
+                jobs.append((task, device))
+        expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
+        outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
     runs: dict[str, TaskRun] = {}
     for (task, device), outcome in zip(jobs, outcomes):
         cases, header = _frames(outcome)

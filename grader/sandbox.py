@@ -29,6 +29,7 @@ class Limits:
     file_bytes: int = 16 * 2**20
     result_bytes: int = 256 * 2**20
     hidden_paths: tuple[Path, ...] = ()  # made unreadable inside the child (the reference)
+    scratch: Path | None = None  # each child works in a fresh folder under it; the caller removes it
     isolate: bool = True  # namespaces and rlimits; off only for trusted code
 
 
@@ -103,8 +104,7 @@ def _close_all_but(*keep: int) -> None:
 
 def _confine(limits: Limits) -> None:
     """Limits first, then namespaces; the code after this runs as PID 1 of a new PID namespace."""
-    workdir = tempfile.mkdtemp(prefix="grade-")
-    os.chdir(workdir)
+    os.chdir(tempfile.mkdtemp(prefix="child-", dir=limits.scratch))
     rlimits = [(resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)]
     if limits.memory_bytes:
         rlimits.append((resource.RLIMIT_AS, limits.memory_bytes))

@@ -56,3 +56,15 @@ def test_slow_top_level_code_is_reported_as_an_import_timeout(grade, tmp_path):
     report = grade("assignment1", probe, tasks=["pad"], timeout=2)
     assert report.tasks[0].status == "timeout"
     assert "importing your file took over the 2 s time limit" in report.tasks[0].problem
+
+
+def test_files_a_submission_writes_are_removed(grade, tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    probe = tmp_path / "convolution.py"
+    probe.write_text("import os\ndef conv1d(*args, **kwargs):\n    open('left-behind.txt', 'w').write('x')\n"
+                     "    return os.getcwd()\n")
+    before = set(Path(tempfile.gettempdir()).glob("grade-*"))
+    grade("assignment1", probe, tasks=["conv1d"])
+    assert set(Path(tempfile.gettempdir()).glob("grade-*")) == before
