@@ -28,6 +28,7 @@ def load_module(path: Path, name: str):
 
 
 def to_float64(value: Any) -> Any:
+    """Floating tensors (also inside lists, tuples and dicts) as float64 copies off the graph."""
     if isinstance(value, torch.Tensor) and value.is_floating_point():
         return value.detach().to(torch.float64)
     if isinstance(value, (list, tuple)):
@@ -38,6 +39,7 @@ def to_float64(value: Any) -> Any:
 
 
 def _target(module, task: Task) -> Callable[..., Any]:
+    """The task's function, or for a mapping task a lookup of one key."""
     target = getattr(module, task.target)
     if task.call == "mapping":
         return lambda key: target[key]

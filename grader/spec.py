@@ -161,9 +161,9 @@ def assignment_names(root: Path | None = None) -> list[str]:
 def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
     """Import `reference/NAME/spec.py` and build its cases with `assignment(seed)`."""
     root = root or course_root()
-    path = root / "reference" / name / "spec.py"
-    if not path.is_file():
+    if name not in assignment_names(root):
         raise KeyError(name)
+    path = root / "reference" / name / "spec.py"
     module_spec = importlib.util.spec_from_file_location(f"_grader_spec_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
