@@ -7,7 +7,7 @@ import zipfile
 import nbformat
 import pytest
 
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, mutant
 
 
 def grade_cli(*args, cwd=ROOT):
@@ -44,7 +44,7 @@ def test_fail_under_exits_1():
 
 def test_json_report_has_the_contract_fields(tmp_path):
     out = tmp_path / "report.json"  # the format comes from the extension
-    result = grade_cli("assignment1", str(SUBMISSIONS / "assignment1" / "no_bias"), "--task", "conv2d",
+    result = grade_cli("assignment1", str(mutant("assignment1", "no_bias", tmp_path)), "--task", "conv2d",
                        "-o", str(out))
     assert result.returncode == 0
     report = json.loads(out.read_text())

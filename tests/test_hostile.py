@@ -1,7 +1,7 @@
 """Hostile code costs the task it sits in, and nothing else; it cannot read the reference."""
 import pytest
 
-from conftest import SUBMISSIONS, summary
+from conftest import ROOT, mutant, summary
 
 HOSTILE = {  # submission -> (task, statuses it may end in, diagnoses one of which must be named)
     "infinite_loop": ("conv2d", {"timeout"}, {"timeout"}),
@@ -15,9 +15,9 @@ HOSTILE = {  # submission -> (task, statuses it may end in, diagnoses one of whi
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_code_costs_only_its_task(grade, name):
+def test_hostile_code_costs_only_its_task(grade, tmp_path, name):
     task, statuses, diagnoses = HOSTILE[name]
-    report = grade("assignment1", SUBMISSIONS / "assignment1" / name, timeout=3)
+    report = grade("assignment1", mutant("assignment1", name, tmp_path), timeout=3)
     lost = summary(report)
     assert list(lost) == [task], lost
     status, found = lost[task]
@@ -29,7 +29,7 @@ def test_reference_is_unreadable_from_student_code(grade, tmp_path):
     probe = tmp_path / "convolution.py"
     probe.write_text(
         "import pathlib\n"
-        f"REFERENCE = pathlib.Path({str(SUBMISSIONS.parent.parent / 'reference')!r})\n"
+        f"REFERENCE = pathlib.Path({str(ROOT / 'reference')!r})\n"
         "def conv1d(*args, **kwargs):\n"
         "    raise RuntimeError('saw ' + repr(sorted(p.name for p in REFERENCE.rglob('*'))))\n")
     report = grade("assignment1", probe, tasks=["conv1d"], timeout=5)

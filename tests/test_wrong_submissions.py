@@ -1,7 +1,7 @@
 """Deliberately wrong submissions lose points on the right task, with the right diagnosis, and only there."""
 import pytest
 
-from conftest import SUBMISSIONS, summary
+from conftest import SUBMISSIONS, mutant, summary
 
 # submission -> {task: (status, diagnosis that must be named)}; every other task keeps full marks.
 ASSIGNMENT1 = {
@@ -46,8 +46,8 @@ BUGGY = [(assignment, name, expected) for assignment, table in (("assignment1", 
 
 
 @pytest.mark.parametrize("assignment,name,expected", BUGGY, ids=[f"{a}-{n}" for a, n, _ in BUGGY])
-def test_bug_is_diagnosed_on_its_task_only(grade, assignment, name, expected):
-    lost = summary(grade(assignment, SUBMISSIONS / assignment / name))
+def test_bug_is_diagnosed_on_its_task_only(grade, tmp_path, assignment, name, expected):
+    lost = summary(grade(assignment, mutant(assignment, name, tmp_path)))
     assert set(lost) == set(expected), lost
     for task, (status, diagnosis) in expected.items():
         assert lost[task][0] == status

@@ -1,0 +1,34 @@
+"""Wrong submissions kept as edits of a correct one, so that each shows its bug and nothing else."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    base: str  # a correct submission under tests/submissions, e.g. assignment1/correct_naive/convolution.py
+    header: str  # what the bug is and which task it should hurt; becomes the file's opening comment
+    edits: tuple[tuple[str, str], ...]  # (text, replacement), each text found exactly once
+    extra_top: str = ""  # imports the bug needs
+
+    def source(self) -> str:
+        text = (SUBMISSIONS / self.base).read_text()
+        for old, new in self.edits:
+            assert text.count(old) == 1, f"edit does not apply once: {old[:60]!r}"
+            text = text.replace(old, new)
+        lines = [wrapped for line in textwrap.dedent(self.header).strip().splitlines()
+                 for wrapped in (textwrap.wrap(line, 90) or [""])]
+        text = "".join(f"# {line}\n" if line else "#\n" for line in lines) + "\n" + text
+        if self.extra_top:
+            text = text.replace("\nimport torch\n", "\nimport torch\n" + self.extra_top, 1)
+        return text
+
+    def write(self, folder: Path) -> Path:
+        """The submission as a folder holding the one module file."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / Path(self.base).name).write_text(self.source())
+        return folder
