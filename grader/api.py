@@ -8,7 +8,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import torch
 
@@ -132,7 +132,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
         outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
     runs: dict[str, TaskRun] = {}
     for (task, device), outcome in zip(jobs, outcomes):
-        cases, header = _frames(outcome)
+        cases, header = wire.results(outcome.frames)
         run_ = runs.setdefault(task.name, TaskRun(task, {}, {}))
         if device is None:
             run_.expected.update(cases)
@@ -143,47 +143,6 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
 
 def _work(runner: Callable, task: Task, file: Path, device: str) -> Callable:
     return lambda send: runner(task, task.cases, file, send, device)
-
-
-def _frames(outcome: sandbox.Outcome) -> tuple[dict[int, dict], dict | None]:
-    """Per-case frames by index, and the task-level frame (import error, missing target) if any.
-
-    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result.
-    """
-    cases, header = {}, None
-    for frame in outcome.frames:
-        try:
-            value = wire.decode(frame)
-        except ValueError:
-            continue
-        if not _well_formed(value):
-            continue
-        if isinstance(value.get("case"), int):
-            cases.setdefault(value["case"], value)
-        elif header is None:
-            header = value
-    return cases, header
-
-
-def _well_formed(frame: Any) -> bool:
-    """The fields the parent reads have the types it expects."""
-    if not isinstance(frame, dict):
-        return False
-    errors = [frame.get(key) for key in ("raised", "oracle_raised", "import_error")]
-    forbidden_calls, modified = frame.get("forbidden", []), frame.get("modified", [])
-    return (all(error is None or _is_exception(error) for error in errors)
-            and isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
-            and isinstance(modified, list) and all(isinstance(i, int) for i in modified)
-            and isinstance(frame.get("variants", {}), dict) and isinstance(frame.get("missing", ""), str))
-
-
-def _is_exception(error: Any) -> bool:
-    return (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
-            and isinstance(error.get("mro"), list) and isinstance(error.get("where"), (str, type(None))))
-
-
-def _is_call(call: Any) -> bool:
-    return isinstance(call, list) and len(call) == 2 and all(isinstance(part, str) for part in call)
 
 
 def scan_source(student_file: Path, tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:

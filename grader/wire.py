@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import torch
@@ -112,3 +112,44 @@ def _rebuild(node: Any, blobs: list[bytes]) -> Any:
     if kind == "other":
         return OtherValue(str(node["v"]))
     raise ValueError(f"unknown value kind {kind!r}")
+
+
+def results(frames: Iterable[bytes]) -> tuple[dict[int, dict], dict | None]:
+    """Per-case frames by index, and the task-level frame (import error, missing target) if any.
+
+    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result.
+    """
+    cases, header = {}, None
+    for frame in frames:
+        try:
+            value = decode(frame)
+        except ValueError:
+            continue
+        if not _well_formed(value):
+            continue
+        if isinstance(value.get("case"), int):
+            cases.setdefault(value["case"], value)
+        elif header is None:
+            header = value
+    return cases, header
+
+
+def _well_formed(frame: Any) -> bool:
+    """The fields the parent reads have the types it expects."""
+    if not isinstance(frame, dict):
+        return False
+    errors = [frame.get(key) for key in ("raised", "oracle_raised", "import_error")]
+    forbidden_calls, modified = frame.get("forbidden", []), frame.get("modified", [])
+    return (all(error is None or _is_exception(error) for error in errors)
+            and isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
+            and isinstance(modified, list) and all(isinstance(i, int) for i in modified)
+            and isinstance(frame.get("variants", {}), dict) and isinstance(frame.get("missing", ""), str))
+
+
+def _is_exception(error: Any) -> bool:
+    return (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
+            and isinstance(error.get("mro"), list) and isinstance(error.get("where"), (str, type(None))))
+
+
+def _is_call(call: Any) -> bool:
+    return isinstance(call, list) and len(call) == 2 and all(isinstance(part, str) for part in call)
