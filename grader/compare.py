@@ -17,7 +17,6 @@ SAFETY = 16  # times the rounding a correct float32 implementation makes in any 
 
 # Diagnoses that need no variant from the spec: what they mean, in a line for the student.
 HINTS = {
-    "not_implemented": "not attempted yet: the function still raises NotImplementedError",
     "dtype_not_preserved": "return the input's dtype: no .float()/.double(), and build new tensors with dtype=input.dtype",
     "wrong_device": "create new tensors on the input's device (device=input.device)",
     "input_modified": "never modify an input in place: work on a copy or build a new tensor",
@@ -87,7 +86,8 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
     verdict = _judge_value(task, case, expected, got.get("value"), device)
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
-        verdict = Verdict(False, f"input tensor {which} was modified in place", "input_modified")
+        verdict = Verdict(False, f"input tensor {which} was modified in place: {HINTS['input_modified']}",
+                          "input_modified")
     if defect:
         verdict.message += " (grader defect: the reference disagrees with torch here; judged against torch)"
     return verdict

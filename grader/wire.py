@@ -9,7 +9,6 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-MAX_FRAME_BYTES = 64 * 2**20
 _LENGTH = struct.Struct("<Q")
 
 

@@ -153,28 +153,30 @@ CONV_VARIANTS = (  # the first that matches names the mistake: specific ones fir
 )
 
 
+def _edge_copies(input, pad, flip: bool):
+    """Each side padded with a copy of the slice at that same edge (flipped or not)."""
+    out = input
+    for i in range(len(pad) // 2):
+        dim, left, right = input.dim() - 1 - i, pad[2 * i], pad[2 * i + 1]
+        pieces = [out.narrow(dim, 0, left), out, out.narrow(dim, out.shape[dim] - right, right)]
+        if flip:
+            pieces = [piece.flip(dim) if piece is not out else out for piece in pieces]
+        out = torch.cat(pieces, dim)
+    return out
+
+
 def _symmetric(ref, input, pad, mode="constant", value=0.0):
     """numpy's 'symmetric' padding (edge repeated), which is not torch's 'reflect'."""
     if mode != "reflect":
         raise ValueError("not reflect")
-    out = input
-    for i in range(len(pad) // 2):
-        dim, left, right = input.dim() - 1 - i, pad[2 * i], pad[2 * i + 1]
-        pieces = [out.narrow(dim, 0, left).flip(dim), out, out.narrow(dim, out.shape[dim] - right, right).flip(dim)]
-        out = torch.cat(pieces, dim)
-    return out
+    return _edge_copies(input, pad, flip=True)
 
 
 def _circular_reversed(ref, input, pad, mode="constant", value=0.0):
     """Circular padding wrapped the wrong way: the left side copied from the start."""
     if mode != "circular":
         raise ValueError("not circular")
-    out = input
-    for i in range(len(pad) // 2):
-        dim, left, right = input.dim() - 1 - i, pad[2 * i], pad[2 * i + 1]
-        pieces = [out.narrow(dim, 0, left), out, out.narrow(dim, out.shape[dim] - right, right)]
-        out = torch.cat(pieces, dim)
-    return out
+    return _edge_copies(input, pad, flip=False)
 
 
 def _pads_reversed(ref, input, pad, mode="constant", value=0.0):
