@@ -74,12 +74,13 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         try:
-            found = find(origin, spec.module, workdir)
+            found = find(origin, spec.modules, workdir)
         except SubmissionError as error:
             raise UsageError(str(error)) from None
-        hide = () if _inside(found.file, root / "reference") else (root / "reference",)
-        runs = execute(spec, selected, found.file, root, devices, timeout, workers, hide)
-        findings = scan_source(found.file, selected)
+        graded_reference = any(_inside(file, root / "reference") for file in found.files.values())
+        hide = () if graded_reference else (root / "reference",)
+        runs = execute(spec, selected, found.files, root, devices, timeout, workers, hide)
+        findings = scan_source(spec, found.files, selected)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results = tuple(_locate(judge_task(r, findings[r.task.name], timeout), found) for r in runs)
@@ -109,11 +110,11 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root: Path,
+def execute(spec: Assignment, tasks: tuple[Task, ...], student_files: dict[str, Path], root: Path,
             devices: tuple[str, ...], timeout: float, workers: int | None,
             hide: tuple[Path, ...]) -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory."""
-    reference_file = root / "reference" / spec.name / spec.module
+    runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
@@ -121,19 +122,24 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_file: Path, root:
         confined = {"cpu": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch)),
                     "cuda": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch), memory_bytes=None)}
         for task in tasks:
+            module = spec.module_of(task)
+            reference_file = root / "reference" / spec.name / module
             children.append(sandbox.spawn(_work(run.run_reference, task, reference_file, "cpu"), trusted))
             timeouts.append(max(60.0, timeout))
             jobs.append((task, None))
+            student_file = student_files.get(module)
             for device in devices:
+                if student_file is None:  # nothing to run: the task reports the missing file
+                    runs[task.name].student[device] = ({}, {"missing_file": module}, sandbox.Outcome((), 0, False, False, 0))
+                    continue
                 children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
                 timeouts.append(timeout)
                 jobs.append((task, device))
         expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
         outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
-    runs: dict[str, TaskRun] = {}
     for (task, device), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
-        run_ = runs.setdefault(task.name, TaskRun(task, {}, {}))
+        run_ = runs[task.name]
         if device is None:
             run_.expected.update(cases)
         else:
@@ -145,13 +151,16 @@ def _work(runner: Callable, task: Task, file: Path, device: str) -> Callable:
     return lambda send: runner(task, task.cases, file, send, device)
 
 
-def scan_source(student_file: Path, tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
+def scan_source(spec: Assignment, files: dict[str, Path], tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
     """Forbidden APIs each task's code uses, by reading the source (the import reports a syntax error)."""
+    return {task.name: _scan(files.get(spec.module_of(task)), task) for task in tasks}
+
+
+def _scan(file: Path | None, task: Task) -> list[forbidden.Finding]:
     try:
-        source = student_file.read_text()
-        return {t.name: forbidden.scan(source, student_file.name, t.target, t.forbidden) for t in tasks}
+        return forbidden.scan(file.read_text(), file.name, task.target, task.forbidden) if file else []
     except (SyntaxError, ValueError, OSError):
-        return {t.name: [] for t in tasks}
+        return []
 
 
 def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
@@ -193,6 +202,8 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
 def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
                  incomplete: bool) -> tuple[str, str, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
+    if header and header.get("missing_file"):
+        return "not_implemented", f"your submission has no {header['missing_file']}", None
     if header and header.get("missing"):
         return "not_implemented", f"{header['missing']} is not defined in your file", None
     if header and header.get("import_error"):
@@ -239,9 +250,9 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
     for name, seed in ((name, seed) for name in names for seed in seeds):
         spec = open_assignment(name, seed, root)
         devices = devices_for("auto")
-        reference_file = root / "reference" / name / spec.module
-        runs = execute(spec, spec.tasks, reference_file, root, devices, timeout, None, ())
-        findings = scan_source(reference_file, spec.tasks)
+        reference_files = {module: root / "reference" / name / module for module in spec.modules}
+        runs = execute(spec, spec.tasks, reference_files, root, devices, timeout, None, ())
+        findings = scan_source(spec, reference_files, spec.tasks)
         for task_run in runs:
             result = judge_task(task_run, findings[task_run.task.name], timeout)
             prefix = f"{name}/{result.name} (seed {seed})"
@@ -272,7 +283,11 @@ def oracle_disagreements(task_run: TaskRun) -> list[str]:
                              f"{torchs['type'] if torchs else 'nothing'}")
             continue
         expected = frame.get("expected")
-        if task.oracle and not compare.agree(expected, frame.get("oracle")):
+        if case.law is not None:  # random by design: torch's answer must obey the law too
+            broken = task.oracle and compare.breaks_law(case, frame.get("oracle"))
+            if broken:
+                found.append(f"{case.name}: torch's answer breaks the case's law: {broken}")
+        elif task.oracle and not compare.agree(expected, frame.get("oracle")):
             found.append(f"{case.name}: the reference and torch disagree")
         if case.expect is not None and not compare.agree(expected, case.expect):
             found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")

@@ -99,10 +99,12 @@ def list_assignments():
     """Assignments, their tasks and points."""
     try:
         for assignment in api.list_assignments():
+            files = ", ".join(assignment.modules)
             click.echo(f"{assignment.name}  {assignment.title}  ({assignment.max_score:g} points, "
-                       f"file {assignment.module})")
+                       f"{'files' if len(assignment.modules) > 1 else 'file'} {files})")
             for task in assignment.tasks:
-                click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases")
+                where = f"  in {task.module}" if task.module and len(assignment.modules) > 1 else ""
+                click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases{where}")
     except Exception as error:
         _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
 

@@ -6,11 +6,11 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant
+from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
 # Diagnoses of an output that came back but is wrong: the ones a case's note may help with.
-VALUE_DIAGNOSES = {"wrong_values", "wrong_value", "wrong_shape"}
+VALUE_DIAGNOSES = {"wrong_values", "wrong_value", "wrong_shape", "wrong_names", "missing_value"}
 
 EPS = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1.2e-7, "float64": 2.3e-16}
 SAFETY = 16  # times the rounding a correct float32 implementation makes in any summation order
@@ -22,6 +22,8 @@ HINTS = {
     "input_modified": "never modify an input in place: work on a copy or build a new tensor",
     "not_differentiable": "the output lost its autograd graph: avoid .numpy(), .item(), .detach() and torch.tensor(...) on results",
     "wrong_type": "return a torch.Tensor (not a numpy array, list or Tensor subclass)",
+    "wrong_names": "the names are part of the contract (see the assignment's README)",
+    "missing_value": "for a gradient: the parameter is not used in forward, or only through .detach(), .data or no_grad",
     "float32_precision": "right to about 6 digits only: part of the work ran in float32 (a torch.zeros or "
                          "torch.tensor without dtype=input.dtype?)",
 }
@@ -29,6 +31,8 @@ HINTS = {
 
 def describe_call(task: Task, case: Case) -> str:
     """The configuration in a line, e.g. conv2d(input (2, 3, 8, 8) float32, weight (4, 3, 3, 3), stride=2)."""
+    if case.call:
+        return case.call
     parts = [_describe_arg(a) for a in case.args]
     parts += [f"{k}={_describe_arg(v)}" for k, v in case.kwargs.items()]
     if task.call == "mapping":
@@ -80,10 +84,13 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
         return _judge_probe(expected, got)
     if got.get("raised"):
         return _judge_exception(task, got["raised"])
-    defect = task.oracle is not None and "oracle" in expected and not agree(expected["expected"], expected["oracle"])
+    defect = (task.oracle is not None and case.law is None and "oracle" in expected
+              and not agree(expected["expected"], expected["oracle"]))
     if defect:  # the reference disagrees with torch: a grader defect, so torch's answer decides
         expected = {**expected, "expected": expected["oracle"]}
-    verdict = _judge_value(task, case, expected, got.get("value"), device)
+    verdict = _judge_value(task, case, expected, got.get("value"), device, values=case.law is None)
+    if verdict.passed and case.law is not None:
+        verdict = _judge_law(case, got.get("value"))
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
         verdict = Verdict(False, f"input tensor {which} was modified in place: {HINTS['input_modified']}",
@@ -122,10 +129,82 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
                           f"{wanted['type']}, as torch does", "wrong_exception")
 
 
-def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str) -> Verdict:
+def _judge_law(case: Case, value: Any) -> Verdict:
+    """An output that is random by design, judged by the case's law instead of by equality."""
+    try:
+        broken = case.law(value, *build(case.args), **build(case.kwargs))
+    except Exception as error:  # the output has a form the law cannot read
+        return Verdict(False, f"could not check this output ({type(error).__name__}: {error})", "wrong_values")
+    return Verdict(True) if broken is None else Verdict(False, broken[1], broken[0])
+
+
+def breaks_law(case: Case, value: Any) -> str | None:
+    """What a trusted answer (torch's) does wrong by the case's law, if anything."""
+    verdict = _judge_law(case, value)
+    return None if verdict.passed else verdict.message
+
+
+def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool = True,
+                 path: str = "") -> Verdict:
+    """`expected` holds the reference's answer and the variants' at the same place in the output;
+    `path` names that place in a structured output (dict keys, tuple positions); with `values`
+    False only the form is checked (type, shape, dtype, device), for outputs judged by a law."""
+    want = expected["expected"]
+    if isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
+        return _judge_parts(task, case, expected, got, device, values, path)
+    verdict = _judge_leaf(task, case, expected, got, device, values)
+    if path and not verdict.passed:
+        verdict.message = f"{path}: {verdict.message}"
+    return verdict
+
+
+def _holds_tensor(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensor(v) for v in value)
+    return isinstance(value, (TensorValue, dict))
+
+
+def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool,
+                 path: str) -> Verdict:
+    """A structured output, part by part; the first wrong part is reported, under its path."""
+    want = expected["expected"]
+    where = f"{path}: " if path else ""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return Verdict(False, f"{where}returned {_plain_type(got)}, expected a dict", "wrong_type")
+        missing, extra = [k for k in want if k not in got], [k for k in got if k not in want]
+        if missing or extra:
+            return Verdict(False, f"{where}{_names_differ(missing, extra)}: {HINTS['wrong_names']}", "wrong_names")
+        keys, labels = list(want), [f"{path} / {k}" if path else str(k) for k in want]
+    else:
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            what = f"{len(got)} values" if isinstance(got, (list, tuple)) else _plain_type(got)
+            return Verdict(False, f"{where}returned {what}, expected {len(want)} values", "wrong_type")
+        keys, labels = list(range(len(want))), [f"{path or 'output'}[{i}]" for i in range(len(want))]
+    for key, label in zip(keys, labels):
+        part = {"expected": want[key], "variants": {
+            number: value[key] for number, value in expected.get("variants", {}).items()
+            if (isinstance(value, dict) and key in value) or
+               (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
+        verdict = _judge_value(task, case, part, got[key], device, values, label)
+        if not verdict.passed:
+            return verdict
+    return Verdict(True)
+
+
+def _names_differ(missing: list[str], extra: list[str]) -> str:
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:6]) + (f" (and {len(names) - 6} more)" if len(names) > 6 else "")
+    parts = ([f"missing {listed(missing)}"] if missing else []) + ([f"unexpected {listed(extra)}"] if extra else [])
+    return "; ".join(parts)
+
+
+def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool) -> Verdict:
     want = expected["expected"]
     if isinstance(want, TensorValue):
-        return _judge_tensor(task, case, expected, got, device)
+        if got is None:
+            return Verdict(False, f"None where a tensor is expected ({HINTS['missing_value']})", "missing_value")
+        return _judge_tensor(task, case, expected, got, device, values)
     if _same_plain(want, got):
         return Verdict(True)
     message = f"expected {_show(want)}, got {_show(got)}"
@@ -196,17 +275,22 @@ def _show(value: Any) -> str:
 
 
 def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) -> float:
-    terms = task.reduction(*case.args, **case.kwargs) if task.reduction else 1
+    if not want.is_floating_point():
+        return 0.0  # indices, counters: exact
+    terms = case.terms or (task.reduction(*case.args, **case.kwargs) if task.reduction else 1)
     scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
     return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
 
 
-def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str) -> Verdict:
+def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool = True) -> Verdict:
     want: TensorValue = expected["expected"]
     if not isinstance(got, TensorValue) or not got.exact_type:
         what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
         return Verdict(False, f"returned {what}: {HINTS['wrong_type']}", "wrong_type")
-    dtype = _first_tensor_dtype((*case.args, *case.kwargs.values())) or task.output_dtype
+    if want.data.is_floating_point():  # made from the inputs: their dtype
+        dtype = _first_tensor_dtype((*case.args, *case.kwargs.values())) or task.output_dtype
+    else:  # indices, counters: the reference's integer dtype
+        dtype = want.dtype
     tolerance = _tolerance(task, case, dtype, want.data)
     same_shape = _matching_variants(task, expected, lambda v: isinstance(v, TensorValue)
                                     and v.data.shape == got.data.shape)
@@ -219,7 +303,7 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str)
             variant = same_shape[0][0]
             return Verdict(False, f"{message}; that is the shape you get when {variant.hint}", variant.code)
         return Verdict(False, message, "wrong_shape")
-    bad = _mismatch(want.data, got.data, tolerance)
+    bad = _mismatch(want.data, got.data, tolerance) if values else None
     if bad is not None:
         if equal:
             return _diagnosed(bad, equal)
@@ -262,6 +346,11 @@ def _round(tensor: torch.Tensor) -> str:
 
 def agree(ours: Any, theirs: Any) -> bool:
     """Two trusted answers (reference, torch, the lecture's numbers) are the same, to float64 rounding."""
+    if isinstance(ours, dict):
+        return isinstance(theirs, dict) and list(ours) == list(theirs) and all(agree(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, (list, tuple)) and _holds_tensor(ours):
+        return isinstance(theirs, (list, tuple)) and len(ours) == len(theirs) and \
+            all(agree(o, t) for o, t in zip(ours, theirs))
     if isinstance(ours, TensorValue):
         if isinstance(theirs, TensorValue):
             theirs = theirs.data

@@ -15,8 +15,8 @@ class SubmissionError(ValueError):
 @dataclass(frozen=True)
 class Submission:
     origin: Path  # what the user named
-    file: Path  # the Python file to import, possibly extracted into a temporary folder
-    notebook: Path | None = None  # the notebook the file was extracted from, if any
+    files: dict[str, Path]  # module name (e.g. pooling.py) -> the file to import; absent if not submitted
+    notebook: Path | None = None  # the notebook the code was extracted from, if any
     cell_starts: tuple[int, ...] = ()  # the module line where each of its code cells begins
 
     def locate(self, text: str) -> str:
@@ -29,52 +29,63 @@ class Submission:
             cell = bisect.bisect_right(self.cell_starts, line)
             return f"{self.notebook.name} code cell {cell}, line {line - self.cell_starts[cell - 1] + 1}" if cell \
                 else match.group(0)
-        return re.sub(rf"{re.escape(self.file.name)}:(\d+)", cell_line, text)
+        names = "|".join(re.escape(name) for name in {path.name for path in self.files.values()})
+        return re.sub(rf"(?:{names}):(\d+)", cell_line, text)
 
 
-def find(origin: Path, module: str, workdir: Path) -> Submission:
-    """The module file `module` (e.g. convolution.py) inside `origin`; notebooks and zips are
-    extracted into `workdir`, which the caller owns and removes."""
+def find(origin: Path, modules: tuple[str, ...], workdir: Path) -> Submission:
+    """The module files (e.g. pooling.py, im2col.py) inside `origin`; a single .py or notebook
+    stands for all of them. Notebooks and zips are extracted into `workdir`, which the caller
+    owns and removes."""
     origin = Path(origin)
     if not origin.exists():
         raise SubmissionError(f"no such file or folder: {origin}")
     if origin.is_dir():
-        return _in_folder(origin, origin, module, workdir)
+        return _in_folder(origin, origin, modules, workdir)
     suffix = origin.suffix.lower()
     if suffix == ".py":
-        return Submission(origin, origin.resolve())
+        return Submission(origin, dict.fromkeys(modules, origin.resolve()))
     if suffix == ".ipynb":
-        return _from_notebook(origin, origin, module, workdir)
+        return _from_notebook(origin, origin, modules, workdir)
     if suffix == ".zip":
         folder = workdir / "unzipped"
         _safe_extract(origin, folder)
-        return _in_folder(origin, folder, module, workdir)
+        return _in_folder(origin, folder, modules, workdir)
     raise SubmissionError(f"cannot grade {origin.name}: expected a folder, .py, .ipynb or .zip")
 
 
-def _in_folder(origin: Path, folder: Path, module: str, workdir: Path) -> Submission:
-    """The one `module` in the folder, the shallowest if nested; else its only notebook."""
-    skip = ("__MACOSX", ".ipynb_checkpoints")
-    found = [p for p in folder.rglob(module) if not any(part in skip for part in p.parts)]
-    if found:
-        depth = min(len(p.parts) for p in found)
-        shallowest = sorted(p for p in found if len(p.parts) == depth)
-        if len(shallowest) > 1:
-            names = ", ".join(str(p.relative_to(folder)) for p in shallowest)
-            raise SubmissionError(f"{origin.name} holds {len(shallowest)} files named {module} ({names}): keep one")
-        return Submission(origin, shallowest[0].resolve())
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if not any(part in skip for part in p.parts))
+_SKIP = ("__MACOSX", ".ipynb_checkpoints")
+
+
+def _in_folder(origin: Path, folder: Path, modules: tuple[str, ...], workdir: Path) -> Submission:
+    """Each module in the folder, the shallowest if nested; else its only notebook."""
+    files = {module: path for module in modules if (path := _shallowest(origin, folder, module))}
+    if files:
+        return Submission(origin, files)
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if not any(part in _SKIP for part in p.parts))
     if len(notebooks) == 1:
-        return _from_notebook(origin, notebooks[0], module, workdir)
+        return _from_notebook(origin, notebooks[0], modules, workdir)
     extra = f" and {len(notebooks)} notebooks, not one" if notebooks else ""
-    raise SubmissionError(f"no {module} in {origin}{extra}")
+    raise SubmissionError(f"no {' or '.join(modules)} in {origin}{extra}")
 
 
-def _from_notebook(origin: Path, notebook: Path, module: str, workdir: Path) -> Submission:
+def _shallowest(origin: Path, folder: Path, module: str) -> Path | None:
+    found = [p for p in folder.rglob(module) if not any(part in _SKIP for part in p.parts)]
+    if not found:
+        return None
+    depth = min(len(p.parts) for p in found)
+    shallowest = sorted(p for p in found if len(p.parts) == depth)
+    if len(shallowest) > 1:
+        names = ", ".join(str(p.relative_to(folder)) for p in shallowest)
+        raise SubmissionError(f"{origin.name} holds {len(shallowest)} files named {module} ({names}): keep one")
+    return shallowest[0].resolve()
+
+
+def _from_notebook(origin: Path, notebook: Path, modules: tuple[str, ...], workdir: Path) -> Submission:
     code, cell_starts = notebook_code(notebook)
-    target = workdir / module
+    target = workdir / modules[0]
     target.write_text(code)
-    return Submission(origin, target, notebook, cell_starts)
+    return Submission(origin, dict.fromkeys(modules, target), notebook, cell_starts)
 
 
 def notebook_code(path: Path) -> tuple[str, tuple[int, ...]]:

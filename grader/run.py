@@ -1,6 +1,7 @@
 """What runs inside a child: the reference or the student's code on each case, streamed as frames."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 import traceback
@@ -46,6 +47,13 @@ def _target(module, task: Task) -> Callable[..., Any]:
     return target
 
 
+def _runner(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
+    """How a case exercises the target: a plain call, or the case's experiment around it."""
+    if case.experiment is None:
+        return target
+    return functools.partial(case.experiment, target)
+
+
 def _exception(error: BaseException, student_file: str | None = None) -> dict:
     """The exception's class chain and message, and where in the student's file it came from."""
     where = None
@@ -76,19 +84,20 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
     for index, case in enumerate(cases):
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         if case.raises:
-            frame = {"case": index, "raised": _attempt(lambda: target(*args, **kwargs))[1]}
+            frame = {"case": index, "raised": _attempt(lambda: _runner(case, target)(*args, **kwargs))[1]}
             if task.oracle:
-                frame["oracle_raised"] = _attempt(lambda: task.oracle(*args, **kwargs))[1]
+                frame["oracle_raised"] = _attempt(lambda: _runner(case, task.oracle)(*args, **kwargs))[1]
             send(wire.encode(frame))
             continue
         args64, kwargs64 = to_float64(args), to_float64(kwargs)
-        expected, raised = _attempt(lambda: to_float64(target(*args64, **kwargs64)))
+        expected, raised = _attempt(lambda: to_float64(_runner(case, target)(*args64, **kwargs64)))
         frame = {"case": index, "expected": expected, "raised": raised, "variants": {}}
         if task.oracle:
             frame["oracle"], frame["oracle_raised"] = _attempt(
-                lambda: to_float64(task.oracle(*args64, **kwargs64)))
+                lambda: to_float64(_runner(case, task.oracle)(*args64, **kwargs64)))
         for number, variant in enumerate(task.variants):
-            value, error = _attempt(lambda: to_float64(variant.compute(reference, *args64, **kwargs64)))
+            wrong = _runner(case, functools.partial(variant.compute, reference))
+            value, error = _attempt(lambda: to_float64(wrong(*args64, **kwargs64)))
             if error is None:
                 frame["variants"][str(number)] = value
         send(wire.encode(frame))
@@ -123,7 +132,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
         frame: dict[str, Any] = {"case": index, "value": None, "raised": None}
         hits.clear()
         try:
-            frame["value"] = target(*args, **kwargs)
+            frame["value"] = _runner(case, target)(*args, **kwargs)
         except BaseException as error:  # SystemExit and tripwires included
             frame["raised"] = _exception(error, str(student_file))
         frame["forbidden"] = [[h.api, h.where] for h in hits]

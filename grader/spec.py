@@ -89,7 +89,14 @@ def build(value: Any, device: str = "cpu") -> Any:
 
 
 class Case(Frozen):
-    """One call of the student's function. `raises`: an invalid-argument probe."""
+    """One call of the student's function. `raises`: an invalid-argument probe.
+
+    `experiment(target, *args, **kwargs)` replaces the plain call `target(*args, **kwargs)` where a
+    case needs more: build a module and run it, a property of the function, several steps. It runs
+    the same way on the reference (float64 arguments) and on the student's code. `law(value, *args,
+    **kwargs)` replaces comparing with the reference, for outputs that are random by design: it
+    runs in the grader on the student's output and returns None or (diagnosis, message).
+    """
 
     name: str
     args: tuple[Any, ...] = ()
@@ -99,12 +106,17 @@ class Case(Frozen):
     requires_grad: bool = False  # inputs require grad: the output must keep its autograd graph
     expect: Any = None  # a value known independently (the lecture's), checked by check-reference
     note: str | None = None  # shown to the student when this case fails
+    experiment: Callable[..., Any] | None = None
+    law: Callable[..., tuple[str, str] | None] | None = None
+    call: str | None = None  # how messages show this case's call, where the arguments do not say it
+    terms: int | None = None  # terms summed per output value (tolerance), where task.reduction does not fit
 
 
 class Variant(Frozen):
     """A known wrong answer: if the student's output equals it, `hint` says what went wrong.
 
-    `compute(ref, *args, **kwargs)` gets the reference module and the case's float64 arguments.
+    `compute(ref, *args, **kwargs)` is a wrong version of the task's target, given the reference
+    module: called with the case's float64 arguments (or run by the case's experiment in its place).
     """
 
     code: str
@@ -117,6 +129,7 @@ class Task(Frozen):
     name: str
     points: float
     target: str  # the name the student's module defines
+    module: str | None = None  # the student's file defining it, when not the assignment's main one
     call: Literal["function", "mapping"] = "function"  # mapping: case.args[0] is a key of target
     forbidden: tuple[str, ...] = ()
     oracle: Callable[..., Any] | None = None  # torch's own answer, where torch has one
@@ -130,8 +143,15 @@ class Task(Frozen):
 class Assignment(Frozen):
     name: str
     title: str
-    module: str  # the student's file, e.g. "convolution.py"
+    module: str  # the student's file, e.g. "convolution.py"; a task may name another
     tasks: tuple[Task, ...]
+
+    def module_of(self, task: Task) -> str:
+        return task.module or self.module
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.module_of(task) for task in self.tasks))
 
     @property
     def max_score(self) -> float:

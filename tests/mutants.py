@@ -28,7 +28,9 @@ class Mutant:
         return text
 
     def write(self, folder: Path) -> Path:
-        """The submission as a folder holding the one module file."""
+        """The submission as a folder: the base's folder with the one module file edited."""
         folder.mkdir(parents=True, exist_ok=True)
+        for sibling in (SUBMISSIONS / self.base).parent.glob("*.py"):
+            (folder / sibling.name).write_text(sibling.read_text())
         (folder / Path(self.base).name).write_text(self.source())
         return folder
