@@ -6,7 +6,7 @@ import torch
 from grader import compare, forbidden, wire
 from grader.results import CheckResult, Environment, Report, TaskResult
 from grader.report import render, student_view
-from grader.spec import Case, Random, Task
+from grader.spec import Case, Random, Task, Variant
 
 
 def test_wire_round_trip_without_pickle():
@@ -143,3 +143,90 @@ def test_seed_makes_the_random_cases_deterministic():
     assert same[0] != other
     assert [c.name for c in same[0] if c.name.startswith("lecture")] == \
         [c.name for c in other if c.name.startswith("lecture")]
+
+
+def _judge_structured(want, got, law=None, variants=None):
+    case = Case(name="c", args=(Random(shape=(2, 2), seed=0, dtype="float64"),), law=law)
+    expected = {"expected": wire.decode(wire.encode(want)), "raised": None,
+                "variants": {str(i): wire.decode(wire.encode(v)) for i, v in enumerate(variants or [])}}
+    task = _task()
+    if variants:
+        task = task.model_copy(update={"variants": tuple(
+            Variant(code=f"mistake_{i}", hint=f"mistake {i}", compute=lambda ref: None) for i in range(len(variants)))})
+    return compare.judge(task, case, expected, {"value": wire.decode(wire.encode(got)), "raised": None}, "cpu")
+
+
+def test_structured_outputs_name_the_first_wrong_part():
+    values, indices = torch.randn(2, 3, dtype=torch.float64), torch.tensor([[0, 4, 2], [1, 1, 3]])
+    assert _judge_structured((values, indices), (values.clone(), indices.clone())).passed
+    wrong = _judge_structured((values, indices), (values.clone(), indices + 1))
+    assert not wrong.passed and wrong.message.startswith("output[1]:") and wrong.diagnosis == "wrong_values"
+    as_float = _judge_structured((values, indices), (values.clone(), indices.double()))
+    assert as_float.diagnosis == "dtype_not_preserved"  # indices keep their integer dtype
+    state = {"state_dict": {"conv1.weight": [4, 3, 3, 3]}, "output": values}
+    renamed = _judge_structured(state, {"state_dict": {"conv.weight": [4, 3, 3, 3]}, "output": values.clone()})
+    assert renamed.diagnosis == "wrong_names" and "missing conv1.weight; unexpected conv.weight" in renamed.message
+    grads = {"gradients": {"conv1.weight": values}}
+    detached = _judge_structured(grads, {"gradients": {"conv1.weight": None}})
+    assert detached.diagnosis == "missing_value" and detached.message.startswith("gradients / conv1.weight:")
+
+
+def test_a_variant_is_named_at_the_part_where_it_matches():
+    right = {"step 1": {"output": torch.ones(3, dtype=torch.float64), "running_var": torch.ones(3, dtype=torch.float64)}}
+    biased = {"step 1": {"output": torch.ones(3, dtype=torch.float64), "running_var": torch.full((3,), 0.5, dtype=torch.float64)}}
+    verdict = _judge_structured(right, biased, variants=[biased])
+    assert verdict.diagnosis == "mistake_0" and verdict.message.startswith("step 1 / running_var:")
+
+
+def test_a_law_replaces_equality_and_names_its_diagnosis():
+    def positive(value, input):
+        return None if bool((value.data > 0).all()) else ("not_positive", "values must be positive")
+    reference_draw = torch.ones(2, 2, dtype=torch.float64)
+    assert _judge_structured(reference_draw, torch.full((2, 2), 3.0, dtype=torch.float64), law=positive).passed
+    broken = _judge_structured(reference_draw, -torch.ones(2, 2, dtype=torch.float64), law=positive)
+    assert broken.diagnosis == "not_positive"
+    assert _judge_structured(reference_draw, torch.ones(3, dtype=torch.float64), law=positive).diagnosis == "wrong_shape"
+
+
+def test_dropout_law_accepts_torch_and_names_each_mistake():
+    from grader.experiments import dropout2d_law, dropout_runs
+
+    x = torch.rand(16, 64, 3, 3, dtype=torch.float64) + 0.5
+    law = dropout2d_law(0.5)
+
+    def verdict(module):
+        return law(wire.decode(wire.encode(dropout_runs(0.5, 0)(module, x))), x)
+
+    class Unscaled(torch.nn.Dropout2d):
+        def forward(self, input):
+            return super().forward(input) * 0.5 if self.training else input
+
+    class AlwaysOn(torch.nn.Dropout2d):
+        def forward(self, input):
+            return torch.nn.functional.dropout2d(input, self.p, training=True)
+
+    assert verdict(torch.nn.Dropout2d) is None
+    assert verdict(torch.nn.Dropout)[0] == "dropout_elementwise"
+    assert verdict(Unscaled)[0] == "dropout_unscaled"
+    assert verdict(AlwaysOn)[0] == "dropout_in_eval"
+    class RareDrops(torch.nn.Dropout2d):  # scaled for p but drops far fewer channels
+        def forward(self, input):
+            keep = (torch.rand(*input.shape[:2], 1, 1) > 0.1).to(input.dtype)
+            return input * keep / (1 - self.p) if self.training else input
+
+    assert verdict(RareDrops)[0] == "dropout_rate"
+
+
+def test_a_submission_may_lack_one_of_several_files(tmp_path):
+    from grader.load import SubmissionError, find
+
+    folder = tmp_path / "work"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "pooling.py").write_text("")
+    found = find(folder, ("pooling.py", "im2col.py"), tmp_path)
+    assert found.files == {"pooling.py": (folder / "sub" / "pooling.py").resolve()}
+    single = find(folder / "sub" / "pooling.py", ("pooling.py", "im2col.py"), tmp_path)
+    assert set(single.files) == {"pooling.py", "im2col.py"}  # one .py stands for every file
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SubmissionError, match="no pooling.py or im2col.py"):
+        find(tmp_path / "empty", ("pooling.py", "im2col.py"), tmp_path)
