@@ -287,8 +287,9 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     if not isinstance(got, TensorValue) or not got.exact_type:
         what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
         return Verdict(False, f"returned {what}: {HINTS['wrong_type']}", "wrong_type")
+    input_dtype = _first_tensor_dtype((*case.args, *case.kwargs.values()))
     if want.data.is_floating_point():  # made from the inputs: their dtype
-        dtype = _first_tensor_dtype((*case.args, *case.kwargs.values())) or task.output_dtype
+        dtype = input_dtype or task.output_dtype
     else:  # indices, counters: the reference's integer dtype
         dtype = want.dtype
     tolerance = _tolerance(task, case, dtype, want.data)
@@ -313,7 +314,7 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     if dtype and got.dtype != dtype:
         hint = HINTS["dtype_not_preserved"] if dtype != task.output_dtype else f"make it a torch.{dtype} tensor"
         return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {hint}", "dtype_not_preserved")
-    if dtype and got.device.split(":")[0] != device:
+    if input_dtype and got.device.split(":")[0] != device:  # without tensor inputs, like torch: the CPU
         return Verdict(False, f"on device {got.device}, expected {device}: {HINTS['wrong_device']}",
                        "wrong_device")
     if case.requires_grad and not got.has_grad_fn:

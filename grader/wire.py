@@ -52,7 +52,7 @@ def _describe(value: Any, blobs: list[bytes]) -> Any:
         data = value.detach().to("cpu")
         if data.is_floating_point() and data.dtype != torch.float64:
             data = data.to(torch.float64)
-        array = np.ascontiguousarray(data.numpy())
+        array = data.contiguous().numpy()  # keeps 0-d shapes, which np.ascontiguousarray would not
         blobs.append(array.tobytes())
         return {
             "t": "tensor", "dtype": str(value.dtype).removeprefix("torch."),
