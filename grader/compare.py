@@ -91,6 +91,8 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
     verdict = _judge_value(task, case, expected, got.get("value"), device, values=case.law is None)
     if verdict.passed and case.law is not None:
         verdict = _judge_law(case, got.get("value"))
+    elif not verdict.passed and case.law is None:
+        verdict = _whole_variant(task, case, expected, got.get("value"), device, verdict)
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
         verdict = Verdict(False, f"input tensor {which} was modified in place: {HINTS['input_modified']}",
@@ -127,6 +129,16 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
         return Verdict(True)
     return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but this call must raise "
                           f"{wanted['type']}, as torch does", "wrong_exception")
+
+
+def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict) -> Verdict:
+    """A known mistake that explains the whole output, where no part named one: e.g. a module
+    whose state_dict differs from the contract's just as that mistake's does."""
+    if verdict.diagnosis in {variant.code for variant in task.variants}:
+        return verdict
+    same = [variant for variant, value in _matching_variants(task, expected, lambda value: True)
+            if _judge_value(task, case, {"expected": value}, got, device).passed]
+    return _diagnosed(verdict.message, same) if same else verdict
 
 
 def _judge_law(case: Case, value: Any) -> Verdict:

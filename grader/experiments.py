@@ -116,6 +116,8 @@ def dropout2d_law(p: float) -> Callable[..., tuple[str, str] | None]:
         if p == 0:
             return None if torch.allclose(train, x, rtol=0, atol=tolerance) else \
                 ("wrong_values", "with p=0 nothing is dropped: the output must equal the input")
+        if p == 1:
+            return None if bool((train == 0).all()) else ("wrong_values", "with p=1 every channel is dropped: all zeros")
         ratio = (train / x).flatten(2)  # (N, C, H*W): 0 where dropped, 1/(1-p) where kept
         dropped = ratio.abs() <= tolerance
         whole = dropped.all(-1) | ~dropped.any(-1)

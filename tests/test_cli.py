@@ -81,7 +81,10 @@ def test_list_shows_every_task_with_points():
     result = grade_cli("list")
     assert result.returncode == 0
     for name in ("pad", "conv1d", "conv2d", "convolve2d", "filters", "conv_output_size", "trace_shapes",
-                 "parameter_table"):
+                 "parameter_table", "max_pool2d", "max_pool2d_backward", "spatial_pyramid_pool2d", "unfold",
+                 "conv2d_matrix", "conv2d_im2col", "conv_transpose1d", "conv_transpose2d_matrix", "overlap_count",
+                 "depthwise_separable", "basic_block", "bottleneck", "se_layer", "inception", "lenet5",
+                 "vgg_layers", "dropout2d", "batchnorm2d"):
         assert f"  {name} " in result.stdout
 
 

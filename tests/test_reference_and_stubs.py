@@ -3,8 +3,9 @@ import pytest
 
 from conftest import ROOT
 from grader import api
+from grader.spec import assignment_names
 
-ASSIGNMENTS = ["assignment1", "assignment2"]
+ASSIGNMENTS = assignment_names(ROOT)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

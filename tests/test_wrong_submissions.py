@@ -39,9 +39,83 @@ ASSIGNMENT2 = {
     "returns_float": {"conv_output_size": ("partial", "wrong_type")},  # its invalid-argument probes still pass
 }
 
+ASSIGNMENT3 = {
+    "ceil_no_rule": {"max_pool2d": ("partial", "ceil_mode_no_last_window_rule")},
+    "pool_padding_zeros": {"max_pool2d": ("partial", "pool_padding_zeros")},
+    "indices_within_window": {"max_pool2d": ("partial", "indices_within_window")},
+    "forbidden_dynamic": {"max_pool2d": ("forbidden", "forbidden_api")},
+    "count_include_pad_ignored": {"avg_pool2d": ("partial", "count_include_pad_ignored")},
+    "overhang_counted": {"avg_pool2d": ("partial", "overhang_counted")},
+    "overlap_overwritten": {"max_pool2d_backward": ("partial", "overlap_overwritten")},
+    "ties_to_every_max": {"max_pool2d_backward": ("partial", "ties_to_every_max")},
+    "autograd_backward": {"max_pool2d_backward": ("forbidden", "forbidden_api")},
+    "adaptive_uniform_bins": {"adaptive_avg_pool2d": ("partial", "adaptive_uniform_bins"),
+                              "spatial_pyramid_pool2d": ("partial", "adaptive_uniform_bins")},  # avg levels use it
+    "global_float64": {"global_pool2d": ("partial", "dtype_not_preserved")},
+    "pyramid_flatten_order": {"spatial_pyramid_pool2d": ("partial", "pyramid_flatten_order")},
+    "unfold_row_order": {"unfold": ("partial", "unfold_row_order")},  # conv2d_im2col flattens the weight to match
+    "unfold_accepts_1tuple": {"unfold": ("partial", "no_exception")},
+    "conv_matrix_transposed": {"conv2d_matrix": ("partial", "matrix_transposed")},
+}
+
+ASSIGNMENT4 = {
+    "output_padding_both_sides": {"conv_transpose1d": ("partial", "output_padding_both_sides"),
+                                  "conv_transpose2d": ("partial", "output_padding_both_sides"),
+                                  "conv_transpose2d_matrix": ("partial", "output_padding_both_sides")},
+    "output_padding_ignored": {"conv_transpose1d": ("partial", "output_padding_ignored"),
+                               "conv_transpose2d": ("partial", "output_padding_ignored"),
+                               "conv_transpose2d_matrix": ("partial", "output_padding_ignored")},
+    "padding_added": {"conv_transpose1d": ("partial", "padding_added"), "conv_transpose2d": ("partial", "padding_added"),
+                      "conv_transpose2d_matrix": ("partial", "padding_added")},
+    "kernel_not_flipped": {"conv_transpose1d": ("partial", "kernel_not_flipped"),  # fails adjointness too
+                           "conv_transpose2d": ("partial", "kernel_not_flipped"),
+                           "conv_transpose2d_matrix": ("partial", "kernel_not_flipped")},
+    "weight_layout_out_in": {"conv_transpose1d": ("partial", "weight_layout_out_in"),
+                             "conv_transpose2d": ("partial", "weight_layout_out_in"),
+                             "conv_transpose2d_matrix": ("partial", "weight_layout_out_in")},
+    "stride_as_dilation": {"conv_transpose1d": ("partial", "stride_as_dilation")},
+    "bias_missing": {"conv_transpose2d": ("partial", "bias_missing")},
+    "matrix_transposed": {"conv_transpose2d_matrix": ("partial", "matrix_transposed")},
+    "overlap_ignored": {"overlap_count": ("partial", "overlap_ignored")},
+    "dtype_float64": {"conv_transpose1d": ("partial", "dtype_not_preserved")},
+    "no_raise": {"conv_transpose1d": ("partial", "no_exception"), "conv_transpose2d": ("partial", "no_exception"),
+                 "conv_transpose2d_matrix": ("partial", "no_exception")},
+    "forbidden_dynamic": {"conv_transpose2d": ("forbidden", "forbidden_api"),
+                          "conv_transpose2d_matrix": ("forbidden", "forbidden_api")},  # it calls conv_transpose2d
+    "autograd": {"conv_transpose1d": ("forbidden", "forbidden_api")},
+}
+
+ASSIGNMENT5 = {
+    "dropout_elementwise": {"dropout2d": ("partial", "dropout_elementwise")},
+    "dropout_unscaled": {"dropout2d": ("partial", "dropout_unscaled")},
+    "dropout_in_eval": {"dropout2d": ("partial", "dropout_in_eval")},
+    "dropout_keep_probability_p": {"dropout2d": ("partial", "dropout_rate")},
+    "dropout_forbidden": {"dropout2d": ("forbidden", "forbidden_api")},
+    "bn_biased_running_var": {"batchnorm2d": ("partial", "running_var_biased")},
+    "bn_momentum_inverted": {"batchnorm2d": ("partial", "momentum_inverted")},
+    "bn_wrong_axes": {"batchnorm2d": ("partial", "batchnorm_wrong_axes")},
+    "bn_eval_batch_stats": {"batchnorm2d": ("partial", "eval_uses_batch_stats")},
+    "bn_float32": {"batchnorm2d": ("partial", "float32_precision")},
+    "bn_plain_attributes": {"batchnorm2d": ("partial", "wrong_names")},
+    "bn_forbidden_getattr": {"batchnorm2d": ("forbidden", "forbidden_api")},
+    "basic_shortcut_renamed": {"basic_block": ("partial", "wrong_names")},
+    "basic_detached_shortcut": {"basic_block": ("partial", "missing_value")},
+    "basic_no_final_relu": {"basic_block": ("partial", "relu_after_add_missing")},
+    "bottleneck_stride_first": {"bottleneck": ("partial", "stride_on_first_conv")},
+    "se_fc_bias": {"se_layer": ("failed", "wrong_names")},
+    "se_max_squeeze": {"se_layer": ("partial", "squeeze_not_average")},
+    "inception_no_reduction_relu": {"inception": ("partial", "reduction_relu_missing")},
+    "lenet_softmax_dim0": {"lenet5": ("partial", "softmax_wrong_dim")},
+    "vgg_no_padding": {"vgg_layers": ("partial", "conv_padding_missing")},
+    "depthwise_no_groups": {"depthwise_separable": ("failed", "groups_missing")},
+}
+
 
 BUGGY = [(assignment, name, expected) for assignment, table in (("assignment1", ASSIGNMENT1),
-                                                                   ("assignment2", ASSIGNMENT2))
+                                                                   ("assignment2", ASSIGNMENT2),
+                                                                   ("assignment3", ASSIGNMENT3),
+                                                                   ("assignment4", ASSIGNMENT4),
+                                                                   ("assignment5", ASSIGNMENT5))
          for name, expected in table.items()]
 
 
@@ -55,7 +129,9 @@ def test_bug_is_diagnosed_on_its_task_only(grade, tmp_path, assignment, name, ex
 
 
 @pytest.mark.parametrize("assignment,name", [("assignment1", "correct_naive"), ("assignment1", "correct_einsum"),
-                                             ("assignment2", "correct_alt")])
+                                             ("assignment2", "correct_alt"), ("assignment3", "correct_alt"),
+                                             ("assignment4", "correct_alt"),
+                                             ("assignment5", "correct_alt")])
 def test_correct_submissions_in_other_styles_get_full_marks(grade, assignment, name):
     report = grade(assignment, SUBMISSIONS / assignment / name)
     assert summary(report) == {}

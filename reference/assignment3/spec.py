@@ -569,7 +569,7 @@ def _matrix_dilation_ignored(ref, *args, **kwargs):
 
 
 MATRIX_VARIANTS = (
-    Variant(code="conv_matrix_transposed", compute=_matrix_transposed,
+    Variant(code="matrix_transposed", compute=_matrix_transposed,
             hint="this is H transposed: H has one ROW per output value (C_out * H_out * W_out rows) and one "
                  "column per input value"),
     Variant(code="flipped_kernel", compute=_matrix_flipped,

@@ -1,7 +1,7 @@
 """Benchmark: wall time of `grade` on the reference and on loop-style solutions, against `import torch`.
 
 Run: python tests/benchmarks/grade_speed.py [REPEATS]. Prints figures; it never fails on speed.
-Target (design.md): `grade assignment1` on the reference within 2x of `python -c "import torch"`.
+Target (design.md): `grade ASSIGNMENT` on the reference within 2x of `python -c "import torch"`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from grader.spec import assignment_names  # noqa: E402
 GRADE = str(Path(sys.executable).with_name("grade")) if Path(sys.executable).with_name("grade").exists() \
     else shutil.which("grade") or "grade"
 
@@ -32,8 +34,10 @@ def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     baseline = seconds([sys.executable, "-c", "import torch"], repeats)
     print(f"python -c 'import torch'                          {baseline:6.2f} s")
-    runs = [("assignment1", "reference/assignment1"), ("assignment2", "reference/assignment2"),
-            ("assignment1", "tests/submissions/assignment1/correct_naive")]
+    runs = [(name, f"reference/{name}") for name in assignment_names(ROOT)]
+    runs += [("assignment1", "tests/submissions/assignment1/correct_naive"),
+             ("assignment3", "tests/submissions/assignment3/correct_alt"),
+             ("assignment4", "tests/submissions/assignment4/correct_alt")]
     for assignment, submission in runs:
         took = seconds([GRADE, assignment, submission], repeats)
         print(f"grade {assignment} {submission:<42} {took:6.2f} s  = {took / baseline:4.2f} x import torch")
