@@ -102,7 +102,7 @@ ASSIGNMENT5 = {
     "basic_detached_shortcut": {"basic_block": ("partial", "missing_value")},
     "basic_no_final_relu": {"basic_block": ("partial", "relu_after_add_missing")},
     "bottleneck_stride_first": {"bottleneck": ("partial", "stride_on_first_conv")},
-    "se_fc_bias": {"se_layer": ("failed", "wrong_names")},
+    "se_fc_bias": {"se_layer": ("failed", "fc_with_bias")},
     "se_max_squeeze": {"se_layer": ("partial", "squeeze_not_average")},
     "inception_no_reduction_relu": {"inception": ("partial", "reduction_relu_missing")},
     "lenet_softmax_dim0": {"lenet5": ("partial", "softmax_wrong_dim")},

@@ -138,6 +138,13 @@ def _se_weights_only(block, x):
     return _se_weights(block, x).expand_as(x)
 
 
+def _se_with_biases(ref, channel, reduction=16):
+    block = ref.SELayer(channel, reduction)
+    block.fc[0] = nn.Linear(channel, channel // reduction)
+    block.fc[2] = nn.Linear(channel // reduction, channel)
+    return block
+
+
 def _inception_no_reduction_relu(block, x):
     return torch.cat([F.relu(block.conv1(x)), F.relu(block.conv3_3(block.conv3_1(x))),
                       F.relu(block.conv5_5(block.conv5_1(x))), F.relu(block.conv_max_1(block.max_pool_1(x)))], 1)
@@ -274,6 +281,8 @@ SE_VARIANTS = (
             compute=_forward(lambda ref: ref.SELayer, _se_softmax)),
     Variant(code="scale_missing", hint="this is the channel weights alone: the output is the input multiplied by them",
             compute=_forward(lambda ref: ref.SELayer, _se_weights_only)),
+    Variant(code="fc_with_bias", hint="the two Linear layers of the excitation have no biases (bias=False)",
+            compute=_se_with_biases),
 )
 
 INCEPTION_VARIANTS = (
