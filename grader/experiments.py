@@ -45,7 +45,8 @@ def _build(cls: Callable[..., torch.nn.Module], args: tuple, kwargs: dict, like:
 def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool, seed: int = 0,
                    gradients: bool = True) -> Callable[..., dict]:
     """Experiment: build `cls(*args, **kwargs)` with shared weights, run it on the input in train
-    or eval mode, and report its state_dict layout, parameter count, output and gradients."""
+    or eval mode, and report its state_dict layout, parameter count, output, the gradients of the
+    input and of every parameter, and whether the buffers stayed out of the autograd graph."""
 
     def experiment(cls, input: torch.Tensor) -> dict:
         module = _build(cls, args, kwargs or {}, input, seed)
@@ -54,18 +55,34 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
             "state_dict": {name: list(value.shape) for name, value in module.state_dict().items()},
             "parameter count": sum(p.numel() for p in module.parameters()),
         }
-        output = module(input)
+        # The module sees a copy of a leaf that requires grad: the input's gradient is checked, and
+        # what the module does to its input in place is copied back for the usual check.
+        leaf = input.detach().clone().requires_grad_(gradients)
+        copy = leaf.clone() if gradients else input
+        output = module(copy)
         result["output"] = output
         if gradients:
-            generator = torch.Generator().manual_seed(seed + 1)
-            loss = sum((out * torch.randn(out.shape, generator=generator, dtype=torch.float64)
-                        .to(out.device, out.dtype)).sum() for out in _outputs(output))
-            named = dict(module.named_parameters())
-            grads = torch.autograd.grad(loss, list(named.values()), allow_unused=True) if named else ()
-            result["gradients"] = dict(zip(named, grads))
+            result["gradients"] = _gradients(output, leaf, dict(module.named_parameters()), seed)
+            input.detach().copy_(copy.detach())
+        result["buffers kept out of autograd (update them under torch.no_grad())"] = all(
+            not buffer.requires_grad for buffer in module.buffers())
         return result
 
     return experiment
+
+
+def _gradients(output: Any, input: torch.Tensor, parameters: dict[str, torch.Tensor], seed: int) -> dict:
+    """Gradients of a seeded random projection of the output, for the input and each parameter."""
+    generator = torch.Generator().manual_seed(seed + 1)
+    loss = sum((out * torch.randn(out.shape, generator=generator, dtype=torch.float64)
+                .to(out.device, out.dtype)).sum() for out in _outputs(output))
+    try:
+        grads = torch.autograd.grad(loss, [input, *parameters.values()], allow_unused=True)
+    except RuntimeError as error:
+        raise RuntimeError(f"computing gradients after your forward failed: {str(error)[:300]} (an in-place "
+                           "operation such as +=, relu(inplace=True) or x[...] = ... may have changed a tensor "
+                           "that autograd needed)") from None
+    return {**dict(zip(parameters, grads[1:])), "input": grads[0]}
 
 
 def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | None = None) -> Callable[..., dict]:
@@ -80,22 +97,27 @@ def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | 
             module.train(not evaluating)
             output = module(input)
             label = "eval" if evaluating else f"training step {step}"
-            result[label] = {"output": output, **module.state_dict()}
+            state = {name: value.detach().clone() for name, value in module.state_dict().items()}
+            result[label] = {"output": output, **state}  # a snapshot: the buffers change in the next step
         return result
 
     return experiment
 
 
 def dropout_runs(p: float, seed: int) -> Callable[..., dict]:
-    """Experiment for dropout: one forward pass in train mode and one in eval mode."""
+    """Experiment for dropout: two forward passes in train mode (after seeding torch), then one in
+    eval mode. Only the first gets the case's input itself, so that changing it in place is
+    reported as that, not as a failure of the later passes."""
 
     def experiment(cls, input: torch.Tensor) -> dict:
+        pristine = input.detach().clone()
         module = cls(p)
         module.train()
         torch.manual_seed(seed)
-        train = module(input)
+        first = module(input)
+        second = module(pristine.clone())
         module.eval()
-        return {"train": train, "eval": module(input)}
+        return {"train": first, "train again": second, "eval": module(pristine.clone())}
 
     return experiment
 
@@ -103,39 +125,67 @@ def dropout_runs(p: float, seed: int) -> Callable[..., dict]:
 def dropout2d_law(p: float) -> Callable[..., tuple[str, str] | None]:
     """The laws of channel dropout, checked on `dropout_runs` output for an input without zeros:
     identity in eval; in train each (sample, channel) map is either all zeros or the input times
-    exactly 1/(1-p); the share of zeroed maps is near p (6 standard deviations: a correct
-    implementation essentially never fails)."""
+    exactly 1/(1-p); the share of zeroed maps is near p (6 standard deviations); and the draws are
+    random: independent across samples, across channels, and from one pass to the next. Each law
+    is checked only where a correct implementation breaks it with a chance under 1e-9."""
 
     def law(value: dict, input: torch.Tensor) -> tuple[str, str] | None:
         """`value` is what the child sent (tensors as `wire.TensorValue`), `input` the case's input."""
         x = input.to(torch.float64)
-        train, evaluated = value["train"].data, value["eval"].data
         tolerance = 1e-5 * max(1.0, float(x.abs().max()))
-        if not torch.allclose(evaluated, x, rtol=0, atol=tolerance):
+        if not torch.allclose(value["eval"].data, x, rtol=0, atol=tolerance):
             return "dropout_in_eval", "in eval mode the output must equal the input: dropout is off after .eval()"
-        if p == 0:
-            return None if torch.allclose(train, x, rtol=0, atol=tolerance) else \
-                ("wrong_values", "with p=0 nothing is dropped: the output must equal the input")
-        if p == 1:
-            return None if bool((train == 0).all()) else ("wrong_values", "with p=1 every channel is dropped: all zeros")
-        ratio = (train / x).flatten(2)  # (N, C, H*W): 0 where dropped, 1/(1-p) where kept
-        dropped = ratio.abs() <= tolerance
-        whole = dropped.all(-1) | ~dropped.any(-1)
-        if not bool(whole.all()):
-            n, c = (int(i) for i in torch.nonzero(~whole)[0])
-            return ("dropout_elementwise", f"sample {n}, channel {c} is zeroed only in part: Dropout2d drops whole "
-                                           "channels, one random draw per (sample, channel), not per element")
-        kept = ratio[~dropped.all(-1)]
-        scale = 1 / (1 - p)
-        if kept.numel() and not torch.allclose(kept, torch.full_like(kept, scale), rtol=1e-5, atol=0):
-            if torch.allclose(kept, torch.ones_like(kept), rtol=1e-5, atol=0):
-                return ("dropout_unscaled", f"kept channels must be scaled by 1/(1-p) = {scale:.4g} so that the "
-                                            "expected output equals the input; yours are unscaled")
-            return "wrong_values", f"kept channels are scaled by {kept.flatten()[0].item():.4g}, expected 1/(1-p) = {scale:.4g}"
-        maps = whole.numel()
-        rate = float(dropped.all(-1).sum()) / maps
-        if abs(rate - p) > 6 * math.sqrt(p * (1 - p) / maps) + 1 / maps:
-            return "dropout_rate", f"{rate:.1%} of the channels were dropped, expected about p = {p:.0%}"
-        return None
+        masks = []
+        for name in ("train", "train again"):
+            kept = _kept_channels(value[name].data, x, p, tolerance)
+            if isinstance(kept, tuple):
+                return kept
+            masks.append(kept)
+        return _random_draws(masks, p)
 
     return law
+
+
+def _kept_channels(train: torch.Tensor, x: torch.Tensor, p: float, tolerance: float) -> torch.Tensor | tuple[str, str]:
+    """Which (sample, channel) maps one training pass kept, or what law it broke."""
+    if p == 0 and not torch.allclose(train, x, rtol=0, atol=tolerance):
+        return "wrong_values", "with p=0 nothing is dropped: the output must equal the input"
+    if p == 1 and not bool((train == 0).all()):
+        return "wrong_values", "with p=1 every channel is dropped: the output is all zeros"
+    ratio = (train / x).flatten(2)  # (N, C, H*W): 0 where dropped, 1/(1-p) where kept
+    dropped = ratio.abs() <= tolerance
+    whole = dropped.all(-1) | ~dropped.any(-1)
+    if not bool(whole.all()):
+        n, c = (int(i) for i in torch.nonzero(~whole)[0])
+        return ("dropout_elementwise", f"sample {n}, channel {c} is zeroed only in part: Dropout2d drops whole "
+                                       "channels, one random draw per (sample, channel), not per element")
+    kept = ~dropped.all(-1)
+    if p in (0, 1):
+        return kept
+    scale, ratios = 1 / (1 - p), ratio[kept]
+    if ratios.numel() and not torch.allclose(ratios, torch.full_like(ratios, scale), rtol=1e-5, atol=0):
+        if torch.allclose(ratios, torch.ones_like(ratios), rtol=1e-5, atol=0):
+            return ("dropout_unscaled", f"kept channels must be scaled by 1/(1-p) = {scale:.4g} so that the "
+                                        "expected output equals the input; yours are unscaled")
+        return "wrong_values", f"kept channels are scaled by {ratios[0].item():.4g}, expected 1/(1-p) = {scale:.4g}"
+    rate = 1 - float(kept.sum()) / kept.numel()
+    if abs(rate - p) > 6 * math.sqrt(p * (1 - p) / kept.numel()) + 1 / kept.numel():
+        return "dropout_rate", f"{rate:.1%} of the channels were dropped, expected about p = {p:.0%}"
+    return kept
+
+
+def _random_draws(masks: list[torch.Tensor], p: float) -> tuple[str, str] | None:
+    """Laws of independent draws, for the kept-channel masks (N, C) of two passes."""
+    same = p * p + (1 - p) * (1 - p)  # the chance that two independent draws agree
+    first, second = masks
+    n, c = first.shape
+    if same ** (n * c) < 1e-9 and torch.equal(first, second):
+        return ("dropout_not_random", "two training passes dropped exactly the same channels: draw a new random "
+                                      "mask on every call (no fixed seed, no fixed pattern)")
+    if same ** (c * (n - 1)) < 1e-9 and bool((first == first[:1]).all()):
+        return ("dropout_mask_shared", "every sample dropped the same channels: draw one random value per "
+                                       "(sample, channel), not one mask for the whole batch")
+    if same ** (n * (c - 1)) < 1e-9 and bool((first == first[:, :1]).all()):
+        return ("dropout_mask_shared", "each sample kept or dropped all its channels together: draw one random "
+                                       "value per (sample, channel), not one per sample")
+    return None

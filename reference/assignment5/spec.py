@@ -558,7 +558,7 @@ def _vgg_cases(rng: random.Random) -> list[Case]:
 def _dropout_cases(rng: random.Random) -> list[Case]:
     def runs(name: str, p: float, input: Random | Tensor, shape_text: str) -> Case:
         return Case(name=name, args=(input,), experiment=dropout_runs(p, rng.randrange(2**31)), law=dropout2d_law(p),
-                    call=f"Dropout2d({p}) on input {shape_text}, one pass in train mode and one in eval mode")
+                    call=f"Dropout2d({p}) on input {shape_text}, two passes in train mode and one in eval mode")
     r = lambda shape, dtype="float32": Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype)  # noqa: E731
     cases = [
         runs("lecture: arange(1, 17) as (1, 4, 2, 2), p=0.5", 0.5,
