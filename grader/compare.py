@@ -93,6 +93,8 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
         verdict = _judge_law(case, got.get("value"))
     elif not verdict.passed and case.law is None:
         verdict = _whole_variant(task, case, expected, got.get("value"), device, verdict)
+    if case.requires_grad and verdict.diagnosis in (None, "missing_value") and _lost_graph(got.get("value")):
+        verdict = Verdict(False, HINTS["not_differentiable"], "not_differentiable")
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
         verdict = Verdict(False, f"input tensor {which} was modified in place: {HINTS['input_modified']}",
@@ -129,6 +131,14 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
         return Verdict(True)
     return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but this call must raise "
                           f"{wanted['type']}, as torch does", "wrong_exception")
+
+
+def _lost_graph(value: Any) -> bool:
+    """A differentiable case's floating-point output (beside its gradients) has no autograd graph."""
+    output = value.get("output") if isinstance(value, dict) else value
+    leaves = output if isinstance(output, (list, tuple)) else [output]
+    return any(isinstance(leaf, TensorValue) and leaf.data.is_floating_point() and not leaf.has_grad_fn
+               for leaf in leaves)
 
 
 def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict) -> Verdict:
@@ -189,13 +199,17 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
             return Verdict(False, f"{where}{_names_differ(missing, extra)}: {HINTS['wrong_names']}", "wrong_names")
         keys, labels = list(want), [f"{path} / {k}" if path else str(k) for k in want]
     else:
-        if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            what = f"{len(got)} values" if isinstance(got, (list, tuple)) else _plain_type(got)
-            return Verdict(False, f"{where}returned {what}, expected {len(want)} values", "wrong_type")
+        if type(got) is not type(want) or len(got) != len(want):
+            what = f"a {type(got).__name__} of {len(got)}" if isinstance(got, (list, tuple)) else _plain_type(got)
+            return Verdict(False, f"{where}returned {what}, expected a {type(want).__name__} of {len(want)}",
+                           "wrong_type")
         keys, labels = list(range(len(want))), [f"{path or 'output'}[{i}]" for i in range(len(want))]
     for key, label in zip(keys, labels):
+        # A gradient that equals a mistake's is no sign of that mistake: a detached bias has the
+        # gradient of a missing one. Mistakes are named from the other parts.
+        variants = {} if key == "gradients" else expected.get("variants", {})
         part = {"expected": want[key], "variants": {
-            number: value[key] for number, value in expected.get("variants", {}).items()
+            number: value[key] for number, value in variants.items()
             if (isinstance(value, dict) and key in value) or
                (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
         verdict = _judge_value(task, case, part, got[key], device, values, label)
@@ -324,13 +338,12 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
             return Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
         return Verdict(False, bad, "wrong_values")
     if dtype and got.dtype != dtype:
-        hint = HINTS["dtype_not_preserved"] if dtype != task.output_dtype else f"make it a torch.{dtype} tensor"
+        own_dtype = dtype == task.output_dtype or not want.data.is_floating_point()  # not the input's
+        hint = f"make it a torch.{dtype} tensor" if own_dtype else HINTS["dtype_not_preserved"]
         return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {hint}", "dtype_not_preserved")
     if input_dtype and got.device.split(":")[0] != device:  # without tensor inputs, like torch: the CPU
         return Verdict(False, f"on device {got.device}, expected {device}: {HINTS['wrong_device']}",
                        "wrong_device")
-    if case.requires_grad and want.data.is_floating_point() and not got.has_grad_fn:  # indices have no graph
-        return Verdict(False, HINTS["not_differentiable"], "not_differentiable")
     return Verdict(True)
 
 

@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 import torch
 
+_grad = torch.autograd.grad  # taken at import, before a task's tripwires replace torch.autograd's names
+
 
 def shared_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
     """Weights drawn from each entry's *name*: two modules with the contract's attribute names get
@@ -62,7 +64,7 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
         output = module(copy)
         result["output"] = output
         if gradients:
-            result["gradients"] = _gradients(output, leaf, dict(module.named_parameters()), seed)
+            result["gradients"] = _gradients(output, {**dict(module.named_parameters()), "input": leaf}, seed)
             input.detach().copy_(copy.detach())
         result["buffers kept out of autograd (update them under torch.no_grad())"] = all(
             not buffer.requires_grad for buffer in module.buffers())
@@ -71,18 +73,35 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
     return experiment
 
 
-def _gradients(output: Any, input: torch.Tensor, parameters: dict[str, torch.Tensor], seed: int) -> dict:
-    """Gradients of a seeded random projection of the output, for the input and each parameter."""
+def _gradients(output: Any, tensors: dict[str, torch.Tensor], seed: int, zeros_for_unused: bool = False) -> dict:
+    """Gradients of a seeded random projection of the output, for each named tensor. An unused
+    tensor gets None, or zeros with `zeros_for_unused` (where None and zero mean the same)."""
     generator = torch.Generator().manual_seed(seed + 1)
     loss = sum((out * torch.randn(out.shape, generator=generator, dtype=torch.float64)
-                .to(out.device, out.dtype)).sum() for out in _outputs(output))
+                .to(out.device, out.dtype)).sum() for out in _outputs(output) if out.requires_grad)
+    if not isinstance(loss, torch.Tensor):  # nothing differentiable came out: the caller reports that
+        return dict.fromkeys(tensors)
     try:
-        grads = torch.autograd.grad(loss, [input, *parameters.values()], allow_unused=True)
+        grads = _grad(loss, list(tensors.values()), allow_unused=True,
+                                    materialize_grads=zeros_for_unused)
     except RuntimeError as error:
         raise RuntimeError(f"computing gradients after your forward failed: {str(error)[:300]} (an in-place "
                            "operation such as +=, relu(inplace=True) or x[...] = ... may have changed a tensor "
                            "that autograd needed)") from None
-    return {**dict(zip(parameters, grads[1:])), "input": grads[0]}
+    return dict(zip(tensors, grads))
+
+
+def output_and_gradients(target: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """Experiment for differentiable functions: the output, and the gradients of a random
+    projection of it with respect to every floating-point tensor argument."""
+    named = {**{f"argument {i + 1}": a for i, a in enumerate(args)}, **kwargs}
+    tensors = {name: value for name, value in named.items()
+               if isinstance(value, torch.Tensor) and value.is_floating_point()}
+    for tensor in tensors.values():
+        if not tensor.requires_grad:
+            tensor.requires_grad_(True)
+    output = target(*args, **kwargs)
+    return {"output": output, "gradients": _gradients(output, tensors, seed=0, zeros_for_unused=True)}
 
 
 def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | None = None) -> Callable[..., dict]:

@@ -101,10 +101,13 @@ def _qualified_name(node: ast.AST, aliases: dict[str, str]) -> str | None:
 # --- run-time tripwires -------------------------------------------------------------------
 
 def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_file: str) -> None:
-    """Replace every forbidden callable with one that records the call and raises.
+    """Replace every forbidden callable with one that records the call and raises when the
+    student's code is on the stack (the grader's own use, e.g. computing gradients, passes).
 
     Installed in the child before the student's module is imported, so that
-    `from torch.nn.functional import conv2d` picks up the tripwire too.
+    `from torch.nn.functional import conv2d` picks up the tripwire too. A class becomes a subclass
+    that cannot be built, so `isinstance` and subclassing still work; an object whose attributes
+    are read-only (torch._C._VariableFunctions) is swapped for a guarded proxy in its parent.
     """
     for pattern in patterns:
         owner_path, _, attr_glob = pattern.rpartition(".")
@@ -112,13 +115,46 @@ def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_fi
         if owner is None:  # a whole module, e.g. "scipy"
             sys.meta_path.insert(0, _ImportBlocker(pattern, hits, student_file))
             continue
-        names = [a for a in dir(owner) if fnmatch.fnmatchcase(a, attr_glob)] if "*" in attr_glob else [attr_glob]
-        for attr in names:
-            if callable(getattr(owner, attr, None)):
-                try:
-                    setattr(owner, attr, _tripwire(f"{owner_path}.{attr}", hits, student_file))
-                except (AttributeError, TypeError):  # a C type: the static scan still sees its use
-                    pass
+        read_only = {}
+        for attr in _names(owner, attr_glob):
+            original = getattr(owner, attr, None)
+            if not callable(original):
+                continue
+            wire = _tripwire(f"{owner_path}.{attr}", original, hits, student_file)
+            try:
+                setattr(owner, attr, wire)
+            except (AttributeError, TypeError):
+                read_only[attr] = wire
+        parent_path, _, name = owner_path.rpartition(".")
+        if read_only and parent_path:
+            setattr(_resolve(parent_path), name, _Guarded(owner, read_only))
+
+
+def _names(owner, glob: str) -> list[str]:
+    """The attributes a glob names, also the operators of a torch.ops namespace not loaded yet."""
+    if "*" not in glob:
+        return [glob]
+    names = set(dir(owner))
+    namespace = getattr(owner, "name", None)
+    if type(owner).__name__ == "_OpNamespace" and isinstance(namespace, str):
+        import torch
+
+        names |= {op.split("::", 1)[1].split(".")[0] for op in torch._C._dispatch_get_all_op_names()
+                  if op.startswith(namespace + "::")}
+    return sorted(n for n in names if fnmatch.fnmatchcase(n, glob))
+
+
+class _Guarded:
+    """An object's stand-in whose forbidden attributes are tripwires."""
+
+    def __init__(self, inner, wires: dict):
+        self._inner, self._wires = inner, wires
+
+    def __getattr__(self, name):
+        return self._wires[name] if name in self._wires else getattr(self._inner, name)
+
+    def __dir__(self):
+        return dir(self._inner)
 
 
 def _resolve(path: str):
@@ -142,12 +178,38 @@ def _where(student_file: str) -> str:
     return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
 
 
-def _tripwire(name: str, hits: list[Finding], student_file: str):
-    def forbidden(*args, **kwargs):
+def _tripwire(name: str, original, hits: list[Finding], student_file: str):
+    def refuse():
         hits.append(Finding(name, _where(student_file)))
         raise ForbiddenCall(f"{name} is forbidden in this task")
+
+    if isinstance(original, type):
+        def __init__(self, *args, **kwargs):
+            if _student_on_stack(student_file) or _student_class(type(self), student_file):
+                refuse()
+            original.__init__(self, *args, **kwargs)
+        return type(original.__name__, (original,), {"__init__": __init__, "__module__": original.__module__})
+
+    def forbidden(*args, **kwargs):
+        if _student_on_stack(student_file):
+            refuse()
+        return original(*args, **kwargs)
     forbidden.__name__ = name.rsplit(".", 1)[-1]
     return forbidden
+
+
+def _student_class(cls: type, student_file: str) -> bool:
+    """The class, or one it inherits from, is the student's: built by the grader, it is still theirs."""
+    return any(getattr(sys.modules.get(c.__module__), "__file__", None) == student_file for c in cls.__mro__)
+
+
+def _student_on_stack(student_file: str) -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == student_file:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _ImportBlocker:

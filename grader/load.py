@@ -91,7 +91,8 @@ def _from_notebook(origin: Path, notebook: Path, modules: tuple[str, ...], workd
 def notebook_code(path: Path) -> tuple[str, tuple[int, ...]]:
     """The code cells of a notebook as one module, and the line where each cell starts.
 
-    IPython magics and shell lines become blank lines, so line numbers stay those of the cell.
+    IPython magics and shell lines become blank lines, so line numbers stay those of the cell;
+    `from __future__` imports, which Jupyter allows in any cell, move up to line 1.
     """
     import nbformat  # slow to import: only when a notebook is graded
 
@@ -99,14 +100,21 @@ def notebook_code(path: Path) -> tuple[str, tuple[int, ...]]:
         notebook = nbformat.read(str(path), as_version=4)
     except Exception as error:
         raise SubmissionError(f"cannot read notebook {path.name}: {error}") from None
-    lines: list[str] = []
+    lines: list[str] = [""]  # line 1 takes the __future__ imports: Python wants them first
     starts: list[int] = []
+    futures: list[str] = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         starts.append(len(lines) + 1)
-        lines += ["" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines()]
+        for line in cell.source.splitlines():
+            if line.startswith("from __future__ import"):
+                futures.append(line.removeprefix("from __future__ import").split("#")[0].strip())
+                line = ""
+            lines.append("" if line.lstrip().startswith(("%", "!")) else line)
         lines.append("")
+    if futures:
+        lines[0] = "from __future__ import " + ", ".join(dict.fromkeys(futures))
     return "\n".join(lines) + "\n", tuple(starts)
 
 

@@ -38,7 +38,8 @@ def _failure_lines(task: TaskResult) -> list[str]:
     for (device, diagnosis), checks in list(groups.items())[:MAX_FAILURES_SHOWN]:
         where = f"[{device}] " if device not in ("cpu", "-") else ""
         code = f" [{diagnosis}]" if diagnosis else ""
-        more = f" (and {len(checks) - 1} more checks like this)" if len(checks) > 1 else ""
+        more = f" (and {len(checks) - 1} more {'check' if len(checks) == 2 else 'checks'} like this)" \
+            if len(checks) > 1 else ""
         lines.append(f"{where}{checks[0].name}: {checks[0].message}{code}{more}")
     if len(groups) > MAX_FAILURES_SHOWN:
         lines.append(f"... and {len(groups) - MAX_FAILURES_SHOWN} more kinds of failure")

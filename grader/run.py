@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import forbidden, wire
+from . import experiments, forbidden, wire
 from .spec import Case, Task, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
@@ -48,10 +48,13 @@ def _target(module, task: Task) -> Callable[..., Any]:
 
 
 def _runner(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
-    """How a case exercises the target: a plain call, or the case's experiment around it."""
-    if case.experiment is None:
-        return target
-    return functools.partial(case.experiment, target)
+    """How a case exercises the target: a plain call, the case's experiment around it, or for a
+    differentiable case the call and the gradients of its tensor arguments."""
+    if case.experiment is not None:
+        return functools.partial(case.experiment, target)
+    if case.requires_grad:
+        return functools.partial(experiments.output_and_gradients, target)
+    return target
 
 
 def _exception(error: BaseException, student_file: str | None = None) -> dict:

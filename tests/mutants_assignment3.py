@@ -227,3 +227,12 @@ make("conv_matrix_transposed", """
     """, [
     ("    return outputs.reshape(n, -1).T\n", "    return outputs.reshape(n, -1)  # BUG: transposed\n"),
 ], base=IM2COL)
+
+make("backward_via_grad_fn", """
+    SUBMISSION backward_via_grad_fn (hostile): max_pool2d_backward calls the graph node of a
+    gather by hand (y.grad_fn(g)): autograd in disguise.
+    SHOULD HURT: max_pool2d_backward (forbidden).
+    """, [("    grad_input = grad_input.index_put((plane.reshape(-1), index.reshape(-1)), grads.reshape(-1), accumulate=True)\n",
+           "    source = torch.zeros(planes, H * W, dtype=input.dtype, device=input.device, requires_grad=True)\n"
+           "    picked = source.gather(1, index)\n"
+           "    grad_input = picked.grad_fn(grads)[0]  # BUG: autograd by hand\n")])

@@ -118,3 +118,10 @@ make("autograd", """
     (out,) = torch.autograd.grad(conv, x, grad_outputs=input, create_graph=True)  # FORBIDDEN
     return out if bias is None else out + bias[:, None]
 ''')])
+
+make("bias_detached", """
+    SUBMISSION bias_detached (buggy): a copy of correct_alt with ONE bug.
+    BUG: the bias is added detached: right values, but no gradient reaches it.
+    SHOULD HURT: conv_transpose1d and conv_transpose2d, their gradient cases.
+    """, [("        out = out + bias.to(out.dtype).view(1, c_out, *[1] * n)\n",
+           "        out = out + bias.detach().to(out.dtype).view(1, c_out, *[1] * n)  # BUG\n")])

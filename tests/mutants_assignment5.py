@@ -201,3 +201,63 @@ make("depthwise_no_groups", """
            "                                   padding=padding, bias=True)  # BUG: groups missing\n"),
           ("        x = F.conv2d(x, d.weight, d.bias, padding=d.padding, groups=d.groups)\n",
            "        x = F.conv2d(x, d.weight, d.bias, padding=d.padding)\n")])
+
+# Found by a new-user test: each of these once got full marks.
+make("dropout_same_mask", """
+    SUBMISSION dropout_same_mask (buggy): a copy of correct_alt with ONE bug.
+    BUG: Dropout2d draws one mask per channel and shares it across the batch.
+    SHOULD HURT: dropout2d, the cases with a batch large enough to tell.
+    """, [("        noise = torch.rand(input.shape[0], input.shape[1], device=input.device)\n",
+           "        noise = torch.rand(1, input.shape[1], device=input.device).expand(input.shape[0], -1)  # BUG\n")])
+
+make("dropout_fixed_seed", """
+    SUBMISSION dropout_fixed_seed (hostile): a copy of correct_alt that seeds torch in forward,
+    so every call drops the same channels.
+    SHOULD HURT: dropout2d, the cases large enough to tell.
+    """, [("        noise = torch.rand(input.shape[0], input.shape[1], device=input.device)\n",
+           "        torch.manual_seed(1234)  # BUG\n"
+           "        noise = torch.rand(input.shape[0], input.shape[1], device=input.device)\n")])
+
+make("bn_detached_stats", """
+    SUBMISSION bn_detached_stats (buggy): a copy of correct_alt with ONE bug.
+    BUG: BatchNorm2d detaches the batch mean: right outputs, wrong gradient of the input.
+    SHOULD HURT: batchnorm2d, its gradient cases.
+    """, [("            var, mean = torch.var_mean(flat, dim=1, correction=0)\n",
+           "            var, mean = torch.var_mean(flat, dim=1, correction=0)\n"
+           "            mean = mean.detach()  # BUG\n")])
+
+make("bn_stats_with_graph", """
+    SUBMISSION bn_stats_with_graph (buggy): a copy of correct_alt with ONE bug.
+    BUG: the running statistics are updated outside torch.no_grad(), so they carry a graph.
+    SHOULD HURT: batchnorm2d, its gradient cases.
+    """, [("            with torch.no_grad():\n"
+           "                self.running_mean.copy_((1 - f) * self.running_mean + f * mean)\n"
+           "                self.running_var.copy_((1 - f) * self.running_var + f * var * n / (n - 1))\n",
+           "            self.running_mean = (1 - f) * self.running_mean + f * mean  # BUG: no torch.no_grad()\n"
+           "            self.running_var = (1 - f) * self.running_var + f * var * n / (n - 1)\n")])
+
+make("bn_reassigned_buffers", """
+    SUBMISSION bn_reassigned_buffers (correct): a copy of correct_alt that assigns new running
+    statistics instead of updating them in place. Must keep full marks.
+    """, [("            with torch.no_grad():\n"
+           "                self.running_mean.copy_((1 - f) * self.running_mean + f * mean)\n"
+           "                self.running_var.copy_((1 - f) * self.running_var + f * var * n / (n - 1))\n",
+           "            with torch.no_grad():\n"
+           "                self.running_mean = (1 - f) * self.running_mean + f * mean\n"
+           "                self.running_var = (1 - f) * self.running_var + f * var * n / (n - 1)\n")])
+
+make("bn_via_variable_functions", """
+    SUBMISSION bn_via_variable_functions (hostile): BatchNorm2d's forward reaches torch's batch_norm
+    through torch._C._VariableFunctions under a name built at run time.
+    SHOULD HURT: batchnorm2d (forbidden).
+    """, [("        normalised = (flat - mean[:, None]) * torch.rsqrt(var[:, None] + self.eps)\n",
+           "        door = getattr(torch._C, '_Variable' + 'Functions')\n"
+           "        getattr(door, 'batch' + '_norm')(input, None, None, None, None, True, 0.1, 1e-5, False)\n"
+           "        normalised = (flat - mean[:, None]) * torch.rsqrt(var[:, None] + self.eps)\n")])
+
+make("bn_subclass_of_torch", """
+    SUBMISSION bn_subclass_of_torch (hostile): BatchNorm2d is torch's own, reached by a name built
+    at run time and subclassed.
+    SHOULD HURT: batchnorm2d (forbidden).
+    """, [("class BatchNorm2d(nn.Module):\n", "class BatchNorm2d(getattr(nn, 'Batch' + 'Norm2d')):\n"
+           "    pass\n\n\nclass _Unused(nn.Module):\n")])

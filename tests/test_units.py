@@ -230,3 +230,72 @@ def test_a_submission_may_lack_one_of_several_files(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SubmissionError, match="no pooling.py or im2col.py"):
         find(tmp_path / "empty", ("pooling.py", "im2col.py"), tmp_path)
+
+
+def test_notebook_future_imports_move_to_the_top(tmp_path):
+    import nbformat
+
+    from grader.load import notebook_code
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("import torch"),
+                      nbformat.v4.new_code_cell("from __future__ import annotations  # for Foo\n"
+                                                "def f(a: Foo) -> int:\n    return 1")]
+    nbformat.write(notebook, tmp_path / "work.ipynb")
+    code, starts = notebook_code(tmp_path / "work.ipynb")
+    exec(compile(code, "work.py", "exec"), {})  # a SyntaxError without the move
+    assert code.splitlines()[0] == "from __future__ import annotations"
+    assert code.splitlines()[starts[1] - 1] == ""  # the cell keeps its line numbers
+
+
+TRIPWIRES = '''
+import sys, torch, torch.nn as nn, torch.nn.functional as F
+from grader import forbidden
+student = sys.argv[1]
+hits = []
+forbidden.install_tripwires(("torch.nn.functional.*batch_norm*", "torch.nn.*Norm*", "torch.ops.aten.*batch_norm*",
+                             "torch._C._VariableFunctions.*batch_norm*"), hits, student)
+x = torch.randn(2, 3, 4, 4)
+F.batch_norm(x, None, None, training=True)  # the grader's own call passes
+assert isinstance(nn.BatchNorm2d(3), nn.BatchNorm2d)  # so does building one outside student code
+namespace = {"__name__": "submission", "__file__": student}
+sys.modules["submission"] = type(sys)("submission")
+sys.modules["submission"].__file__ = student
+exec(compile("""
+import torch, torch.nn as nn, torch.nn.functional as F
+class Unused(nn.BatchNorm2d):  # defining a subclass is fine
+    pass
+class Mine(getattr(nn, "Batch" + "Norm2d")):
+    pass
+Mine.__module__ = "submission"
+def by_name(x):
+    return getattr(F, "batch" + "_norm")(x, None, None, training=True)
+def by_aten(x):
+    return getattr(torch.ops.aten, "batch" + "_norm")(x, None, None, None, None, True, 0.1, 1e-5, False)
+def by_vf(x):
+    return getattr(torch._C._VariableFunctions, "batch" + "_norm")(x, None, None, None, None, True, 0.1, 1e-5, False)
+""", student, "exec"), namespace)
+refused = []
+for attempt in (lambda: namespace["by_name"](x), lambda: namespace["by_aten"](x), lambda: namespace["by_vf"](x),
+                lambda: namespace["Mine"](3)):
+    try:
+        attempt()
+    except forbidden.ForbiddenCall:
+        refused.append(True)
+print(len(refused), sorted({h.api for h in hits}))
+'''
+
+
+def test_tripwires_stop_the_student_not_the_grader(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    student = str(tmp_path / "blocks.py")
+    result = subprocess.run([sys.executable, "-c", TRIPWIRES, student], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(" ", 1)[0] == "4"
+    for api in ("torch.nn.functional.batch_norm", "torch.ops.aten.batch_norm",
+                "torch._C._VariableFunctions.batch_norm", "torch.nn.BatchNorm2d"):
+        assert api in result.stdout

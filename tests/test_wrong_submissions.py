@@ -56,6 +56,7 @@ ASSIGNMENT3 = {
     "unfold_row_order": {"unfold": ("partial", "unfold_row_order")},  # conv2d_im2col flattens the weight to match
     "unfold_accepts_1tuple": {"unfold": ("partial", "no_exception")},
     "conv_matrix_transposed": {"conv2d_matrix": ("partial", "matrix_transposed")},
+    "backward_via_grad_fn": {"max_pool2d_backward": ("forbidden", "forbidden_api")},
 }
 
 ASSIGNMENT4 = {
@@ -83,6 +84,7 @@ ASSIGNMENT4 = {
     "forbidden_dynamic": {"conv_transpose2d": ("forbidden", "forbidden_api"),
                           "conv_transpose2d_matrix": ("forbidden", "forbidden_api")},  # it calls conv_transpose2d
     "autograd": {"conv_transpose1d": ("forbidden", "forbidden_api")},
+    "bias_detached": {"conv_transpose1d": ("partial", "wrong_values"), "conv_transpose2d": ("partial", "wrong_values")},
 }
 
 ASSIGNMENT5 = {
@@ -108,6 +110,13 @@ ASSIGNMENT5 = {
     "lenet_softmax_dim0": {"lenet5": ("partial", "softmax_wrong_dim")},
     "vgg_no_padding": {"vgg_layers": ("partial", "conv_padding_missing")},
     "depthwise_no_groups": {"depthwise_separable": ("failed", "groups_missing")},
+    "dropout_same_mask": {"dropout2d": ("partial", "dropout_mask_shared")},
+    "dropout_fixed_seed": {"dropout2d": ("partial", "dropout_not_random")},
+    "bn_detached_stats": {"batchnorm2d": ("partial", "wrong_values")},
+    "bn_stats_with_graph": {"batchnorm2d": ("partial", "wrong_value")},
+    "bn_reassigned_buffers": {},
+    "bn_via_variable_functions": {"batchnorm2d": ("forbidden", "forbidden_api")},
+    "bn_subclass_of_torch": {"batchnorm2d": ("forbidden", "forbidden_api")},
 }
 
 

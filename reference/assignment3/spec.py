@@ -19,8 +19,10 @@ UNFOLD_FORBIDDEN = ("torch.nn.functional.unfold", "torch.Tensor.unfold", "torch.
 # torch.nn.grad holds conv2d_weight and conv2d_input: convolutions under other names.
 CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.grad.*",
                   "torch.ops.aten.*conv*", "torch._C._nn.*conv*", "torch._C._VariableFunctions.*conv*", "scipy")
+OWN_FILE_ONLY = ("pooling",)  # the statement: im2col.py imports nothing from pooling.py
+# Calling the nodes of a graph (y.grad_fn(g)) is autograd by hand.
 AUTOGRAD_FORBIDDEN = ("torch.autograd", "torch.autograd.*", "torch.Tensor.backward", "torch.func",
-                      "torch._functorch")
+                      "torch._functorch", "torch.Tensor.grad_fn")
 
 LECTURE_MAX = [[1, 3, 2], [0, -1, 5], [4, 2, 1]]  # the gradient-of-max example
 ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
@@ -643,7 +645,7 @@ CONV_VARIANTS = (
 
 def _backward_oracle(grad_output, input, *args, **kwargs):
     x = input.detach().requires_grad_(True)
-    return torch.autograd.grad(F.max_pool2d(x, *args, **kwargs), x, grad_output)[0]
+    return torch.autograd.grad(F.max_pool2d(x, *args, **kwargs), x, grad_output, create_graph=True)[0]
 
 
 def _check_mode(mode):
@@ -763,6 +765,11 @@ def _max_cases(rng: random.Random) -> list[Case]:
         Case(name="keeps autograd graph", args=(r(1, 2, 6, 6), 2, 1, 1), requires_grad=True),
         Case(name="keeps autograd graph, with indices", args=(r(1, 2, 6, 6), 2, 1, 1),
              kwargs={"return_indices": True}, requires_grad=True),
+        Case(name="gradient with tied maxima: the first one gets it",
+             args=(Tensor(values=[[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 0, 5], [3, 3, 5, 5]]]]), 2), requires_grad=True,
+             note="autograd of max_pool2d sends each window's gradient to one element, the first maximum"),
+        Case(name="gradient with overlapping windows", args=(Tensor(values=[[[[1, 3, 2], [0, -1, 5], [4, 2, 1]]]]), 2, 1),
+             requires_grad=True),
     ]
     for i in range(24):
         k, s, p, d, ceil_mode, sizes, _ = _pool_config(rng, dilation=True)
@@ -1220,12 +1227,13 @@ def assignment(seed: int = 0) -> Assignment:
             Task(name="spatial_pyramid_pool2d", points=7, target="spatial_pyramid_pool2d", forbidden=POOL_FORBIDDEN,
                  oracle=_spp_oracle, variants=SPP_VARIANTS, reduction=_spatial_terms, cases=tuple(_spp_cases(rng))),
             Task(name="unfold", points=10, target="unfold", module="im2col.py",
-                 forbidden=UNFOLD_FORBIDDEN + CONV_FORBIDDEN, oracle=F.unfold, variants=UNFOLD_VARIANTS,
+                 forbidden=UNFOLD_FORBIDDEN + CONV_FORBIDDEN + OWN_FILE_ONLY, oracle=F.unfold, variants=UNFOLD_VARIANTS,
                  cases=tuple(_unfold_cases(rng))),
-            Task(name="conv2d_matrix", points=10, target="conv2d_matrix", module="im2col.py", forbidden=CONV_FORBIDDEN,
+            Task(name="conv2d_matrix", points=10, target="conv2d_matrix", module="im2col.py",
+                 forbidden=CONV_FORBIDDEN + OWN_FILE_ONLY,
                  oracle=_matrix_oracle, variants=MATRIX_VARIANTS, cases=tuple(_matrix_cases(rng))),
             Task(name="conv2d_im2col", points=8, target="conv2d_im2col", module="im2col.py",
-                 forbidden=CONV_FORBIDDEN + UNFOLD_FORBIDDEN, oracle=F.conv2d, variants=CONV_VARIANTS,
+                 forbidden=CONV_FORBIDDEN + UNFOLD_FORBIDDEN + OWN_FILE_ONLY, oracle=F.conv2d, variants=CONV_VARIANTS,
                  reduction=_conv_terms, cases=tuple(_conv_cases(rng))),
         ),
     )

@@ -17,7 +17,7 @@ CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*
                   "torch._C._nn.*conv*", "torch._C._nn.col2im*", "torch._C._VariableFunctions.*conv*", "scipy")
 # A transposed conv is the gradient of a conv with respect to its input: autograd may not compute it.
 AUTOGRAD_FORBIDDEN = ("torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.*",
-                      "torch.Tensor.backward", "torch.func.*")
+                      "torch.Tensor.backward", "torch.func.*", "torch.Tensor.grad_fn")  # y.grad_fn(g): by hand
 FORBIDDEN = CONV_FORBIDDEN + AUTOGRAD_FORBIDDEN
 
 ARANGE_4X4 = [[[[float(4 * i + j + 1) for j in range(4)] for i in range(4)]]]

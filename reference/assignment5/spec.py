@@ -15,7 +15,7 @@ from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
 
 # Every dropout and normalisation routine of torch, and the doors behind them.
 _DOORS = ("torch", "torch.nn.functional", "torch.ops.aten", "torch._C._VariableFunctions", "torch._C._nn",
-          "torch._VF")
+          "torch._VF", "torch._VF.vf")
 DROPOUT_FORBIDDEN = (*(f"{door}.*dropout*" for door in _DOORS), "torch.nn.*Dropout*", "torch.nn.modules.dropout")
 BATCHNORM_FORBIDDEN = (*(f"{door}.*{kind}_norm*" for door in _DOORS for kind in ("batch", "instance", "group", "layer")),
                        "torch.nn.*Norm*", "torch.nn.modules.batchnorm", "torch.nn.modules.instancenorm",
