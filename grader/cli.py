@@ -103,7 +103,7 @@ def list_assignments():
             click.echo(f"{assignment.name}  {assignment.title}  ({assignment.max_score:g} points, "
                        f"{'files' if len(assignment.modules) > 1 else 'file'} {files})")
             for task in assignment.tasks:
-                where = f"  in {task.module}" if task.module and len(assignment.modules) > 1 else ""
+                where = f"  in {assignment.module_of(task)}" if len(assignment.modules) > 1 else ""
                 click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases{where}")
     except Exception as error:
         _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
