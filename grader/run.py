@@ -47,7 +47,7 @@ def _target(module, task: Task) -> Callable[..., Any]:
     return target
 
 
-def _runner(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
+def exercise(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
     """How a case exercises the target: a plain call, the case's experiment around it, or for a
     differentiable case the call and the gradients of its tensor arguments."""
     if case.experiment is not None:
@@ -87,19 +87,19 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
     for index, case in enumerate(cases):
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         if case.raises:
-            frame = {"case": index, "raised": _attempt(lambda: _runner(case, target)(*args, **kwargs))[1]}
+            frame = {"case": index, "raised": _attempt(lambda: exercise(case, target)(*args, **kwargs))[1]}
             if task.oracle:
-                frame["oracle_raised"] = _attempt(lambda: _runner(case, task.oracle)(*args, **kwargs))[1]
+                frame["oracle_raised"] = _attempt(lambda: exercise(case, task.oracle)(*args, **kwargs))[1]
             send(wire.encode(frame))
             continue
         args64, kwargs64 = to_float64(args), to_float64(kwargs)
-        expected, raised = _attempt(lambda: to_float64(_runner(case, target)(*args64, **kwargs64)))
+        expected, raised = _attempt(lambda: to_float64(exercise(case, target)(*args64, **kwargs64)))
         frame = {"case": index, "expected": expected, "raised": raised, "variants": {}}
         if task.oracle:
             frame["oracle"], frame["oracle_raised"] = _attempt(
-                lambda: to_float64(_runner(case, task.oracle)(*args64, **kwargs64)))
+                lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
         for number, variant in enumerate(task.variants):
-            wrong = _runner(case, functools.partial(variant.compute, reference))
+            wrong = exercise(case, functools.partial(variant.compute, reference))
             value, error = _attempt(lambda: to_float64(wrong(*args64, **kwargs64)))
             if error is None:
                 frame["variants"][str(number)] = value
@@ -135,7 +135,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
         frame: dict[str, Any] = {"case": index, "value": None, "raised": None}
         hits.clear()
         try:
-            frame["value"] = _runner(case, target)(*args, **kwargs)
+            frame["value"] = exercise(case, target)(*args, **kwargs)
         except BaseException as error:  # SystemExit and tripwires included
             frame["raised"] = _exception(error, str(student_file))
         frame["forbidden"] = [[h.api, h.where] for h in hits]

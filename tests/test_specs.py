@@ -1,12 +1,11 @@
 """Every seed gives valid cases: the reference answers each value case like torch, and rejects each probe."""
-import functools
 import importlib.util
 
 import pytest
 
 from conftest import ROOT
 from grader import compare, wire
-from grader.run import to_float64
+from grader.run import exercise, to_float64
 from grader.spec import assignment_names, build, load_assignment
 
 
@@ -36,11 +35,7 @@ def test_cases_are_valid_for_many_seeds(assignment):
                 continue
             target, oracle = getattr(reference, task.target), task.oracle
             for case in task.cases:
-                if case.experiment:
-                    target_run = functools.partial(case.experiment, target)
-                    oracle_run = oracle and functools.partial(case.experiment, oracle)
-                else:
-                    target_run, oracle_run = target, oracle
+                target_run, oracle_run = exercise(case, target), oracle and exercise(case, oracle)
                 args, kwargs = build(case.args), build(case.kwargs)
                 if not case.raises:  # as the grader runs them: value cases in float64
                     args, kwargs = to_float64(args), to_float64(kwargs)

@@ -328,7 +328,8 @@ def _conv_config(rng: random.Random, dims: int, i: int) -> Case:
     if rng.random() < 0.6:
         args.append(Random(shape=(c_out,), seed=rng.randrange(2**31), dtype=dtype))
     name = ", ".join(f"{k}={v}" for k, v in kwargs.items() if v not in (1, 0))
-    return Case(name=f"random {i + 1}" + (f": {name}" if name else ""), args=tuple(args), kwargs=kwargs)
+    return Case(name=f"random {i + 1}" + (f": {name}" if name else ""), args=tuple(args), kwargs=kwargs,
+                requires_grad=i % 3 == 0)  # a third also compare gradients
 
 
 

@@ -790,7 +790,7 @@ def _max_cases(rng: random.Random) -> list[Case]:
         kernel = _simple(rng, k)
         name = ", ".join(f"{key}={value}" for key, value in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: kernel {kernel}" + (f", {name}" if name else ""),
-                          args=(x, kernel), kwargs=kwargs))
+                          args=(x, kernel), kwargs=kwargs, requires_grad=i % 3 == 0))  # a third: gradients too
     x = r(1, 2, 6, 6)
     cases += [
         Case(name="invalid: padding more than half the kernel", args=(x, 3), kwargs={"padding": 2}, raises=True),
@@ -860,7 +860,7 @@ def _avg_cases(rng: random.Random) -> list[Case]:
         name = ", ".join(f"{key}={value}" for key, value in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: kernel {kernel}" + (f", {name}" if name else ""),
                           args=(r(rng.randint(1, 2), rng.randint(1, 3), *sizes, dtype=dtype), kernel),
-                          kwargs=kwargs))
+                          kwargs=kwargs, requires_grad=i % 3 == 0))
     x = r(1, 2, 6, 6)
     cases += [
         Case(name="invalid: padding more than half the kernel", args=(x, 3), kwargs={"padding": 2}, raises=True),
@@ -1169,7 +1169,7 @@ def _conv_cases(rng: random.Random) -> list[Case]:
             args.append(r(c_out, dtype=dtype))
         kwargs = {"stride": _simple(rng, s), "padding": padding, "dilation": _simple(rng, d)}
         cases.append(Case(name=f"random {i + 1}: kernel {tuple(k)}, " + ", ".join(f"{a}={b}" for a, b in kwargs.items()),
-                          args=tuple(args), kwargs=kwargs))
+                          args=tuple(args), kwargs=kwargs, requires_grad=i % 3 == 0))
     x, w = r(1, 2, 6, 6), r(3, 2, 3, 3)
     cases += [
         Case(name="invalid: weight channels do not match the input", args=(r(1, 3, 6, 6), w), raises=True),

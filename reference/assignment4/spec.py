@@ -319,7 +319,8 @@ def _random_case(rng: random.Random, dims: int, i: int) -> Case:
     args = [r(rng.randint(1, 2), c_in, *size, dtype=dtype), r(c_in, c_out // groups, *kernel, dtype=dtype)]
     if rng.random() < 0.6:
         args.append(r(c_out, dtype=dtype))
-    return Case(name=f"random {i + 1}" + _settings(kwargs, dims), args=tuple(args), kwargs=kwargs)
+    return Case(name=f"random {i + 1}" + _settings(kwargs, dims), args=tuple(args), kwargs=kwargs,
+                requires_grad=i % 3 == 0)  # a third also compare gradients
 
 
 def _probes(r, dims: int) -> list[Case]:
