@@ -261,3 +261,9 @@ make("bn_subclass_of_torch", """
     SHOULD HURT: batchnorm2d (forbidden).
     """, [("class BatchNorm2d(nn.Module):\n", "class BatchNorm2d(getattr(nn, 'Batch' + 'Norm2d')):\n"
            "    pass\n\n\nclass _Unused(nn.Module):\n")])
+
+make("lenet_outputs_swapped", """
+    SUBMISSION lenet_outputs_swapped (buggy): a copy of correct_alt with ONE bug.
+    BUG: LeNet5.forward returns (probs, logits) instead of (logits, probs).
+    SHOULD HURT: lenet5.
+    """, [("        return logits, probs\n", "        return probs, logits  # BUG: order\n")])

@@ -155,6 +155,16 @@ def _lenet_softmax_dim0(net, x):
     return logits, F.softmax(logits, dim=0)
 
 
+def _lenet_outputs_swapped(net, x):
+    logits = net.classifier(torch.flatten(net.feature_extractor(x), 1))
+    return F.softmax(logits, dim=1), logits
+
+
+def _se_without_relu(block, x):
+    weights = block.fc[3](block.fc[2](block.fc[0](x.mean((2, 3)))))
+    return x * weights.view(*x.shape[:2], 1, 1)
+
+
 def _lenet_swapped(old: type, new: Callable[[], nn.Module]):
     """A variant: LeNet5 with every `old` layer (no parameters) replaced by `new()`."""
     def compute(ref, *args, **kwargs):
@@ -283,6 +293,8 @@ SE_VARIANTS = (
             compute=_forward(lambda ref: ref.SELayer, _se_weights_only)),
     Variant(code="fc_with_bias", hint="the two Linear layers of the excitation have no biases (bias=False)",
             compute=_se_with_biases),
+    Variant(code="relu_missing", hint="the excitation is Linear, ReLU, Linear, Sigmoid: the ReLU is missing",
+            compute=_forward(lambda ref: ref.SELayer, _se_without_relu)),
 )
 
 INCEPTION_VARIANTS = (
@@ -298,6 +310,8 @@ LENET_VARIANTS = (
             compute=_lenet_swapped(nn.Tanh, nn.ReLU)),
     Variant(code="max_pool_instead_of_avg", hint="LeNet-5 subsamples with average pooling (AvgPool2d(2)), not max pooling",
             compute=_lenet_swapped(nn.AvgPool2d, lambda: nn.MaxPool2d(2))),
+    Variant(code="outputs_swapped", hint="forward returns (logits, probs), in that order",
+            compute=_forward(lambda ref: ref.LeNet5, _lenet_outputs_swapped)),
 )
 
 VGG_VARIANTS = (
