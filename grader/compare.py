@@ -6,6 +6,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from .experiments import without_gradients
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
@@ -147,7 +148,7 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     if verdict.diagnosis in {variant.code for variant in task.variants}:
         return verdict
     same = [variant for variant, value in _matching_variants(task, expected, lambda value: True)
-            if _judge_value(task, case, {"expected": value}, got, device).passed]
+            if _judge_value(task, case, {"expected": value}, without_gradients(got), device).passed]
     return _diagnosed(verdict.message, same) if same else verdict
 
 
@@ -205,11 +206,8 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
                            "wrong_type")
         keys, labels = list(range(len(want))), [f"{path or 'output'}[{i}]" for i in range(len(want))]
     for key, label in zip(keys, labels):
-        # A gradient that equals a mistake's is no sign of that mistake: a detached bias has the
-        # gradient of a missing one. Mistakes are named from the other parts.
-        variants = {} if key == "gradients" else expected.get("variants", {})
-        part = {"expected": want[key], "variants": {
-            number: value[key] for number, value in variants.items()
+        part = {"expected": want[key], "variants": {  # mistakes come without gradients (without_gradients)
+            number: value[key] for number, value in expected.get("variants", {}).items()
             if (isinstance(value, dict) and key in value) or
                (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
         verdict = _judge_value(task, case, part, got[key], device, values, label)

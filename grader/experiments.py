@@ -9,6 +9,14 @@ import torch
 
 _grad = torch.autograd.grad  # taken at import, before a task's tripwires replace torch.autograd's names
 
+GRADIENTS = "gradients"  # the part of an experiment's output that holds gradients
+
+
+def without_gradients(value: Any) -> Any:
+    """An experiment's output less its gradients: what a known mistake is recognised by (a detached
+    bias has the gradient of a missing one), and much less data to send."""
+    return {k: v for k, v in value.items() if k != GRADIENTS} if isinstance(value, dict) else value
+
 
 def shared_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
     """Weights drawn from each entry's *name*: two modules with the contract's attribute names get
@@ -64,7 +72,7 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
         output = module(copy)
         result["output"] = output
         if gradients:
-            result["gradients"] = _gradients(output, {**dict(module.named_parameters()), "input": leaf}, seed)
+            result[GRADIENTS] = _gradients(output, {**dict(module.named_parameters()), "input": leaf}, seed)
             input.detach().copy_(copy.detach())
         result["buffers kept out of autograd (update them under torch.no_grad())"] = all(
             not buffer.requires_grad for buffer in module.buffers())
@@ -101,7 +109,7 @@ def output_and_gradients(target: Callable[..., Any], *args: Any, **kwargs: Any) 
         if not tensor.requires_grad:
             tensor.requires_grad_(True)
     output = target(*args, **kwargs)
-    return {"output": output, "gradients": _gradients(output, tensors, seed=0, zeros_for_unused=True)}
+    return {"output": output, GRADIENTS: _gradients(output, tensors, seed=0, zeros_for_unused=True)}
 
 
 def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | None = None) -> Callable[..., dict]:

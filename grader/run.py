@@ -100,7 +100,7 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
                 lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
         for number, variant in enumerate(task.variants):
             wrong = exercise(case, functools.partial(variant.compute, reference))
-            value, error = _attempt(lambda: to_float64(wrong(*args64, **kwargs64)))
+            value, error = _attempt(lambda: to_float64(experiments.without_gradients(wrong(*args64, **kwargs64))))
             if error is None:
                 frame["variants"][str(number)] = value
         send(wire.encode(frame))

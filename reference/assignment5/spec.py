@@ -422,10 +422,11 @@ def _basic_cases(rng: random.Random) -> list[Case]:
         c.forward("stride 2 alone needs a downsample, eval", (6, 6), {"stride": 2}, (2, 6, 6, 6), dtype="float64",
                   train=False, terms=t((2, 6, 6, 6), 6, 6)),
         c.forward("fewer channels", (8, 4), {}, (3, 8, 4, 4), terms=t((3, 8, 4, 4), 8, 4)),
-        c.forward("ResNet's 64 -> 128, stride 2", (64, 128), {"stride": 2}, (2, 64, 8, 8), dtype="float64",
-                  terms=t((2, 64, 8, 8), 64, 128)),
-        c.forward("ResNet's 64 -> 128, stride 2, eval", (64, 128), {"stride": 2}, (2, 64, 8, 8), train=False,
-                  terms=t((2, 64, 8, 8), 64, 128)),
+        # ResNet's 64 -> 128 transition at a quarter of the width: the same layout, a sixteenth of the work.
+        c.forward("ResNet's transition, stride 2", (16, 32), {"stride": 2}, (2, 16, 8, 8), dtype="float64",
+                  terms=t((2, 16, 8, 8), 16, 32)),
+        c.forward("ResNet's transition, stride 2, eval", (16, 32), {"stride": 2}, (2, 16, 8, 8), train=False,
+                  terms=t((2, 16, 8, 8), 16, 32)),
     ]
     for i in range(4):
         inplanes, planes, stride = rng.randint(1, 8), rng.randint(1, 8), rng.choice([1, 1, 2])
