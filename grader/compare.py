@@ -147,8 +147,11 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     whose state_dict differs from the contract's just as that mistake's does."""
     if verdict.diagnosis in {variant.code for variant in task.variants}:
         return verdict
-    same = [variant for variant, value in _matching_variants(task, expected, lambda value: True)
-            if _judge_value(task, case, {"expected": value}, without_gradients(got), device).passed]
+    right, got = without_gradients(expected["expected"]), without_gradients(got)
+
+    def explains(value: Any) -> bool:  # the mistake's output is the student's, and not the right one
+        return _judge_value(task, case, {"expected": value}, got, device).passed and not agree(value, right)
+    same = [variant for variant, value in _matching_variants(task, expected, explains)]
     return _diagnosed(verdict.message, same) if same else verdict
 
 
