@@ -136,10 +136,12 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
 
 def _lost_graph(value: Any) -> bool:
     """A differentiable case's floating-point output (beside its gradients) has no autograd graph."""
-    output = value.get("output") if isinstance(value, dict) else value
-    leaves = output if isinstance(output, (list, tuple)) else [output]
-    return any(isinstance(leaf, TensorValue) and leaf.data.is_floating_point() and not leaf.has_grad_fn
-               for leaf in leaves)
+    value = without_gradients(value)
+    if isinstance(value, dict):
+        return any(_lost_graph(part) for part in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_lost_graph(part) for part in value)
+    return isinstance(value, TensorValue) and value.data.is_floating_point() and not value.has_grad_fn
 
 
 def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict) -> Verdict:

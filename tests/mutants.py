@@ -4,6 +4,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 
@@ -34,3 +35,13 @@ class Mutant:
             (folder / sibling.name).write_text(sibling.read_text())
         (folder / Path(self.base).name).write_text(self.source())
         return folder
+
+
+def registry(base: str) -> tuple[dict[str, Mutant], Callable[..., None]]:
+    """An assignment's table of mutants, and `make(name, header, edits, extra_top="", base=base)`
+    that adds one to it."""
+    mutants: dict[str, Mutant] = {}
+
+    def make(name: str, header: str, edits, extra_top: str = "", base: str = base) -> None:
+        mutants[name] = Mutant(base, header, tuple(edits), extra_top)
+    return mutants, make

@@ -1,12 +1,8 @@
 """Buggy and hostile assignment 1 submissions: correct_naive with a few edits each (see mutants.py)."""
-from mutants import Mutant
+from mutants import registry
 
 BASE = "assignment1/correct_naive/convolution.py"
-MUTANTS: dict[str, Mutant] = {}
-
-
-def make(name, header, edits, extra_top=""):
-    MUTANTS[name] = Mutant(BASE, header, tuple(edits), extra_top)
+MUTANTS, make = registry(BASE)
 
 
 CONV2D_CALL = "    out = _correlate2d(x, weight, stride, dilation, groups)\n    if bias is not None:\n        out = out + bias.view(1, -1, 1, 1)\n"

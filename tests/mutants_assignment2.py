@@ -1,12 +1,8 @@
 """Buggy assignment 2 submissions: correct_alt with a few edits each (see mutants.py)."""
-from mutants import Mutant
+from mutants import registry
 
 BASE = "assignment2/correct_alt/shapes.py"
-MUTANTS: dict[str, Mutant] = {}
-
-
-def make(name, header, edits):
-    MUTANTS[name] = Mutant(BASE, header, tuple(edits))
+MUTANTS, make = registry(BASE)
 
 
 CONV_RET = '''    return _positive_result(_conv_len(size, kernel_size, stride, padding, dilation),

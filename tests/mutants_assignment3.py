@@ -1,13 +1,9 @@
 """Buggy and hostile assignment 3 submissions: correct_alt with a few edits each (see mutants.py)."""
-from mutants import Mutant
+from mutants import registry
 
 POOLING = "assignment3/correct_alt/pooling.py"
 IM2COL = "assignment3/correct_alt/im2col.py"
-MUTANTS: dict[str, Mutant] = {}
-
-
-def make(name, header, edits, base=POOLING, extra_top=""):
-    MUTANTS[name] = Mutant(base, header, tuple(edits), extra_top)
+MUTANTS, make = registry(POOLING)
 
 
 # max_pool2d_backward reuses the forward's _max_pool; a forward bug gets a switch that only

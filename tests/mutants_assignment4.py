@@ -1,12 +1,8 @@
 """Buggy and hostile assignment 4 submissions: correct_alt with a few edits each (see mutants.py)."""
-from mutants import Mutant
+from mutants import registry
 
 BASE = "assignment4/correct_alt/transposed.py"
-MUTANTS: dict[str, Mutant] = {}
-
-
-def make(name, header, edits, extra_top=""):
-    MUTANTS[name] = Mutant(BASE, header, tuple(edits), extra_top)
+MUTANTS, make = registry(BASE)
 
 
 PADS = "        edge = d * (k - 1) - p\n        pads += [edge, edge + op]\n"

@@ -1,12 +1,8 @@
 """Buggy and hostile assignment 5 submissions: correct_alt with a few edits each (see mutants.py)."""
-from mutants import Mutant
+from mutants import registry
 
 BASE = "assignment5/correct_alt/blocks.py"
-MUTANTS: dict[str, Mutant] = {}
-
-
-def make(name, header, edits, extra_top=""):
-    MUTANTS[name] = Mutant(BASE, header, tuple(edits), extra_top)
+MUTANTS, make = registry(BASE)
 
 
 DROPOUT_NOISE = "        noise = torch.rand(input.shape[0], input.shape[1], device=input.device)\n"

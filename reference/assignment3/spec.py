@@ -545,8 +545,24 @@ UNFOLD_VARIANTS = (
 )
 
 
-def _matrix_args(ref, args, kwargs):
-    return _bind(ref.conv2d_matrix, args, kwargs)
+def _kernel_flipped(name: str):
+    """A variant of the conv task `name`: the weight flipped (a true convolution)."""
+    def compute(ref, *args, **kwargs):
+        a = _bind(getattr(ref, name), args, kwargs)
+        if tuple(a["weight"].shape[2:]) == (1, 1):
+            raise ValueError("a 1x1 kernel is its own flip")
+        return getattr(ref, name)(**{**a, "weight": a["weight"].flip(-2, -1)})
+    return compute
+
+
+def _without_dilation(name: str):
+    """A variant of the conv task `name`: dilation ignored."""
+    def compute(ref, *args, **kwargs):
+        a = _bind(getattr(ref, name), args, kwargs)
+        if _two(a["dilation"]) == (1, 1) or tuple(a["weight"].shape[2:]) == (1, 1):
+            raise ValueError("no dilation")
+        return getattr(ref, name)(**{**a, "dilation": 1})
+    return compute
 
 
 def _matrix_transposed(ref, *args, **kwargs):
@@ -556,27 +572,13 @@ def _matrix_transposed(ref, *args, **kwargs):
     return matrix.T
 
 
-def _matrix_flipped(ref, *args, **kwargs):
-    a = _matrix_args(ref, args, kwargs)
-    if tuple(a["weight"].shape[2:]) == (1, 1):
-        raise ValueError("a 1x1 kernel is its own flip")
-    return ref.conv2d_matrix(**{**a, "weight": a["weight"].flip(-2, -1)})
-
-
-def _matrix_dilation_ignored(ref, *args, **kwargs):
-    a = _matrix_args(ref, args, kwargs)
-    if _two(a["dilation"]) == (1, 1) or tuple(a["weight"].shape[2:]) == (1, 1):
-        raise ValueError("no dilation")
-    return ref.conv2d_matrix(**{**a, "dilation": 1})
-
-
 MATRIX_VARIANTS = (
     Variant(code="matrix_transposed", compute=_matrix_transposed,
             hint="this is H transposed: H has one ROW per output value (C_out * H_out * W_out rows) and one "
                  "column per input value"),
-    Variant(code="flipped_kernel", compute=_matrix_flipped,
+    Variant(code="flipped_kernel", compute=_kernel_flipped("conv2d_matrix"),
             hint="the kernel is flipped: conv2d is cross-correlation, the weight goes in as it is"),
-    Variant(code="dilation_ignored", compute=_matrix_dilation_ignored,
+    Variant(code="dilation_ignored", compute=_without_dilation("conv2d_matrix"),
             hint="dilation was ignored: kernel taps must be `dilation` apart"),
 )
 
@@ -585,25 +587,11 @@ def _conv_args(ref, args, kwargs):
     return _bind(ref.conv2d_im2col, args, kwargs)
 
 
-def _conv_flipped(ref, *args, **kwargs):
-    a = _conv_args(ref, args, kwargs)
-    if tuple(a["weight"].shape[2:]) == (1, 1):
-        raise ValueError("a 1x1 kernel is its own flip")
-    return ref.conv2d_im2col(**{**a, "weight": a["weight"].flip(-2, -1)})
-
-
 def _conv_no_bias(ref, *args, **kwargs):
     a = _conv_args(ref, args, kwargs)
     if a["bias"] is None:
         raise ValueError("no bias")
     return ref.conv2d_im2col(**{**a, "bias": None})
-
-
-def _conv_dilation_ignored(ref, *args, **kwargs):
-    a = _conv_args(ref, args, kwargs)
-    if _two(a["dilation"]) == (1, 1) or tuple(a["weight"].shape[2:]) == (1, 1):
-        raise ValueError("no dilation")
-    return ref.conv2d_im2col(**{**a, "dilation": 1})
 
 
 def _conv_row_order(ref, *args, **kwargs):
@@ -630,13 +618,13 @@ def _conv_same_wrong_side(ref, *args, **kwargs):
 
 
 CONV_VARIANTS = (
-    Variant(code="flipped_kernel", compute=_conv_flipped,
+    Variant(code="flipped_kernel", compute=_kernel_flipped("conv2d_im2col"),
             hint="this is a true convolution (kernel flipped); F.conv2d computes cross-correlation"),
     Variant(code="bias_missing", compute=_conv_no_bias, hint="the bias was not added (one value per output channel)"),
     Variant(code="unfold_row_order", compute=_conv_row_order, hint=UNFOLD_ORDER_HINT),
     Variant(code="same_padding_wrong_side", compute=_conv_same_wrong_side,
             hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom"),
-    Variant(code="dilation_ignored", compute=_conv_dilation_ignored,
+    Variant(code="dilation_ignored", compute=_without_dilation("conv2d_im2col"),
             hint="dilation was ignored: kernel taps must be `dilation` apart"),
 )
 
