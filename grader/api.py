@@ -1,6 +1,7 @@
 """The library behind the `grade` command: grade a submission, check the references, list tasks."""
 from __future__ import annotations
 
+import glob
 import os
 import platform
 import shutil
@@ -14,8 +15,8 @@ import torch
 
 from . import __version__, compare, forbidden, run, sandbox, wire
 from .load import Submission, SubmissionError, find
-from .results import CheckResult, Environment, Report, TaskResult
-from .spec import Assignment, Task, assignment_names, course_root, load_assignment
+from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
+from .spec import Assignment, Task, assignment_names, installed_course, load_assignment
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -31,6 +32,16 @@ class TaskRun:
     task: Task
     expected: dict[int, dict]
     student: dict[str, tuple[dict[int, dict], dict | None, sandbox.Outcome]]  # device -> (cases, header, outcome)
+
+
+def course(root: Path | None = None) -> Path:
+    """The course folder: the one given (`--course`), else the one the grader is installed from;
+    never the current folder, which may be a submission's."""
+    folder = Path(root).resolve() if root else installed_course()
+    if not ((folder / "reference").is_dir() and (folder / "assignments").is_dir()):
+        given = "--course" if root else "the grader's installation"
+        raise UsageError(f"{folder} ({given}) is not a course folder: it needs reference/ and assignments/")
+    return folder
 
 
 def open_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
@@ -65,7 +76,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
           device: str = "auto", seed: int = 0, timeout: float = DEFAULT_TIMEOUT_S,
           workers: int | None = None, root: Path | None = None) -> Report:
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment."""
-    root = root or course_root()
+    root = course(root)
     spec = open_assignment(assignment, seed, root)
     selected = select_tasks(spec, tasks)
     devices = devices_for(device)
@@ -77,14 +88,14 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
             found = find(origin, spec.modules, workdir)
         except SubmissionError as error:
             raise UsageError(str(error)) from None
-        graded_reference = any(_inside(file, root / "reference") for file in found.files.values())
-        hide = () if graded_reference else (root / "reference",)
-        runs = execute(spec, selected, found.files, root, devices, timeout, workers, hide)
-        findings = scan_source(spec, found.files, selected)
+        runs = execute(spec, selected, found, root, devices, timeout, workers)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = tuple(_locate(judge_task(r, findings[r.task.name], timeout), found) for r in runs)
-    return Report(assignment=spec.name, submission=str(found.origin), tasks=results,
+    findings = scan_source(spec, found.sources, selected)
+    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
+    return Report(assignment=spec.name, submission=str(found.origin), course=str(root), tasks=results,
+                  review=tuple(flag for source in dict.fromkeys(found.sources.values())
+                               for flag in review_flags(source, found)),
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
 
 
@@ -106,37 +117,53 @@ def _locate(result: TaskResult, submission: Submission) -> TaskResult:
     return result.model_copy(update={"checks": checks, "problem": problem})
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:
+    """The reference's files, read before any student code runs: nothing written later counts."""
+    folder = root / "reference" / spec.name
+    return {module: run.Source(str(folder / module), (folder / module).read_bytes()) for module in spec.modules}
 
 
-def execute(spec: Assignment, tasks: tuple[Task, ...], student_files: dict[str, Path], root: Path,
-            devices: tuple[str, ...], timeout: float, workers: int | None,
-            hide: tuple[Path, ...]) -> list[TaskRun]:
-    """Fork every child up front, before any result exists in this process's memory."""
+def student_sources(submission: Submission) -> dict[str, run.Source]:
+    """The submission's files as the jailed child sees them, with the bytes read once."""
+    return {module: run.Source(str(sandbox.SUBMISSION_MOUNT / path.relative_to(submission.folder)),
+                               submission.sources[module])
+            for module, path in submission.files.items()}
+
+
+def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail:
+    if device == "cuda":  # the driver maps far more address space than it uses, and reads /sys
+        return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch,
+                            memory_bytes=None, devices=tuple(map(Path, glob.glob("/dev/nvidia*"))), show_sys=True)
+    return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch)
+
+
+def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
+            devices: tuple[str, ...], timeout: float, workers: int | None) -> list[TaskRun]:
+    """Fork every child up front, before any result exists in this process's memory; the
+    reference's children run it from bytes read before any student code starts."""
     runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
+    references, students = reference_sources(spec, root), student_sources(submission)
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
-        trusted = sandbox.Limits(isolate=False)
-        confined = {"cpu": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch)),
-                    "cuda": sandbox.Limits(hidden_paths=hide, scratch=Path(scratch), memory_bytes=None)}
+        jails = {device: jail_for(device, submission, Path(scratch)) for device in devices}
         for task in tasks:
             module = spec.module_of(task)
-            reference_file = root / "reference" / spec.name / module
-            children.append(sandbox.spawn(_work(run.run_reference, task, reference_file, "cpu"), trusted))
+            children.append(sandbox.spawn(_work(run.run_reference, task, references[module], "cpu"), None))
             timeouts.append(max(60.0, timeout))
             jobs.append((task, None))
-            student_file = student_files.get(module)
             for device in devices:
-                if student_file is None:  # nothing to run: the task reports the missing file
+                if module not in students:  # nothing to run: the task reports the missing file
                     runs[task.name].student[device] = ({}, {"missing_file": module}, sandbox.Outcome((), 0, False, False, 0))
                     continue
-                children.append(sandbox.spawn(_work(run.run_student, task, student_file, device), confined[device]))
+                children.append(sandbox.spawn(_work(run.run_student, task, students[module], device), jails[device]))
                 timeouts.append(timeout)
                 jobs.append((task, device))
         expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
         outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
+    failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
+    if failed:
+        raise sandbox.JailError(failed)
     for (task, device), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
         run_ = runs[task.name]
@@ -147,20 +174,42 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], student_files: dict[str, 
     return [runs[task.name] for task in tasks]
 
 
-def _work(runner: Callable, task: Task, file: Path, device: str) -> Callable:
-    return lambda send: runner(task, task.cases, file, send, device)
+def _work(runner: Callable, task: Task, source: run.Source, device: str) -> Callable:
+    return lambda send: runner(task, task.cases, source, send, device)
 
 
-def scan_source(spec: Assignment, files: dict[str, Path], tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
-    """Forbidden APIs each task's code uses, by reading the source (the import reports a syntax error)."""
-    return {task.name: _scan(files.get(spec.module_of(task)), task) for task in tasks}
+def scan_source(spec: Assignment, sources: dict[str, bytes], tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
+    """Forbidden APIs each task's code uses, by reading the bytes that ran (the import reports a
+    syntax error)."""
+    return {task.name: _scan(spec.module_of(task), sources.get(spec.module_of(task)), task) for task in tasks}
 
 
-def _scan(file: Path | None, task: Task) -> list[forbidden.Finding]:
+def _scan(module: str, source: bytes | None, task: Task) -> list[forbidden.Finding]:
     try:
-        return forbidden.scan(file.read_text(), file.name, task.target, task.forbidden) if file else []
-    except (SyntaxError, ValueError, OSError):
+        return forbidden.scan(source.decode(), module, task.target, task.forbidden) if source else []
+    except (SyntaxError, ValueError):
         return []
+
+
+def review_flags(source: bytes, submission: Submission) -> list[ReviewFlag]:
+    """Code that reaches into the grader, for a person to look at (not an automatic zero)."""
+    module = next(name for name, code in submission.sources.items() if code == source)
+    try:
+        found = forbidden.review(source.decode(), submission.files[module].name)
+    except (SyntaxError, ValueError):
+        return []
+    return [ReviewFlag(what=what, where=submission.locate(where), line=line) for what, where, line in found]
+
+
+def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
+    """`judge_task`, where a failure of the grader itself costs this task, never the run."""
+    try:
+        return judge_task(task_run, findings, timeout)
+    except Exception as error:
+        message = f"the grader failed while judging this task ({type(error).__name__}): please report it"
+        check = CheckResult(name="judging", device="-", passed=False, message=message, diagnosis="grader_defect")
+        return TaskResult(name=task_run.task.name, max_score=task_run.task.points, checks=(check,),
+                          problem=message, problem_status="error")
 
 
 def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
@@ -206,6 +255,9 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
         return "not_implemented", f"your submission has no {header['missing_file']}", None
     if header and header.get("missing"):
         return "not_implemented", f"{header['missing']} is not defined in your file", None
+    if header and header.get("not_own"):
+        return ("forbidden_api", f"{header['not_own']}: the task's function must be written in your file",
+                "forbidden")
     if header and header.get("import_error"):
         error = header["import_error"]
         if header.get("forbidden") or error["type"] == "ForbiddenCall":
@@ -233,10 +285,28 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
 
 def environment(devices: tuple[str, ...]) -> Environment:
     return Environment(python=platform.python_version(), torch=torch.__version__, devices=devices,
-                       grader=__version__, isolation="fork, rlimits, namespaces where allowed")
+                       grader=__version__, isolation=isolation(devices))
+
+
+def isolation(devices: tuple[str, ...]) -> Isolation:
+    """What every student child of this grading ran under: each one checked it before running."""
+    jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
+    as_root = os.getuid() == 0
+    capped = sandbox.cgroup.available()
+    memory = [f"address space {jail.memory_bytes >> 30} GiB (CPU)"]
+    memory += [f"memory {jail.resident_bytes >> 30} GiB through a cgroup{' (CUDA too)' if 'cuda' in devices else ''}"
+               if "memory" in capped else "no memory cgroup here" + (": CUDA children have no memory cap"
+                                                                      if "cuda" in devices else "")]
+    processes = f"{jail.processes} processes" + (" (pids cgroup)" if "pids" in capped else " (RLIMIT_NPROC)")
+    return Isolation(level="jail as root" if as_root else "jail in a user namespace", measures=(
+        "a uid of its own, no capabilities" if as_root else "your uid in a user namespace, no capabilities",
+        "no_new_privs, seccomp filter", "own PID, mount, network, IPC, UTS namespaces and /proc",
+        "read-only root: Python, its packages, the submission's copy", f"/tmp of {jail.scratch_bytes >> 20} MiB",
+        *memory, processes, "environment: an allowlist"))
 
 
 def list_assignments(root: Path | None = None) -> list[Assignment]:
+    root = course(root)
     return [open_assignment(name, root=root) for name in assignment_names(root)]
 
 
@@ -244,15 +314,16 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
                     root: Path | None = None, progress: Callable[[str], None] = lambda line: None) -> list[str]:
     """Defects found: a reference losing points, disagreeing with torch or with the lecture's
     numbers, or an untouched stub that does not score 0 as "not implemented"."""
-    root = root or course_root()
+    root = course(root)
     names = list(names) or assignment_names(root)
     defects = []
     for name, seed in ((name, seed) for name in names for seed in seeds):
         spec = open_assignment(name, seed, root)
         devices = devices_for("auto")
-        reference_files = {module: root / "reference" / name / module for module in spec.modules}
-        runs = execute(spec, spec.tasks, reference_files, root, devices, timeout, None, ())
-        findings = scan_source(spec, reference_files, spec.tasks)
+        with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
+            reference = find(root / "reference" / name, spec.modules, Path(workdir))
+            runs = execute(spec, spec.tasks, reference, root, devices, timeout, None)
+        findings = scan_source(spec, reference.sources, spec.tasks)
         for task_run in runs:
             result = judge_task(task_run, findings[task_run.task.name], timeout)
             prefix = f"{name}/{result.name} (seed {seed})"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import api, report
+from . import api, report, sandbox
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -59,6 +59,17 @@ def _fail(code: int, message: str):
     sys.exit(code)
 
 
+COURSE = click.option("--course", type=click.Path(path_type=Path, file_okay=False),
+                      help="The course folder (reference/, assignments/) [default: the one the grader is installed from].")
+
+
+def _grader_failed(error: Exception):
+    """The grader's own failure: one line, exit 3, never a partial grade."""
+    if isinstance(error, sandbox.JailError):
+        _fail(EXIT_GRADER, f"the sandbox for student code could not be set up: {error}")
+    _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+
+
 @main.command("assignment", cls=_AssignmentCommand, hidden=True)
 @click.argument("assignment")
 @click.argument("submission", required=False, type=click.Path(path_type=Path))
@@ -71,19 +82,21 @@ def _fail(code: int, message: str):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
               help="Seconds per task.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below PERCENT.")
-def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under):
+@COURSE
+def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, course):
     """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
     try:
-        result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout)
+        result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout,
+                           root=course)
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
-    except Exception as error:  # the grader's own failure: say so, never a partial grade
-        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+    except Exception as error:
+        _grader_failed(error)
     shown = report.student_view(result)
     fmt = fmt or (FORMATS_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "text")
     if output:
         try:
-            output.write_text(report.render(shown, fmt))
+            report.write_report(output, report.render(shown, fmt))
         except OSError as error:
             _fail(EXIT_USAGE, f"cannot write the report to {output}: {error.strerror}")
         click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
@@ -95,32 +108,37 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
 
 
 @main.command("list")
-def list_assignments():
+@COURSE
+def list_assignments(course):
     """Assignments, their tasks and points."""
     try:
-        for assignment in api.list_assignments():
+        for assignment in api.list_assignments(course):
             files = ", ".join(assignment.modules)
             click.echo(f"{assignment.name}  {assignment.title}  ({assignment.max_score:g} points, "
                        f"{'files' if len(assignment.modules) > 1 else 'file'} {files})")
             for task in assignment.tasks:
                 where = f"  in {assignment.module_of(task)}" if len(assignment.modules) > 1 else ""
                 click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases{where}")
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, str(error))
     except Exception as error:
-        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+        _grader_failed(error)
 
 
 @main.command("check-reference")
 @click.argument("assignments", nargs=-1)
 @click.option("--seed", "seeds", type=int, multiple=True, help="Seed of the random cases (repeatable; default 0).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
-def check_reference(assignments, seeds, timeout):
+@COURSE
+def check_reference(assignments, seeds, timeout, course):
     """Prove that every reference scores full marks and agrees with torch, and the stubs score 0."""
     try:
-        defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, progress=click.echo)
+        defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, root=course,
+                                      progress=click.echo)
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
     except Exception as error:
-        _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+        _grader_failed(error)
     for defect in defects:
         click.echo(f"DEFECT {defect}")
     click.echo(f"{len(defects)} defect(s)" if defects else "all references and stubs check out")

@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 import torch
 
+from . import forbidden
+
 _grad = torch.autograd.grad  # taken at import, before a task's tripwires replace torch.autograd's names
 
 GRADIENTS = "gradients"  # the part of an experiment's output that holds gradients
@@ -90,8 +92,8 @@ def _gradients(output: Any, tensors: dict[str, torch.Tensor], seed: int, zeros_f
     if not isinstance(loss, torch.Tensor):  # nothing differentiable came out: the caller reports that
         return dict.fromkeys(tensors)
     try:
-        grads = _grad(loss, list(tensors.values()), allow_unused=True,
-                                    materialize_grads=zeros_for_unused)
+        with forbidden.grader_working():
+            grads = _grad(loss, list(tensors.values()), allow_unused=True, materialize_grads=zeros_for_unused)
     except RuntimeError as error:
         raise RuntimeError(f"computing gradients after your forward failed: {str(error)[:300]} (an in-place "
                            "operation such as +=, relu(inplace=True) or x[...] = ... may have changed a tensor "

@@ -6,6 +6,7 @@ import fnmatch
 import importlib
 import sys
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -72,6 +73,50 @@ def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> 
     return sorted(set(findings), key=lambda f: (int(f.where.rsplit(":", 1)[1]), f.api))
 
 
+# What reaches into the grader rather than computing a result: flagged for a person to review.
+REVIEW_MODULES = {"inspect": "frames", "gc": "the garbage collector's objects", "ctypes": "raw memory",
+                  "_ctypes": "raw memory", "mmap": "raw memory", "importlib": "importing by computed names",
+                  "builtins": "the builtins", "grader": "the grader's own modules", "signal": "signals",
+                  "threading": "threads that outlive a call", "faulthandler": "the interpreter's internals"}
+REVIEW_NAMES = {"sys._getframe": "frames", "sys.modules": "loaded modules", "sys.settrace": "tracing",
+                "sys.setprofile": "tracing", "os.open": "raw file descriptors", "os.read": "raw file descriptors",
+                "os.write": "raw file descriptors", "os.dup": "raw file descriptors", "os.dup2": "raw file descriptors",
+                "os.fdopen": "raw file descriptors", "os.pipe": "raw file descriptors", "os.kill": "signals",
+                "os.fork": "processes", "os.system": "processes", "subprocess": "processes"}
+REVIEW_ATTRIBUTES = {"__code__": "code object surgery", "__globals__": "another function's globals",
+                     "__closure__": "another function's closure", "__builtins__": "the builtins",
+                     "__subclasses__": "every class in the interpreter", "f_back": "frames", "f_globals": "frames",
+                     "f_locals": "frames", "tb_frame": "frames", "gi_frame": "frames", "cr_frame": "frames"}
+REVIEW_CALLS = {"__import__": "importing by computed names", "eval": "code from strings", "exec": "code from strings",
+                "compile": "code from strings", "open": "files", "globals": "module globals by name"}
+
+
+def review(source: str, filename: str) -> list[tuple[str, str, str]]:
+    """(what, file:line, the line) for each place that reaches into the grader or the machine."""
+    tree = ast.parse(source, filename)
+    aliases, lines = _import_aliases(tree), source.splitlines()
+    found = {}
+    for node in ast.walk(tree):
+        what = None
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            what = next((f"imports {m} ({REVIEW_MODULES[m.split('.')[0]]})" for m in modules
+                         if m.split(".")[0] in REVIEW_MODULES or m in REVIEW_NAMES), None)
+        elif isinstance(node, ast.Attribute) and node.attr in REVIEW_ATTRIBUTES:
+            what = f".{node.attr} ({REVIEW_ATTRIBUTES[node.attr]})"
+        elif isinstance(node, ast.Attribute) and (name := _qualified_name(node, aliases)) in REVIEW_NAMES:
+            what = f"{name} ({REVIEW_NAMES[name]})"
+        elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
+            what = f"{node.id} ({REVIEW_ATTRIBUTES[node.id]})"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REVIEW_CALLS \
+                and node.func.id not in aliases:
+            what = f"{node.func.id}() ({REVIEW_CALLS[node.func.id]})"
+        if what and hasattr(node, "lineno"):
+            line = lines[node.lineno - 1].strip()[:160] if node.lineno <= len(lines) else ""
+            found.setdefault((node.lineno, what), (what, f"{filename}:{node.lineno}", line))
+    return [found[key] for key in sorted(found)]
+
+
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
     aliases = {}
     for node in ast.walk(tree):
@@ -100,9 +145,39 @@ def _qualified_name(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 # --- run-time tripwires -------------------------------------------------------------------
 
+class _Window:
+    """Whether the student's code runs now (its import or a call of its function): then every
+    tripwire refuses, whoever calls. One per child process, which grades one task."""
+
+    armed = False
+
+
+_WINDOW = _Window()
+
+
+@contextmanager
+def student_running():
+    _WINDOW.armed = True
+    try:
+        yield
+    finally:
+        _WINDOW.armed = False
+
+
+@contextmanager
+def grader_working():
+    """The grader's own work inside a student call (autograd for the gradient checks): tripwires
+    then refuse only where the student's code is on the stack, e.g. its own backward."""
+    armed, _WINDOW.armed = _WINDOW.armed, False
+    try:
+        yield
+    finally:
+        _WINDOW.armed = armed
+
+
 def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_file: str) -> None:
-    """Replace every forbidden callable with one that records the call and raises when the
-    student's code is on the stack (the grader's own use, e.g. computing gradients, passes).
+    """Replace every forbidden callable with one that records the call and raises while the
+    student's code runs, or wherever the student's code is on the stack.
 
     Installed in the child before the student's module is imported, so that
     `from torch.nn.functional import conv2d` picks up the tripwire too. A class becomes a subclass
@@ -185,16 +260,17 @@ def _tripwire(name: str, original, hits: list[Finding], student_file: str):
 
     if isinstance(original, type):
         def __init__(self, *args, **kwargs):
-            if _student_on_stack(student_file) or _student_class(type(self), student_file):
+            if _WINDOW.armed or _student_on_stack(student_file) or _student_class(type(self), student_file):
                 refuse()
             original.__init__(self, *args, **kwargs)
         return type(original.__name__, (original,), {"__init__": __init__, "__module__": original.__module__})
 
     def forbidden(*args, **kwargs):
-        if _student_on_stack(student_file):
+        if _WINDOW.armed or _student_on_stack(student_file):
             refuse()
         return original(*args, **kwargs)
     forbidden.__name__ = name.rsplit(".", 1)[-1]
+    forbidden.__module__, forbidden.__qualname__ = name.rpartition(".")[0], forbidden.__name__
     return forbidden
 
 
@@ -217,7 +293,8 @@ class _ImportBlocker:
         self.module, self.hits, self.student_file = module, hits, student_file
 
     def find_spec(self, name, path=None, target=None):
-        if name == self.module or name.startswith(self.module + "."):
+        if (name == self.module or name.startswith(self.module + ".")) and (
+                _WINDOW.armed or _student_on_stack(self.student_file)):
             self.hits.append(Finding(name, _where(self.student_file)))
             raise ForbiddenCall(f"importing {name} is forbidden in this task")
         return None

@@ -59,18 +59,36 @@ class TaskResult(Frozen):
         return "partial" if passed else "failed"
 
 
+class Isolation(Frozen):
+    """What the student's code ran under, so an instructor knows what a grading guarantees."""
+
+    level: str  # "jail as root" or "jail in a user namespace"
+    measures: tuple[str, ...]
+
+
 class Environment(Frozen):
     python: str
     torch: str
     devices: tuple[str, ...]
     grader: str
-    isolation: str
+    isolation: Isolation
+
+
+class ReviewFlag(Frozen):
+    """Code that reaches into the grader (frames, gc, ctypes, raw file descriptors, ...): for a
+    person to look at, not a score."""
+
+    what: str
+    where: str  # file:line
+    line: str
 
 
 class Report(Frozen):
     assignment: str
     submission: str
+    course: str  # the course folder whose reference and specs graded it
     tasks: tuple[TaskResult, ...]
+    review: tuple[ReviewFlag, ...] = ()
     environment: Environment
     duration_s: float
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import sys
 import traceback
+import types
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,14 +19,54 @@ from .spec import Case, Task, build
 _equal, _clone = torch.equal, torch.Tensor.clone
 
 
-def load_module(path: Path, name: str):
-    """Import a file as a module, with its folder on sys.path for its own helpers."""
-    sys.path.insert(0, str(path.parent))
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
+@dataclass(frozen=True)
+class Source:
+    """A module's code as the grader read it, once: what runs is exactly what was scanned."""
+
+    path: str  # where the file is, as the child sees it: tracebacks and messages name it
+    code: bytes
+
+
+def compile_source(source: Source) -> types.CodeType:
+    return compile(source.code, source.path, "exec", dont_inherit=True)
+
+
+def load_module(source: Source, name: str, code: types.CodeType | None = None) -> types.ModuleType:
+    """Run a file's code as a module, with its folder on sys.path for its own helpers."""
+    sys.path.insert(0, str(Path(source.path).parent))
+    sys.dont_write_bytecode = True
+    module = types.ModuleType(name)
+    module.__file__ = source.path
     sys.modules[name] = module
-    module_spec.loader.exec_module(module)
+    exec(code or compile_source(source), module.__dict__)
     return module
+
+
+def code_objects(code: types.CodeType) -> list[types.CodeType]:
+    """Every code object compiled from a file: its functions, methods and class bodies."""
+    found = [code]
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            found += code_objects(constant)
+    return found
+
+
+def not_own(target: Any, module: types.ModuleType, own: set[int]) -> str | None:
+    """Why `target` is not a function or class defined in the student's own file, if it is not.
+
+    Code objects are compared by identity: a forbidden function bound to the task's name, one
+    imported from a helper module, or one given another file name by `__code__.replace` is not
+    among the code objects compiled from the file.
+    """
+    if isinstance(target, types.FunctionType) and id(target.__code__) in own:
+        return None
+    if isinstance(target, type) and target.__module__ == module.__name__ and any(
+            isinstance(member, types.FunctionType) and id(member.__code__) in own for member in vars(target).values()):
+        return None
+    kind = "class" if isinstance(target, type) else "function"
+    what = getattr(target, "__qualname__", None) or type(target).__qualname__
+    origin = getattr(target, "__module__", None) or type(target).__module__
+    return f"it is {origin}.{what}, not a {kind} defined in your file"
 
 
 def to_float64(value: Any) -> Any:
@@ -78,7 +119,7 @@ def _attempt(function: Callable[[], Any]) -> tuple[Any, dict | None]:
         return None, _exception(error)
 
 
-def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
+def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
                   send: Callable[[bytes], None], device: str) -> None:
     """Expected values (float64), torch's answer and each known-wrong variant, per case."""
     warnings.simplefilter("ignore")  # torch's performance notes are not results
@@ -106,22 +147,30 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Path,
         send(wire.encode(frame))
 
 
-def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
+def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
                 send: Callable[[bytes], None], device: str) -> None:
-    """The student's function on each case: its output or exception, and what else it did."""
+    """The student's function on each case: its output or exception, and what else it did.
+
+    Tripwires are armed for the whole of the student's code: its import and every call."""
     if device == "cuda":  # TF32 would round float32 matmuls to 10 bits and fail correct code
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     hits: list[forbidden.Finding] = []
-    forbidden.install_tripwires(task.forbidden, hits, str(student_file))
+    forbidden.install_tripwires(task.forbidden, hits, student_file.path)
     try:
-        module = load_module(student_file, "submission")
+        code = compile_source(student_file)
+        own = {id(c) for c in code_objects(code)}
+        with forbidden.student_running():
+            module = load_module(student_file, "submission", code)
     except BaseException as error:
-        send(wire.encode({"import_error": _exception(error, str(student_file)),
+        send(wire.encode({"import_error": _exception(error, student_file.path),
                           "forbidden": [[h.api, h.where] for h in hits]}))
         return
-    if not hasattr(module, task.target):
+    if task.target not in vars(module):
         send(wire.encode({"missing": task.target}))
+        return
+    if task.call == "function" and (why := not_own(vars(module)[task.target], module, own)):
+        send(wire.encode({"not_own": f"{task.target}: {why}"}))
         return
     send(wire.encode({"imported": True}))
     target = _target(module, task)
@@ -135,9 +184,10 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Path,
         frame: dict[str, Any] = {"case": index, "value": None, "raised": None}
         hits.clear()
         try:
-            frame["value"] = exercise(case, target)(*args, **kwargs)
+            with forbidden.student_running():
+                frame["value"] = exercise(case, target)(*args, **kwargs)
         except BaseException as error:  # SystemExit and tripwires included
-            frame["raised"] = _exception(error, str(student_file))
+            frame["raised"] = _exception(error, student_file.path)
         frame["forbidden"] = [[h.api, h.where] for h in hits]
         frame["modified"] = [i for i, (old, new) in enumerate(zip(before, _tensors((args, kwargs))))
                              if old.shape != new.shape or not _equal(old, new.detach())]

@@ -164,23 +164,19 @@ class Assignment(Frozen):
         raise KeyError(name)
 
 
-def course_root() -> Path:
-    """The course repository: the folder holding `reference/` and `assignments/`."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "reference").is_dir() and (folder / "assignments").is_dir():
-            return folder
+def installed_course() -> Path:
+    """The course folder the grader is installed from (an editable install of the course repo)."""
     return Path(__file__).resolve().parent.parent
 
 
 def assignment_names(root: Path | None = None) -> list[str]:
-    root = root or course_root()
+    root = root or installed_course()
     return sorted(p.parent.name for p in (root / "reference").glob("*/spec.py"))
 
 
 def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
     """Import `reference/NAME/spec.py` and build its cases with `assignment(seed)`."""
-    root = root or course_root()
+    root = root or installed_course()
     if name not in assignment_names(root):
         raise KeyError(name)
     path = root / "reference" / name / "spec.py"

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import struct
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -14,7 +17,7 @@ _LENGTH = struct.Struct("<Q")
 
 @dataclass(frozen=True)
 class TensorValue:
-    """A tensor as the child reported it; `data` is float64/int64/bool on CPU for comparing."""
+    """A tensor as the child reported it; `data` (CPU, float64 if floating point) is a read-only view of the frame."""
 
     data: torch.Tensor
     dtype: str
@@ -67,88 +70,167 @@ def _describe(value: Any, blobs: list[bytes]) -> Any:
     return {"t": "other", "v": type(value).__module__ + "." + type(value).__qualname__}
 
 
+MAX_HEADER_BYTES = 2**20
+MAX_DEPTH = 32
+MAX_BLOBS = 4_096
+MAX_DIMS = 8
+MAX_ELEMENTS = 2**31
+MAX_STRING = 10_000  # longer strings reject the frame
+MAX_TEXT = 2_000  # free text (exception messages) is cut to this
+# torch dtype -> the array dtype `encode` sends it as (floating point goes as float64)
+_ARRAY_DTYPES = {"float64": "<f8", "float32": "<f8", "float16": "<f8", "bfloat16": "<f8",
+                 "complex128": "<c16", "complex64": "<c8", "int64": "<i8", "int32": "<i4", "int16": "<i2",
+                 "int8": "|i1", "uint8": "|u1", "bool": "|b1"}
+_DEVICE = re.compile(r"cpu|cuda(:[0-9]{1,2})?")
+
+
 def decode(frame: bytes) -> Any:
-    """Inverse of `encode`; raises ValueError on anything malformed."""
+    """Inverse of `encode`; raises ValueError, and only ValueError, on anything malformed or out of bounds."""
     try:
-        (length,) = _LENGTH.unpack_from(frame, 0)
-        header = json.loads(frame[8:8 + length])
+        view = memoryview(frame)  # blobs are slices of the frame, not copies
+        (length,) = _LENGTH.unpack_from(view, 0)
+        if length > MAX_HEADER_BYTES or 8 + length > len(view):
+            raise ValueError(f"header of {length} bytes")
+        header = json.loads(bytes(view[8:8 + length]).decode("utf-8"))
         blobs, offset = [], 8 + length
-        while offset < len(frame):
-            (size,) = _LENGTH.unpack_from(frame, offset)
-            blobs.append(frame[offset + 8: offset + 8 + size])
+        while offset < len(view):
+            (size,) = _LENGTH.unpack_from(view, offset)
+            if len(blobs) == MAX_BLOBS or offset + 8 + size > len(view):
+                raise ValueError("too many blobs, or one past the end of the frame")
+            blobs.append(view[offset + 8: offset + 8 + size])
             offset += 8 + size
-        return _rebuild(header, blobs)
-    except ValueError:
-        raise
-    except Exception as error:  # a malformed frame from an untrusted child
-        raise ValueError(f"malformed result frame: {error!r}") from None
+        used: list[int] = []
+        value = _rebuild(header, blobs, used, 0)
+        if len(used) != len(blobs):
+            raise ValueError(f"{len(blobs)} blobs for {len(used)} tensors")
+        return value
+    except ValueError as error:
+        raise ValueError(f"malformed result frame: {str(error)[:200]}") from None
+    except Exception as error:  # a malformed frame from an untrusted child: RecursionError, struct.error, ...
+        raise ValueError(f"malformed result frame: {type(error).__name__}") from None
 
 
-_ALLOWED_ARRAY_DTYPES = {"<f8", "<i8", "<i4", "<i2", "|i1", "|u1", "|b1", "<c16", "<c8"}
-
-
-def _rebuild(node: Any, blobs: list[bytes]) -> Any:
-    kind = node["t"]
-    if kind in ("NoneType", "bool", "str"):
-        return node["v"]
-    if kind == "int":
-        return int(node["v"]) if node.get("exact", True) else OtherValue("numpy integer")
-    if kind == "float":
-        return float(node["v"])
+def _rebuild(node: Any, blobs: list[memoryview], used: list[int], depth: int) -> Any:
+    if depth > MAX_DEPTH or not isinstance(node, dict):
+        raise ValueError("nested too deep, or not a value")
+    kind, v = node.get("t"), node.get("v")
+    if kind == "NoneType" and v is None or kind == "bool" and isinstance(v, bool):
+        return v
+    if kind == "str" and isinstance(v, str):
+        return _short(v)
+    if kind == "int" and isinstance(v, str) and _is_bool(node.get("exact")):
+        return int(_short(v)) if node["exact"] else OtherValue("numpy integer")
+    if kind == "float" and isinstance(v, str):
+        return float(_short(v))
     if kind == "tensor":
-        if node["array_dtype"] not in _ALLOWED_ARRAY_DTYPES:
-            raise ValueError(f"unexpected array dtype {node['array_dtype']}")
-        array = np.frombuffer(blobs[node["blob"]], dtype=np.dtype(node["array_dtype"]))
-        data = torch.from_numpy(array.copy()).reshape(node["shape"])
-        return TensorValue(data, node["dtype"], node["device"], bool(node["exact"]),
-                           bool(node["requires_grad"]), bool(node["grad_fn"]))
-    if kind == "list":
-        return [_rebuild(v, blobs) for v in node["v"]]
-    if kind == "tuple":
-        return tuple(_rebuild(v, blobs) for v in node["v"])
-    if kind == "dict":
-        return {str(k): _rebuild(v, blobs) for k, v in node["v"].items()}
-    if kind == "other":
-        return OtherValue(str(node["v"]))
-    raise ValueError(f"unknown value kind {kind!r}")
+        return _tensor(node, blobs, used)
+    if kind in ("list", "tuple") and isinstance(v, list):
+        items = [_rebuild(item, blobs, used, depth + 1) for item in v]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict" and isinstance(v, dict):
+        return {_short(k): _rebuild(item, blobs, used, depth + 1) for k, item in v.items()}
+    if kind == "other" and isinstance(v, str):
+        return OtherValue(_short(v))
+    raise ValueError(f"not a value of a known kind: {str(kind)[:50]}")
+
+
+def _short(text: str) -> str:
+    if len(text) > MAX_STRING:
+        raise ValueError(f"a string of {len(text)} characters")
+    return text
+
+
+def _is_bool(flag: Any) -> bool:
+    return isinstance(flag, bool)
+
+
+def _is_index(number: Any, limit: int = MAX_ELEMENTS) -> bool:
+    return isinstance(number, int) and not isinstance(number, bool) and 0 <= number <= limit
+
+
+def _tensor(node: dict, blobs: list[memoryview], used: list[int]) -> TensorValue:
+    dtype, shape, device = node.get("dtype"), node.get("shape"), node.get("device")
+    if dtype not in _ARRAY_DTYPES or node.get("array_dtype") != _ARRAY_DTYPES[dtype]:
+        raise ValueError("unknown dtype")
+    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS and all(_is_index(d) for d in shape)
+            and math.prod(shape) <= MAX_ELEMENTS):
+        raise ValueError("bad shape")
+    if not (isinstance(device, str) and _DEVICE.fullmatch(device)):
+        raise ValueError("unknown device")
+    if not all(_is_bool(node.get(flag)) for flag in ("exact", "requires_grad", "grad_fn")):
+        raise ValueError("a flag that is not a bool")
+    if node.get("blob") != len(used) or not _is_index(node["blob"]) or node["blob"] >= len(blobs):
+        raise ValueError("blobs out of order")
+    blob, array_dtype = blobs[node["blob"]], np.dtype(node["array_dtype"])
+    if len(blob) != math.prod(shape) * array_dtype.itemsize:
+        raise ValueError("blob size does not match the shape")
+    used.append(node["blob"])
+    with warnings.catch_warnings():  # a read-only view of the frame: nothing in the grader writes to it
+        warnings.simplefilter("ignore", UserWarning)
+        data = torch.from_numpy(np.frombuffer(blob, dtype=array_dtype)).reshape(shape)
+    return TensorValue(data, dtype, device, node["exact"], node["requires_grad"], node["grad_fn"])
 
 
 def results(frames: Iterable[bytes]) -> tuple[dict[int, dict], dict | None]:
     """Per-case frames by index, and the task-level frame (import error, missing target) if any.
 
-    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result.
+    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result,
+    which is a failed check.
     """
     cases, header = {}, None
     for frame in frames:
         try:
-            value = decode(frame)
+            value = _well_formed(decode(frame))
         except ValueError:
             continue
-        if not _well_formed(value):
-            continue
-        if isinstance(value.get("case"), int):
+        if "case" in value:
             cases.setdefault(value["case"], value)
         elif header is None:
             header = value
     return cases, header
 
 
-def _well_formed(frame: Any) -> bool:
-    """The fields the parent reads have the types it expects."""
+_EXCEPTIONS = ("raised", "oracle_raised", "import_error")
+_TEXTS = ("missing", "missing_file", "not_own")
+
+
+def _well_formed(frame: Any) -> dict:
+    """The frame, with free text cut short, if every field the parent reads has the type it expects;
+    else ValueError."""
     if not isinstance(frame, dict):
-        return False
-    errors = [frame.get(key) for key in ("raised", "oracle_raised", "import_error")]
+        raise ValueError("not a dict")
+    if "case" in frame and not _is_index(frame["case"], 10**6):
+        raise ValueError("bad case index")
+    if not all(isinstance(frame.get(key, ""), str) for key in _TEXTS) or not _is_bool(frame.get("imported", True)):
+        raise ValueError("bad header field")
     forbidden_calls, modified = frame.get("forbidden", []), frame.get("modified", [])
-    return (all(error is None or _is_exception(error) for error in errors)
-            and isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
-            and isinstance(modified, list) and all(isinstance(i, int) for i in modified)
-            and isinstance(frame.get("variants", {}), dict) and isinstance(frame.get("missing", ""), str))
+    if not (isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
+            and isinstance(modified, list) and all(_is_index(i, 10**6) for i in modified)):
+        raise ValueError("bad forbidden or modified")
+    variants = frame.get("variants", {})
+    if not (isinstance(variants, dict) and all(key.isdigit() and len(key) < 6 for key in variants)):
+        raise ValueError("bad variants")
+    clean = {**frame, **{key: _text(frame[key]) for key in _TEXTS if key in frame}}
+    for key in _EXCEPTIONS:
+        clean[key] = _exception(frame.get(key))
+    return clean
 
 
-def _is_exception(error: Any) -> bool:
-    return (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
-            and isinstance(error.get("mro"), list) and isinstance(error.get("where"), (str, type(None))))
+def _exception(error: Any) -> dict | None:
+    if error is None:
+        return None
+    if not (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
+            and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])
+            and isinstance(error.get("where"), (str, type(None)))):
+        raise ValueError("bad exception")
+    where = error["where"]
+    return {"type": _text(error["type"]), "mro": error["mro"], "message": _text(error["message"]),
+            "where": None if where is None else _text(where)}
+
+
+def _text(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "..."
 
 
 def _is_call(call: Any) -> bool:
-    return isinstance(call, list) and len(call) == 2 and all(isinstance(part, str) for part in call)
+    return isinstance(call, (list, tuple)) and len(call) == 2 and all(isinstance(part, str) for part in call)

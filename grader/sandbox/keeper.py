@@ -1,36 +1,20 @@
-"""Child processes for untrusted code: fork, limits, namespaces, wall-clock kill, result stream."""
+"""The keeper: forks children, starts a few at a time, reads their result frames, kills the late ones."""
 from __future__ import annotations
 
-import ctypes
 import os
-import resource
 import selectors
 import signal
 import struct
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-_CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
-_MS_REC, _MS_PRIVATE, _MS_RDONLY = 0x4000, 0x40000, 0x1
-_PR_SET_PDEATHSIG = 1
+from . import cgroup
+from .jail import Jail, JailError, cgroup_name, enter
+
 _FRAME_LENGTH = struct.Struct("<Q")
-GiB = 2**30
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a child may use. Memory is address space: torch on CPU needs well over 0.5 GiB."""
-
-    memory_bytes: int | None = 4 * GiB  # None for CUDA, whose driver maps far more address space
-    file_bytes: int = 16 * 2**20
-    result_bytes: int = 256 * 2**20
-    hidden_paths: tuple[Path, ...] = ()  # made unreadable inside the child (the reference)
-    scratch: Path | None = None  # each child works in a fresh folder under it; the caller removes it
-    isolate: bool = True  # namespaces and rlimits; off only for trusted code
+RESULT_BYTES = 64 * 2**20  # what one child may send in all
 
 
 @dataclass
@@ -40,6 +24,7 @@ class Child:
     pid: int
     results: int
     go: int
+    setup_errors: int  # the jail's own failure, written before any student code runs
     started: float | None = None
     buffer: bytearray = field(default_factory=bytearray)
     overflow: bool = False
@@ -57,22 +42,25 @@ class Child:
                 pass
 
 
-def spawn(work: Callable[[Callable[[bytes], None]], None], limits: Limits) -> Child:
-    """Fork a child that waits for `start`, then runs `work(send)` under `limits`.
+def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) -> Child:
+    """Fork a child that waits for `start`, then runs `work(send)`: inside `jail`, or, for trusted
+    code (the reference), as it is.
 
-    `send(frame)` streams one result frame to the parent. Whatever the child does, the
-    parent only ever sees frames; the exit status tells how it ended.
+    `send(frame)` streams one result frame to the parent. Whatever the child does, the parent only
+    ever sees frames; the exit status tells how it ended. Should the jail fail, its reason goes
+    down a pipe of its own that is closed before the work starts, so student code cannot forge it.
     """
     go_read, go_write = os.pipe()
     results_read, results_write = os.pipe()
+    errors_read, errors_write = os.pipe()
     pid = os.fork()
     if pid:
-        os.close(go_read)
-        os.close(results_write)
-        return Child(pid, results_read, go_write)
+        for fd in (go_read, results_write, errors_write):
+            os.close(fd)
+        return Child(pid, results_read, go_write, errors_read)
     status = 70
     try:
-        _close_all_but(go_read, results_write)
+        _close_all_but(go_read, results_write, errors_write)
         os.setsid()
         if os.read(go_read, 1) != b"g":
             os._exit(0)
@@ -84,8 +72,14 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], limits: Limits) -> Ch
             while view:
                 view = view[os.write(results_write, view):]
 
-        if limits.isolate:
-            _confine(limits)
+        if jail is not None:
+            _quiet()
+            try:
+                enter(jail)
+            except (JailError, OSError) as error:
+                os.write(errors_write, str(error).encode()[:4000] or b"jail error")
+                raise
+        os.close(errors_write)
         work(send)
         status = 0
     except BaseException:  # the child must never return into the grader's code
@@ -102,68 +96,13 @@ def _close_all_but(*keep: int) -> None:
     os.closerange(low, 65536)
 
 
-def _confine(limits: Limits) -> None:
-    """Limits first, then namespaces; the code after this runs as PID 1 of a new PID namespace."""
-    os.chdir(tempfile.mkdtemp(prefix="child-", dir=limits.scratch))
-    rlimits = [(resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)]
-    if limits.memory_bytes:
-        rlimits.append((resource.RLIMIT_AS, limits.memory_bytes))
-    for limit, value in rlimits:
-        resource.setrlimit(limit, (value, value))
+def _quiet() -> None:
+    """The child's printing goes nowhere: nothing it prints can count."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    os.close(devnull)
     sys.stdout = sys.stderr = open(os.devnull, "w")
-    if _unshare_namespaces():
-        _hide(limits.hidden_paths)
-        _become_pid_namespace_init()
-
-
-def _unshare_namespaces() -> bool:
-    """No network, a private mount table, a PID namespace for what the child forks.
-
-    As root this needs no user namespace; otherwise one maps the user to itself. Where the
-    kernel allows neither, the child runs with rlimits and process-group kill only.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    flags = _CLONE_NEWNET | _CLONE_NEWNS | _CLONE_NEWPID
-    if libc.unshare(flags) == 0:
-        return True
-    uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(flags | _CLONE_NEWUSER) != 0:
-        return False
-    try:
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-    except OSError:
-        pass
-    return True
-
-
-def _hide(paths: tuple[Path, ...]) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
-    for path in paths:
-        if path.is_dir():
-            libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", _MS_RDONLY, b"size=4k")
-        elif path.exists():
-            libc.mount(b"/dev/null", str(path).encode(), None, 0x1000, None)  # MS_BIND
-
-
-def _become_pid_namespace_init() -> None:
-    """Fork once more so the work runs as PID 1 of the new PID namespace.
-
-    When PID 1 dies, the kernel kills everything else in the namespace, so a `setsid`
-    grandchild or a fork bomb cannot outlive the parent's SIGKILL.
-    """
-    pid = os.fork()
-    if pid == 0:
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        return
-    _, status = os.waitpid(pid, 0)
-    os._exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status)
-             else 128 + os.WTERMSIG(status))
 
 
 def split_frames(child: Child) -> list[bytes]:
@@ -200,6 +139,19 @@ class Outcome:
     timed_out: bool
     overflow: bool  # sent more than the result limit
     duration_s: float
+    jail_error: str | None = None  # the jail could not be built: the grader's fault
+
+
+def read_setup_error(child: Child) -> str | None:
+    """What the child wrote on its setup-error pipe, once it has ended."""
+    os.set_blocking(child.setup_errors, False)
+    try:
+        message = os.read(child.setup_errors, 4096)
+    except BlockingIOError:
+        message = b""
+    finally:
+        os.close(child.setup_errors)
+    return message.decode(errors="replace") or None
 
 
 def _reap(child: Child, grace_s: float = 2.0) -> int:
@@ -217,7 +169,7 @@ def _reap(child: Child, grace_s: float = 2.0) -> int:
 
 
 def run_all(children: list[Child], timeouts: list[float], workers: int, expected_frames: list[int],
-            result_bytes: int = Limits().result_bytes) -> list[Outcome]:
+            result_bytes: int = RESULT_BYTES) -> list[Outcome]:
     """Start at most `workers` children at a time, read their frames, kill the late ones.
 
     A child that has sent all `expected_frames` is done, even if something it forked still
@@ -238,7 +190,8 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
         os.close(child.results)
         status = _reap(child, grace_s=0 if complete else 2.0)
         outcomes[index] = Outcome(tuple(frames[index]), 0 if complete else os.waitstatus_to_exitcode(status),
-                                  timed_out, child.overflow, time.monotonic() - child.started)
+                                  timed_out, child.overflow, time.monotonic() - child.started,
+                                  read_setup_error(child))
 
     try:
         while waiting or running:
@@ -269,4 +222,6 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
     finally:
         for index in [*running.values(), *waiting]:
             children[index].kill()
+            os.close(children[index].setup_errors)
+        cgroup.remove([cgroup_name(child.pid) for child in children])
     return outcomes
