@@ -108,8 +108,8 @@ def _exception(error: BaseException, student_file: str | None = None) -> dict:
         if frames:
             frame = frames[-1]
             where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
-    return {"type": type(error).__name__, "mro": [c.__name__ for c in type(error).__mro__],
-            "message": str(error)[:500], "where": where}
+    return {"type": type(error).__name__[:200], "mro": [c.__name__[:200] for c in type(error).__mro__],
+            "message": str(error)[:500], "where": where[:500] if where else None}
 
 
 def _attempt(function: Callable[[], Any]) -> tuple[Any, dict | None]:

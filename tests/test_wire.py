@@ -1,0 +1,152 @@
+"""The child-to-parent format: a round trip without pickle, and forged frames dropped, never trusted."""
+import json
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from grader import wire
+
+
+def test_wire_round_trip_without_pickle():
+    value = {"case": 3, "value": (torch.arange(6.0).reshape(2, 3).t(), [1, 2.5, None, "x"]),
+             "other": np.zeros(2), "ints": torch.arange(4, dtype=torch.int32), "empty": torch.zeros(0, 3),
+             "scalar": torch.tensor(True), "half": torch.ones(2, dtype=torch.bfloat16)}
+    back = wire.decode(wire.encode(value))
+    tensor = back["value"][0]
+    assert isinstance(tensor, wire.TensorValue) and tensor.dtype == "float32" and tensor.exact_type
+    assert torch.equal(tensor.data, torch.arange(6.0, dtype=torch.float64).reshape(2, 3).t())
+    assert back["value"][1] == [1, 2.5, None, "x"]
+    assert isinstance(back["other"], wire.OtherValue)
+    assert back["ints"].data.dtype == torch.int32 and back["empty"].data.shape == (0, 3)
+    assert back["scalar"].data.shape == () and back["half"].dtype == "bfloat16"
+
+
+def test_wire_marks_tensor_subclasses():
+    class Forged(torch.Tensor):
+        pass
+    assert not wire.decode(wire.encode(torch.zeros(2).as_subclass(Forged))).exact_type
+
+
+def _frame(header, blobs=(), length=None):
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    parts = [struct.pack("<Q", len(text) if length is None else length), text]
+    for blob in blobs:
+        parts += [struct.pack("<Q", len(blob)), blob]
+    return b"".join(parts)
+
+
+def _tensor(**changes):
+    node = {"t": "tensor", "dtype": "float32", "shape": [2], "array_dtype": "<f8", "device": "cpu",
+            "exact": True, "requires_grad": False, "grad_fn": False, "blob": 0}
+    return {**node, **changes}
+
+
+def _nested(depth):
+    node = {"t": "NoneType", "v": None}
+    for _ in range(depth):
+        node = {"t": "list", "v": [node]}
+    return node
+
+
+TWO = np.zeros(2).tobytes()
+FORGED = {
+    "device 7": _frame(_tensor(device=7), [TWO]),
+    "device mps": _frame(_tensor(device="mps"), [TWO]),
+    "device cuda:12345": _frame(_tensor(device="cuda:12345"), [TWO]),
+    "unknown dtype": _frame(_tensor(dtype="float128"), [TWO]),
+    "array dtype of another dtype": _frame(_tensor(dtype="int64"), [TWO]),
+    "object array": _frame(_tensor(array_dtype="|O"), [TWO]),
+    "blob too short": _frame(_tensor(), [TWO[:-1]]),
+    "blob too long": _frame(_tensor(), [TWO + b"\0" * 8]),
+    "missing blob": _frame(_tensor()),
+    "extra blob": _frame(_tensor(), [TWO, TWO]),
+    "blob index out of range": _frame(_tensor(blob=1), [TWO]),
+    "blob index a bool": _frame(_tensor(blob=False), [TWO]),
+    "blob used twice": _frame({"t": "list", "v": [_tensor(), _tensor()]}, [TWO]),
+    "negative shape": _frame(_tensor(shape=[-2]), [TWO]),
+    "float shape": _frame(_tensor(shape=[2.0]), [TWO]),
+    "nine dims": _frame(_tensor(shape=[1] * 9), [np.zeros(1).tobytes()]),
+    "absurd shape": _frame(_tensor(shape=[2**16, 2**16, 1]), [b""]),
+    "absurd dimension": _frame(_tensor(shape=[0, 2**40]), [b""]),
+    "shape not a list": _frame(_tensor(shape="2"), [TWO]),
+    "flag not a bool": _frame(_tensor(exact=1), [TWO]),
+    "deep nesting": _frame(_nested(40)),
+    "json nesting beyond recursion": _frame(b"[" * 200_000 + b"]" * 200_000),
+    "header over 1 MiB": _frame({"t": "str", "v": "x" * (2**20)}),
+    "60 MiB header length": _frame(b"{}", length=60 * 2**20),
+    "length past the end": struct.pack("<Q", 2**63) + b"{}",
+    "blob length past the end": _frame({"t": "NoneType", "v": None}) + struct.pack("<Q", 2**40),
+    "truncated blob length": _frame({"t": "NoneType", "v": None}) + b"\x01",
+    "string over 10,000": _frame({"t": "str", "v": "x" * 10_001}),
+    "unknown kind": _frame({"t": "pickle", "v": "x"}),
+    "not a node": _frame([1, 2]),
+    "int not a string": _frame({"t": "int", "v": 5, "exact": True}),
+    "int with a huge string": _frame({"t": "int", "v": "9" * 9000, "exact": True}),
+    "float not a number": _frame({"t": "float", "v": "one"}),
+    "list of a dict": _frame({"t": "list", "v": {"a": 1}}),
+    "not utf-8": _frame(b'{"t": "str", "v": "\xff"}'),
+    "pickle": b"\x80\x04\x95pickle",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("name", FORGED)
+def test_forged_frames_raise_value_error_only(name):
+    with pytest.raises(ValueError):
+        wire.decode(FORGED[name])
+    assert wire.results([FORGED[name]]) == ({}, None)
+
+
+def test_too_many_blobs():
+    nodes = [_tensor(shape=[0], blob=i) for i in range(wire.MAX_BLOBS + 1)]
+    with pytest.raises(ValueError):
+        wire.decode(_frame({"t": "list", "v": nodes}, [b""] * (wire.MAX_BLOBS + 1)))
+    wire.decode(_frame({"t": "list", "v": nodes[:-1]}, [b""] * wire.MAX_BLOBS))
+
+
+def test_decoding_shares_the_frames_memory():
+    frame = wire.encode(torch.zeros(1000, dtype=torch.float64))
+    data = wire.decode(frame).data
+    assert data.untyped_storage().nbytes() == 8000 and np.shares_memory(data.numpy(), np.frombuffer(frame, np.uint8))
+
+
+EXCEPTION = {"type": "ValueError", "mro": ["ValueError", "Exception"], "message": "m", "where": None}
+
+
+@pytest.mark.parametrize("frame", [
+    {"case": 0, "raised": 5}, {"case": 0, "raised": {"type": "X"}}, {"case": 0, "raised": {**EXCEPTION, "mro": "X"}},
+    {"case": 0, "raised": {**EXCEPTION, "where": 3}}, {"case": 0, "oracle_raised": []},
+    {"import_error": {**EXCEPTION, "message": None}}, {"case": 0, "forbidden": [[1, 2]]},
+    {"case": 0, "forbidden": "torch.conv2d"}, {"case": 0, "modified": [True]}, {"case": 0, "modified": ["0"]},
+    {"case": 0, "modified": 0}, {"case": 0, "variants": []}, {"case": 0, "variants": {"x": 1}},
+    {"missing": 3}, {"missing_file": ["a.py"]}, {"not_own": 1}, {"imported": 1}, {"imported": "yes"},
+    {"case": "0"}, {"case": True}, {"case": -1}, {"case": 1.0}, {"case": None}, {"case": 10**12}, [1], "frame",
+])
+def test_frames_of_the_wrong_shape_are_dropped(frame):
+    assert wire.results([wire.encode(frame)]) == ({}, None)
+
+
+def test_good_frames_are_kept_and_free_text_cut_short():
+    long = {**EXCEPTION, "message": "m" * 5000, "where": "w" * 5000}
+    frames = [b"\x00garbage", wire.encode({"case": 1, "raised": None, "value": 1, "modified": [0],
+                                           "forbidden": [["torch.conv2d", "c.py:3"]], "variants": {"0": 1}}),
+              wire.encode({"case": 2, "raised": long}), wire.encode({"imported": True, "not_own": "x"}),
+              wire.encode({"missing": "conv2d"})]
+    cases, header = wire.results(frames)
+    assert sorted(cases) == [1, 2] and header == {"imported": True, "not_own": "x", "raised": None,
+                                                   "oracle_raised": None, "import_error": None}
+    raised = cases[2]["raised"]
+    assert len(raised["message"]) <= wire.MAX_TEXT + 3 and len(raised["where"]) <= wire.MAX_TEXT + 3
+
+
+def test_the_first_frame_of_a_case_wins():
+    cases, _ = wire.results([wire.encode({"case": 0, "value": 1}), wire.encode({"case": 0, "value": 2})])
+    assert cases[0]["value"] == 1
+
+
+def test_a_60_mib_header_is_refused_before_it_is_parsed():
+    frame = _frame(b"[" + b"0," * (30 * 2**20) + b"0]")
+    with pytest.raises(ValueError, match="header of"):
+        wire.decode(frame)
