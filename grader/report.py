@@ -71,6 +71,17 @@ def _failure_lines(task: TaskResult) -> list[str]:
     return lines
 
 
+def _review_lines(report: Report) -> list[str]:
+    """Places that reach into the grader, for a person to look at (they cost no points)."""
+    lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in report.review[:MAX_FAILURES_SHOWN]]
+    if len(report.review) > MAX_FAILURES_SHOWN:
+        lines.append(f"... and {len(report.review) - MAX_FAILURES_SHOWN} more")
+    return lines
+
+
+REVIEW_TITLE = "For review (not scored): code that reaches into the grader"
+
+
 def _passed(task: TaskResult) -> str:
     return f"{sum(c.passed for c in task.checks)}/{len(task.checks)}"
 
@@ -89,6 +100,8 @@ def text(report: Report, colour: bool = False) -> str:
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
                 f"in {report.duration_s:.1f} s"]
+    if report.review:
+        out += ["", f"  {REVIEW_TITLE}:"] + [f"      - {line}" for line in _review_lines(report)]
     return "\n".join(out) + "\n"
 
 
@@ -101,6 +114,8 @@ def markdown(report: Report) -> str:
         lines = _failure_lines(task)
         if lines:
             out += ["", f"## {_md(task.name)}", ""] + [f"- {_md(line)}" for line in lines]
+    if report.review:
+        out += ["", f"## {REVIEW_TITLE}", ""] + [f"- {_md(line)}" for line in _review_lines(report)]
     return "\n".join(out) + "\n"
 
 
@@ -110,6 +125,9 @@ def as_html(report: Report) -> str:
                    f"<td>{t.score:g} / {t.max_score:g}</td></tr>" for t in report.tasks)
     details = "".join(f"<h2>{esc(t.name)}</h2><ul>" + "".join(f"<li>{esc(l)}</li>" for l in _failure_lines(t))
                       + "</ul>" for t in report.tasks if _failure_lines(t))
+    if report.review:
+        details += f"<h2>{esc(REVIEW_TITLE)}</h2><ul>" + "".join(
+            f"<li>{esc(line)}</li>" for line in _review_lines(report)) + "</ul>"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(report.assignment)}</title></head>"
             f"<body><h1>{esc(report.assignment)}: {report.score:g} / {report.max_score:g}</h1>"
             f"<p>Submission: <code>{esc(report.submission)}</code></p>"

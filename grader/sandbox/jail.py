@@ -198,6 +198,8 @@ def _build_root(jail: Jail, root: Path) -> None:
     /tmp; then pivot_root into it and detach the host's root, so no path leads back."""
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755")
+    (root / "tmp").mkdir()  # first: a venv under /tmp (a CI checkout) is then shown inside it
+    _mount("tmpfs", root / "tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={jail.scratch_bytes},mode=1777")
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
         host = Path(top)
         if host.is_symlink():  # merged /usr: /bin -> usr/bin
@@ -218,9 +220,6 @@ def _build_root(jail: Jail, root: Path) -> None:
         _bind_read_only(Path("/sys"), root / "sys")
     (root / "proc").mkdir()
     _mount("proc", root / "proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
-    (root / "tmp").mkdir()
-    _mount("tmpfs", root / "tmp", "tmpfs", _MS_NOSUID | _MS_NODEV,
-           f"size={jail.scratch_bytes},mode=1777")
     os.chdir(root)
     number = _SYS_PIVOT_ROOT.get(platform.machine())
     if number is None:

@@ -1,0 +1,82 @@
+"""The jail, step by step: what a jailed child is, and that a jail that cannot be built stops grading."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox
+from grader.sandbox import jail
+
+pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="the jail's root path needs root")
+
+
+def jailed(work, **options):
+    """Run `work()` in a jailed child; its JSON-able result, or the jail's error."""
+    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as submission:
+        os.chmod(submission, 0o755)
+        settings = {"visible": sandbox.python_paths(), "submission": Path(submission), "scratch": Path(scratch),
+                    **options}
+        child = sandbox.spawn(lambda send: send(json.dumps(work()).encode()), sandbox.Jail(**settings))
+        [outcome] = sandbox.run_all([child], [30], 1, [1])
+    return json.loads(outcome.frames[0]) if outcome.frames else outcome.jail_error
+
+
+def describe_self() -> dict:
+    status = dict(line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return {"uid": os.getuid(), "pid": os.getpid(), "processes": sorted(p for p in os.listdir("/proc") if p.isdigit()),
+            "root": sorted(os.listdir("/")), "cwd": os.getcwd(), "environment": sorted(os.environ),
+            "capabilities": [status[k] for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")],
+            "no_new_privs": status["NoNewPrivs"], "seccomp": status["Seccomp"],
+            "cmdline": Path("/proc/self/cmdline").read_bytes().strip(b"\0").decode()}
+
+
+def test_a_jailed_child_is_unprivileged_alone_and_sees_little(monkeypatch):
+    monkeypatch.setenv("GRADER_TEST_SECRET", "hunter2")
+    seen = jailed(describe_self)
+    assert seen["uid"] >= jail.JAIL_UID_BASE
+    assert seen["pid"] == 1 and seen["processes"] == ["1"]
+    assert set(seen["capabilities"]) == {"0000000000000000"}
+    assert seen["no_new_privs"] == "1" and seen["seccomp"] == "2"
+    assert seen["cwd"] == "/tmp"
+    assert "submission" in seen["root"] and not {"home", "srv", "opt", "mnt"} & set(seen["root"])
+    assert "GRADER_TEST_SECRET" not in seen["environment"] and set(seen["environment"]) <= {
+        *jail.ALLOWED_ENVIRONMENT, "HOME", "TMPDIR", "PATH"}
+    assert seen["cmdline"] == ""
+
+
+def test_the_only_writable_place_is_a_capped_tmp():
+    def try_writes():
+        results = {}
+        for path in ("/etc/grader-probe", "/submission/probe.py", "/usr/probe", "/probe"):
+            try:
+                open(path, "w").close()
+                results[path] = "written"
+            except OSError as error:
+                results[path] = error.strerror
+        try:
+            with open("/tmp/big", "wb") as out:
+                for _ in range(100):
+                    out.write(b"\0" * 2**20)
+            results["/tmp/big"] = "100 MiB written"
+        except OSError as error:
+            results["/tmp/big"] = error.strerror
+        return results
+    results = jailed(try_writes, scratch_bytes=8 * 2**20)
+    assert "written" not in results.values(), results
+    assert results["/tmp/big"] == "No space left on device"
+
+
+def test_an_unreadable_python_folder_stops_the_jail_with_what_to_change():
+    private = Path(tempfile.mkdtemp())  # as root, 0700: the jail's uid cannot enter it
+    try:
+        error = jailed(lambda: "ran", visible=(*sandbox.python_paths(), private))
+    finally:
+        private.rmdir()
+    assert error is not None and "cannot read" in error and f"chmod -R o+rX {private}" in error
+
+
+def test_a_jail_that_cannot_be_built_is_a_grader_error(tmp_path):
+    error = jailed(lambda: "ran", scratch=tmp_path / "missing")
+    assert error and "No such file or directory" in error
