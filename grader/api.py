@@ -94,8 +94,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
     findings = scan_source(spec, found.sources, selected)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), tasks=results,
-                  review=tuple(flag for source in dict.fromkeys(found.sources.values())
-                               for flag in review_flags(source, found)),
+                  review=review_flags(found),
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
 
 
@@ -191,14 +190,17 @@ def _scan(module: str, source: bytes | None, task: Task) -> list[forbidden.Findi
         return []
 
 
-def review_flags(source: bytes, submission: Submission) -> list[ReviewFlag]:
+def review_flags(submission: Submission) -> tuple[ReviewFlag, ...]:
     """Code that reaches into the grader, for a person to look at (not an automatic zero)."""
-    module = next(name for name, code in submission.sources.items() if code == source)
-    try:
-        found = forbidden.review(source.decode(), submission.files[module].name)
-    except (SyntaxError, ValueError):
-        return []
-    return [ReviewFlag(what=what, where=submission.locate(where), line=line) for what, where, line in found]
+    flags = []
+    for path in dict.fromkeys(submission.files.values()):  # a single file may stand for every module
+        module = next(name for name, file in submission.files.items() if file == path)
+        try:
+            found = forbidden.review(submission.sources[module].decode(), path.name)
+        except (SyntaxError, ValueError):
+            continue
+        flags += [ReviewFlag(what=what, where=submission.locate(where), line=line) for what, where, line in found]
+    return tuple(flags)
 
 
 def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:

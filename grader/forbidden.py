@@ -91,6 +91,9 @@ REVIEW_CALLS = {"__import__": "importing by computed names", "eval": "code from 
                 "compile": "code from strings", "open": "files", "globals": "module globals by name"}
 
 
+_BY_NAME = ("getattr", "setattr", "delattr")
+
+
 def review(source: str, filename: str) -> list[tuple[str, str, str]]:
     """(what, file:line, the line) for each place that reaches into the grader or the machine."""
     tree = ast.parse(source, filename)
@@ -111,6 +114,9 @@ def review(source: str, filename: str) -> list[tuple[str, str, str]]:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REVIEW_CALLS \
                 and node.func.id not in aliases:
             what = f"{node.func.id}() ({REVIEW_CALLS[node.func.id]})"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BY_NAME \
+                and len(node.args) > 1 and not isinstance(node.args[1], ast.Constant):
+            what = f"{node.func.id}() with a computed name (hides which attribute it reaches)"
         if what and hasattr(node, "lineno"):
             line = lines[node.lineno - 1].strip()[:160] if node.lineno <= len(lines) else ""
             found.setdefault((node.lineno, what), (what, f"{filename}:{node.lineno}", line))

@@ -37,6 +37,20 @@ def test_own_definition_shadows_an_import():
     assert forbidden.scan(source, "c.py", "conv2d", ("torch.nn.functional.pad",)) == []
 
 
+def test_review_flags_code_that_reaches_into_the_grader_and_nothing_else():
+    source = ("import gc\nimport sys\nimport torch\n"
+              "def conv2d(x, w):\n"
+              "    frame = sys._getframe(1)\n"
+              "    hidden = getattr(torch, 'con' + 'v2d').__closure__\n"
+              "    shape = getattr(x, 'shape')\n"
+              "    return x @ w\n")
+    flags = forbidden.review(source, "c.py")
+    assert [(where, what.split(" (")[0]) for what, where, _ in flags] == [
+        ("c.py:1", "imports gc"), ("c.py:5", "sys._getframe"), ("c.py:6", ".__closure__"), ("c.py:6", "getattr() with a computed name")]
+    assert flags[1][2] == "frame = sys._getframe(1)"
+    assert forbidden.review("import torch\ndef conv2d(x, w):\n    return torch.matmul(x, w)\n", "c.py") == []
+
+
 def _task(**kwargs):
     return Task(name="conv2d", points=1, target="conv2d", cases=(), **kwargs)
 
