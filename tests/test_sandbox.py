@@ -80,3 +80,14 @@ def test_an_unreadable_python_folder_stops_the_jail_with_what_to_change():
 def test_a_jail_that_cannot_be_built_is_a_grader_error(tmp_path):
     error = jailed(lambda: "ran", scratch=tmp_path / "missing")
     assert error and "No such file or directory" in error
+
+
+def test_the_cuda_jail_shows_sys_and_device_folders(tmp_path):
+    """No GPU here: the CUDA jail's settings with a stand-in folder for /dev/nvidia-caps."""
+    caps = tmp_path / "nvidia-caps"
+    caps.mkdir()
+    (caps / "nvidia-cap1").write_text("")
+    os.chmod(tmp_path, 0o755)
+    seen = jailed(lambda: {"sys": sorted(os.listdir("/sys")), "caps": os.listdir(str(caps))},
+                  memory_bytes=None, show_sys=True, devices=(caps,))
+    assert "devices" in seen["sys"] and seen["caps"] == ["nvidia-cap1"]

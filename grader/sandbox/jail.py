@@ -211,11 +211,11 @@ def _build_root(jail: Jail, root: Path) -> None:
             _bind_read_only(path, root / str(path).lstrip("/"))
     _bind_read_only(jail.submission, root / str(SUBMISSION_MOUNT).lstrip("/"))
     for device in (*map(Path, _BASIC_DEVICES), *jail.devices):
-        if device.exists():
+        if device.exists():  # a node, or a folder of them (/dev/nvidia-caps)
             target = root / str(device).lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.touch()
-            _mount(str(device), target, None, _MS_BIND)
+            target.mkdir() if device.is_dir() else target.touch()
+            _mount(str(device), target, None, _MS_BIND | _MS_REC)
     if jail.show_sys:
         _bind_read_only(Path("/sys"), root / "sys")
     (root / "proc").mkdir()
