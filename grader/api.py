@@ -253,6 +253,9 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
 def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
                  incomplete: bool) -> tuple[str, str, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
+    if outcome.forged:
+        return ("forged_results", "something in your code wrote to the grader's result channel: results the grader "
+                                  "did not produce count as cheating", "forbidden")
     if header and header.get("missing_file"):
         return "not_implemented", f"your submission has no {header['missing_file']}", None
     if header and header.get("missing"):

@@ -1,6 +1,7 @@
 """Judge one case: the student's output against the reference's, with a diagnosis where one fits."""
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable
 
 import numpy as np
@@ -118,6 +119,10 @@ def _judge_exception(task: Task, raised: dict) -> Verdict:
     return Verdict(False, f"raised {raised['type']}: {raised['message']}{where}", "exception")
 
 
+_BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
+                                if isinstance(value, type) and issubclass(value, BaseException))
+
+
 def _judge_probe(expected: dict, got: dict) -> Verdict:
     wanted = expected["raised"]
     if wanted is None:
@@ -128,10 +133,14 @@ def _judge_probe(expected: dict, got: dict) -> Verdict:
                               f"({wanted['message'][:120]})", "no_exception")
     if raised["type"] == "NotImplementedError":
         return Verdict(False, "not implemented", "not_implemented")
-    if wanted["type"] in raised["mro"]:
+    others = [name for name in raised["mro"] if name not in wanted["mro"] and name in _BUILTIN_EXCEPTIONS]
+    if wanted["type"] in raised["mro"] and not others:
         return Verdict(True)
+    if wanted["type"] in raised["mro"]:
+        return Verdict(False, f"raised {raised['type']}, which is also a {', '.join(others)}: raise exactly "
+                              f"{wanted['type']} (or a subclass of it alone)", "wrong_exception")
     return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but this call must raise "
-                          f"{wanted['type']}, as torch does", "wrong_exception")
+                          f"{wanted['type']}, as the statement says", "wrong_exception")
 
 
 def _lost_graph(value: Any) -> bool:

@@ -9,6 +9,8 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from torch.overrides import TorchFunctionMode
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -109,6 +111,8 @@ def review(source: str, filename: str) -> list[tuple[str, str, str]]:
             what = f".{node.attr} ({REVIEW_ATTRIBUTES[node.attr]})"
         elif isinstance(node, ast.Attribute) and (name := _qualified_name(node, aliases)) in REVIEW_NAMES:
             what = f"{name} ({REVIEW_NAMES[name]})"
+        elif isinstance(node, ast.Attribute) and (_qualified_name(node, aliases) or "").startswith(("torch._", "torch.ops")):
+            what = "torch._* or torch.ops (torch's internals)"
         elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
             what = f"{node.id} ({REVIEW_ATTRIBUTES[node.id]})"
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REVIEW_CALLS \
@@ -156,16 +160,38 @@ class _Window:
     tripwire refuses, whoever calls. One per child process, which grades one task."""
 
     armed = False
+    watch: "_Watch | None" = None
 
 
 _WINDOW = _Window()
+
+
+class _Watch(TorchFunctionMode):
+    """Sees every call of a torch function while the student's code runs, however the function
+    was reached (a tripwire's closure, a class's __dict__, an object the grader holds): the
+    original of a forbidden one is refused as its tripwire would be."""
+
+    def __init__(self, originals: dict[int, tuple[str, object]], hits: list[Finding], student_file: str):
+        super().__init__()
+        self.originals, self.hits, self.student_file = originals, hits, student_file
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        known = self.originals.get(id(func))
+        if known is not None and known[1] is func and _WINDOW.armed:
+            self.hits.append(Finding(known[0], _where(self.student_file)))
+            raise ForbiddenCall(f"{known[0]} is forbidden in this task")
+        return func(*args, **(kwargs or {}))
 
 
 @contextmanager
 def student_running():
     _WINDOW.armed = True
     try:
-        yield
+        if _WINDOW.watch is None:
+            yield
+        else:
+            with _WINDOW.watch:
+                yield
     finally:
         _WINDOW.armed = False
 
@@ -189,7 +215,9 @@ def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_fi
     `from torch.nn.functional import conv2d` picks up the tripwire too. A class becomes a subclass
     that cannot be built, so `isinstance` and subclassing still work; an object whose attributes
     are read-only (torch._C._VariableFunctions) is swapped for a guarded proxy in its parent.
+    The originals are watched too (`_Watch`), for code that finds them elsewhere.
     """
+    originals: dict[int, tuple[str, object]] = {}
     for pattern in patterns:
         owner_path, _, attr_glob = pattern.rpartition(".")
         owner = _resolve(owner_path) if owner_path else None
@@ -202,6 +230,7 @@ def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_fi
             if not callable(original):
                 continue
             wire = _tripwire(f"{owner_path}.{attr}", original, hits, student_file)
+            originals.setdefault(id(original), (f"{owner_path}.{attr}", original))
             try:
                 setattr(owner, attr, wire)
             except (AttributeError, TypeError):
@@ -209,6 +238,7 @@ def install_tripwires(patterns: tuple[str, ...], hits: list[Finding], student_fi
         parent_path, _, name = owner_path.rpartition(".")
         if read_only and parent_path:
             setattr(_resolve(parent_path), name, _Guarded(owner, read_only))
+    _WINDOW.watch = _Watch(originals, hits, student_file) if originals else None
 
 
 def _names(owner, glob: str) -> list[str]:

@@ -1,11 +1,13 @@
 """What runs inside a child: the reference or the student's code on each case, streamed as frames."""
 from __future__ import annotations
 
+import builtins
 import functools
 import sys
 import traceback
 import types
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -112,6 +114,31 @@ def _exception(error: BaseException, student_file: str | None = None) -> dict:
             "message": str(error)[:500], "where": where[:500] if where else None}
 
 
+class _Builtins:
+    """The builtins as they were before the student's code ran, put back after each of its turns:
+    the grader's own code in the child (checks, encoding) looks them up at every call."""
+
+    def __init__(self):
+        self.saved = dict(vars(builtins))
+
+    def restore(self) -> None:
+        current = vars(builtins)
+        for name in [name for name in current if name not in self.saved]:
+            del current[name]
+        for name, value in self.saved.items():
+            if current.get(name) is not value:
+                current[name] = value
+
+    @contextmanager
+    def student_turn(self):
+        """The student's code runs: tripwires armed; afterwards the builtins are put back."""
+        try:
+            with forbidden.student_running():
+                yield
+        finally:
+            self.restore()
+
+
 def _attempt(function: Callable[[], Any]) -> tuple[Any, dict | None]:
     try:
         return function(), None
@@ -157,10 +184,11 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
         torch.backends.cudnn.allow_tf32 = False
     hits: list[forbidden.Finding] = []
     forbidden.install_tripwires(task.forbidden, hits, student_file.path)
+    saved_builtins = _Builtins()
     try:
         code = compile_source(student_file)
         own = {id(c) for c in code_objects(code)}
-        with forbidden.student_running():
+        with saved_builtins.student_turn():
             module = load_module(student_file, "submission", code)
     except BaseException as error:
         send(wire.encode({"import_error": _exception(error, student_file.path),
@@ -184,7 +212,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
         frame: dict[str, Any] = {"case": index, "value": None, "raised": None}
         hits.clear()
         try:
-            with forbidden.student_running():
+            with saved_builtins.student_turn():
                 frame["value"] = exercise(case, target)(*args, **kwargs)
         except BaseException as error:  # SystemExit and tripwires included
             frame["raised"] = _exception(error, student_file.path)

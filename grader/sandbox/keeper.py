@@ -14,6 +14,7 @@ from . import cgroup
 from .jail import Jail, JailError, cgroup_name, enter
 
 _FRAME_LENGTH = struct.Struct("<Q")
+_TOKEN_BYTES = 16
 RESULT_BYTES = 64 * 2**20  # what one child may send in all
 
 
@@ -25,9 +26,11 @@ class Child:
     results: int
     go: int
     setup_errors: int  # the jail's own failure, written before any student code runs
+    token: bytes  # opens every frame the grader's code sends: student code writing blind to the pipe lacks it
     started: float | None = None
     buffer: bytearray = field(default_factory=bytearray)
     overflow: bool = False
+    forged: bool = False  # a frame without the token arrived
 
     def start(self) -> None:
         self.started = time.monotonic()
@@ -53,11 +56,12 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     go_read, go_write = os.pipe()
     results_read, results_write = os.pipe()
     errors_read, errors_write = os.pipe()
+    token = os.urandom(_TOKEN_BYTES)
     pid = os.fork()
     if pid:
         for fd in (go_read, results_write, errors_write):
             os.close(fd)
-        return Child(pid, results_read, go_write, errors_read)
+        return Child(pid, results_read, go_write, errors_read, token)
     status = 70
     try:
         _close_all_but(go_read, results_write, errors_write)
@@ -67,7 +71,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         os.close(go_read)
 
         def send(frame: bytes) -> None:
-            os.write(results_write, _FRAME_LENGTH.pack(len(frame)))
+            os.write(results_write, _FRAME_LENGTH.pack(len(frame)) + token)
             view = memoryview(frame)
             while view:
                 view = view[os.write(results_write, view):]
@@ -106,14 +110,18 @@ def _quiet() -> None:
 
 
 def split_frames(child: Child) -> list[bytes]:
-    """Take the complete frames out of the child's buffer."""
-    frames, buffer = [], child.buffer
-    while len(buffer) >= 8:
-        (length,) = _FRAME_LENGTH.unpack_from(buffer, 0)
-        if len(buffer) < 8 + length:
+    """Take the complete frames out of the child's buffer; at a frame without the child's token,
+    mark it forged and stop reading."""
+    frames, buffer, start = [], child.buffer, 8 + _TOKEN_BYTES
+    while len(buffer) >= start and not child.forged:
+        if buffer[8:start] != child.token:
+            child.forged = True
             break
-        frames.append(bytes(buffer[8:8 + length]))
-        del buffer[:8 + length]
+        (length,) = _FRAME_LENGTH.unpack_from(buffer, 0)
+        if len(buffer) < start + length:
+            break
+        frames.append(bytes(buffer[start:start + length]))
+        del buffer[:start + length]
     return frames
 
 
@@ -140,6 +148,7 @@ class Outcome:
     overflow: bool  # sent more than the result limit
     duration_s: float
     jail_error: str | None = None  # the jail could not be built: the grader's fault
+    forged: bool = False  # something in the child wrote to the result pipe besides the grader's code
 
 
 def read_setup_error(child: Child) -> str | None:
@@ -183,7 +192,7 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
 
     def finish(index: int, timed_out: bool = False, complete: bool = False) -> None:
         child = children[index]
-        if timed_out or child.overflow or complete:
+        if timed_out or child.overflow or child.forged or complete:
             child.kill()
         selector.unregister(child.results)
         del running[child.results]
@@ -191,7 +200,7 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
         status = _reap(child, grace_s=0 if complete else 2.0)
         outcomes[index] = Outcome(tuple(frames[index]), 0 if complete else os.waitstatus_to_exitcode(status),
                                   timed_out, child.overflow, time.monotonic() - child.started,
-                                  read_setup_error(child))
+                                  read_setup_error(child), child.forged)
 
     try:
         while waiting or running:
@@ -210,7 +219,9 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
                     continue
                 child.buffer += chunk
                 frames[index] += split_frames(child)
-                if sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
+                if child.forged:
+                    finish(index)
+                elif sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
                     child.overflow = True
                     finish(index)
                 elif len(frames[index]) >= expected_frames[index]:

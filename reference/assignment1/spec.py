@@ -10,8 +10,10 @@ import torch.nn.functional as F
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
 
 # The public APIs, and the doors behind them (torch.ops.aten, torch._C) that a determined student finds.
-CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.functional.unfold",
-                  "torch.Tensor.unfold", "torch.nn.Unfold", "torch.ops.aten.*conv*", "torch._C._nn.*conv*",
+CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.grad.*",
+                  "torch.nn.functional.unfold", "torch.Tensor.unfold", "torch.nn.Unfold", "torch._C._nn.im2col",
+                  "torch.ops.aten.im2col", "torch.ops.aten.unfold*", "torch._C.TensorBase.unfold",
+                  "torch._C._TensorBase.unfold", "torch.ops.aten.*conv*", "torch._C._nn.*conv*",
                   "torch._C._VariableFunctions.*conv*", "scipy")
 PAD_FORBIDDEN = ("torch.nn.functional.pad", "torch.nn.*Pad*", "torch.constant_pad_nd", "numpy.pad",
                  "torch.ops.aten.*pad*", "torch._C._nn.*pad*", "torch._C._VariableFunctions.constant_pad_nd")
