@@ -51,6 +51,36 @@ def test_review_flags_code_that_reaches_into_the_grader_and_nothing_else():
     assert forbidden.review("import torch\ndef conv2d(x, w):\n    return torch.matmul(x, w)\n", "c.py") == []
 
 
+def test_a_probe_takes_the_named_exception_or_a_subclass_of_it_alone():
+    task = _task()
+    case = Case(name="probe", args=(), raises=True)
+    wanted = {"raised": {"type": "ValueError", "mro": ["ValueError", "Exception", "BaseException", "object"],
+                         "message": "bad", "where": None}}
+
+    def judge(*mro):
+        raised = {"type": mro[0], "mro": [*mro, "Exception", "BaseException", "object"], "message": "", "where": None}
+        return compare.judge(task, case, wanted, {"value": None, "raised": raised}, "cpu")
+    assert judge("ValueError").passed and judge("MyError", "ValueError").passed
+    everything = judge("E", "NotImplementedError", "RuntimeError", "ValueError", "TypeError")
+    assert not everything.passed and everything.diagnosis == "wrong_exception"
+    assert "RuntimeError, TypeError" in everything.message
+    assert judge("TypeError").diagnosis == "wrong_exception"
+
+
+def test_a_grader_failure_while_judging_costs_that_task_only(monkeypatch):
+    from grader import api, sandbox
+
+    def broken_judge(*args, **kwargs):
+        raise KeyError("a bug in the grader")
+    monkeypatch.setattr(compare, "judge", broken_judge)
+    task = Task(name="conv2d", points=1, target="conv2d", cases=(Case(name="c", args=(Random(shape=(1, 3), seed=0),)),))
+    outcome = sandbox.Outcome((), 0, False, False, 0.1)
+    run = api.TaskRun(task, {0: {}}, {"cpu": ({0: {"value": 7, "raised": None}}, {"imported": True}, outcome)})
+    result = api.judge_safely(run, [], timeout=1)
+    assert result.status == "error" and result.score == 0
+    assert [c.diagnosis for c in result.checks] == ["grader_defect"] and "please report it" in result.problem
+
+
 def _task(**kwargs):
     return Task(name="conv2d", points=1, target="conv2d", cases=(), **kwargs)
 
