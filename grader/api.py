@@ -244,10 +244,11 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                 message = message if call == case.name else f"{call}: {message}"
                 if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
                     message += f" (note: {case.note})"
-            checks.append(CheckResult(name=label, device=device, passed=verdict.passed,
-                                      message=message, diagnosis=verdict.diagnosis, hidden=case.hidden))
-    return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks),
-                      problem=problem, problem_status=problem_status)
+            checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
+                                      diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
+                                      weight=case.weight))
+    return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
+                      problem_status=problem_status, shares=task.shares or {"results": 1.0})
 
 
 def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,

@@ -27,6 +27,18 @@ class CheckResult(Frozen):
     message: str = ""
     diagnosis: str | None = None  # a stable code such as "flipped_kernel"
     hidden: bool = False
+    group: str = "results"  # "results", "edge cases" or "argument checks"
+    weight: float = 1.0  # within its group
+
+
+class GroupScore(Frozen):
+    """One group of a task's checks: how many passed and the points they earned."""
+
+    name: str
+    passed: int
+    total: int
+    points: float
+    max_points: float
 
 
 class TaskResult(Frozen):
@@ -35,15 +47,36 @@ class TaskResult(Frozen):
     checks: tuple[CheckResult, ...]
     problem: str | None = None  # what stopped the task as a whole: timeout, crash, forbidden call
     problem_status: Status | None = None
+    shares: dict[str, float] = {"results": 1.0}  # of the points, per group of checks (declared by the spec)
+
+    def _earned(self) -> list[tuple[str, list[CheckResult], float, float]]:
+        """(group, its counted checks, points earned, points possible) for each group with checks.
+        A check the grader itself broke does not count; a group without checks gives its share
+        to the others."""
+        counted = [c for c in self.checks if c.diagnosis != "grader_defect"]
+        present = [name for name in self.shares if any(c.group == name for c in counted)]
+        total_share = sum(self.shares[name] for name in present)
+        earned = []
+        for name in present:
+            checks = [c for c in counted if c.group == name]
+            possible = self.max_score * self.shares[name] / total_share
+            passed = sum(c.weight for c in checks if c.passed) / sum(c.weight for c in checks)
+            earned.append((name, checks, 0.0 if self.problem_status == "forbidden" else possible * passed, possible))
+        return earned
+
+    @computed_field
+    @property
+    def groups(self) -> tuple[GroupScore, ...]:
+        """Each group's points: its share of the task's points times the weighted share of its
+        checks that passed."""
+        return tuple(GroupScore(name=name, passed=sum(c.passed for c in checks), total=len(checks),
+                                points=round(points, 2), max_points=round(possible, 2))
+                     for name, checks, points, possible in self._earned())
 
     @computed_field
     @property
     def score(self) -> float:
-        """Points times the share of checks passed; a check the grader itself broke does not count."""
-        counted = [c for c in self.checks if c.diagnosis != "grader_defect"]
-        if self.problem_status == "forbidden" or not counted:
-            return 0.0
-        return round(self.max_score * sum(c.passed for c in counted) / len(counted), 2)
+        return round(sum(points for _, _, points, _ in self._earned()), 2)
 
     @computed_field
     @property

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
+# What a task's checks are for; each group gets a declared share of the task's points.
+GROUPS = ("results", "edge cases", "argument checks")
+DEFAULT_SHARES = {"results": 0.7, "edge cases": 0.2, "argument checks": 0.1}
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
@@ -110,6 +114,12 @@ class Case(Frozen):
     law: Callable[..., tuple[str, str] | None] | None = None
     call: str | None = None  # how messages show this case's call, where the arguments do not say it
     terms: int | None = None  # terms summed per output value (tolerance), where task.reduction does not fit
+    group: Literal["results", "edge cases", "argument checks"] | None = None  # default: probes are argument checks
+    weight: float = Field(default=1.0, gt=0)  # within its group (a lecture example may count more)
+
+    @property
+    def check_group(self) -> str:
+        return self.group or ("argument checks" if self.raises else "results")
 
 
 class Variant(Frozen):
@@ -137,6 +147,8 @@ class Task(Frozen):
     reduction: Callable[..., int] | None = None  # terms summed per output element (tolerance)
     oracle_raises: bool = True  # probes must raise the exception class the oracle raises
     output_dtype: str | None = None  # for outputs not made from a float input, e.g. FILTERS
+    shares: dict[str, float] | None = None  # of its points per check group; default: the assignment's (as loaded:
+                                            # normalised over the groups it has)
     cases: tuple[Case, ...]
 
 
@@ -144,7 +156,15 @@ class Assignment(Frozen):
     name: str
     title: str
     module: str  # the student's file, e.g. "convolution.py"; a task may name another
+    shares: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SHARES))  # each task's, unless it has its own
     tasks: tuple[Task, ...]
+
+    def shares_of(self, task: Task) -> dict[str, float]:
+        """The share of the task's points per group of checks it has (normalised over those)."""
+        declared = task.shares or self.shares
+        present = {case.check_group for case in task.cases}
+        total = sum(share for group, share in declared.items() if group in present)
+        return {group: share / total for group, share in declared.items() if group in present and total}
 
     def module_of(self, task: Task) -> str:
         return task.module or self.module
@@ -175,7 +195,9 @@ def assignment_names(root: Path | None = None) -> list[str]:
 
 
 def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
-    """Import `reference/NAME/spec.py` and build its cases with `assignment(seed)`."""
+    """Import `reference/NAME/spec.py`, build its cases with `assignment()`, and draw the values of
+    its random tensors for `seed`. The spec never sees the seed: every seed tests the same
+    configurations (shapes, flags, strides), so that a grade does not depend on it."""
     root = root or installed_course()
     if name not in assignment_names(root):
         raise KeyError(name)
@@ -183,4 +205,25 @@ def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assig
     module_spec = importlib.util.spec_from_file_location(f"_grader_spec_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    return module.assignment(seed)
+    built = module.assignment()
+    tasks = tuple(task.model_copy(update={"shares": built.shares_of(task)}) for task in built.tasks)
+    return reseed(built.model_copy(update={"tasks": tasks}), seed)
+
+
+def reseed(assignment: Assignment, seed: int) -> Assignment:
+    """The same cases with other values in their random tensors (seed 0: as the spec wrote them)."""
+    if seed == 0:
+        return assignment
+
+    def values(value: Any) -> Any:
+        if isinstance(value, Random):
+            return value.model_copy(update={"seed": (value.seed + seed * 0x9E3779B97F4A7C15) % 2**63})
+        if isinstance(value, (tuple, list)):
+            return type(value)(values(v) for v in value)
+        if isinstance(value, dict):
+            return {k: values(v) for k, v in value.items()}
+        return value
+    tasks = tuple(task.model_copy(update={"cases": tuple(
+        case.model_copy(update={"args": values(case.args), "kwargs": values(case.kwargs)}) for case in task.cases)})
+        for task in assignment.tasks)
+    return assignment.model_copy(update={"tasks": tasks})

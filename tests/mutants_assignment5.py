@@ -174,6 +174,14 @@ make("inception_no_reduction_relu", """
     """, [("                if isinstance(layer, nn.Conv2d):\n",
            "                if layer is branch[-1]:  # BUG: no ReLU after the reductions\n")])
 
+make("inception_branch_order", """
+    SUBMISSION inception_branch_order (buggy): a copy of correct_alt with ONE bug.
+    BUG: InceptionBlock concatenates its branches in the reverse order (pool, 5x5, 3x3, 1x1)
+    instead of 1x1, 3x3, 5x5, pool: the right channels, in the wrong places.
+    SHOULD HURT: inception, every forward case (the shape and parameter counts stay right).
+    """, [("        return torch.cat(outputs, 1)\n",
+           "        return torch.cat(outputs[::-1], 1)  # BUG: branches in reverse order\n")])
+
 make("lenet_softmax_dim0", """
     SUBMISSION lenet_softmax_dim0 (buggy): a copy of correct_alt with ONE bug.
     BUG: LeNet5's probs are a softmax over the batch (dim 0), not over the classes.

@@ -107,6 +107,7 @@ ASSIGNMENT5 = {
     "se_fc_bias": {"se_layer": ("failed", "fc_with_bias")},
     "se_max_squeeze": {"se_layer": ("partial", "squeeze_not_average")},
     "inception_no_reduction_relu": {"inception": ("partial", "reduction_relu_missing")},
+    "inception_branch_order": {"inception": ("partial", "inception_branch_order")},
     "lenet_softmax_dim0": {"lenet5": ("partial", "softmax_wrong_dim")},
     "vgg_no_padding": {"vgg_layers": ("partial", "conv_padding_missing")},
     "depthwise_no_groups": {"depthwise_separable": ("failed", "groups_missing")},

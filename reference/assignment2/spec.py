@@ -203,7 +203,7 @@ def _conv_output_cases(rng):
         Case(name="padding keeps the size", args=(32, 3), kwargs={"padding": 1}, expect=32),
         Case(name="dilation 2", args=(10, 3), kwargs={"dilation": 2}, expect=6),
         Case(name="stride with a partial last window", args=(10, 3), kwargs={"stride": 3}, expect=3),
-        Case(name="kernel as large as the input", args=(7, 7), expect=1),
+        Case(name="kernel as large as the input", group="edge cases", args=(7, 7), expect=1),
         *_size_cases(rng, "conv"),
         Case(name="invalid: kernel larger than the padded input", args=(3, 5), raises=True),
         Case(name="invalid: dilated kernel larger than the input", args=(6, 5, 4, 0, 2), raises=True),
@@ -330,8 +330,8 @@ def _trace_cases(rng):
     return cases
 
 
-def assignment(seed: int = 0) -> Assignment:
-    rng = random.Random(seed)
+def assignment() -> Assignment:
+    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
     return Assignment(
         name="assignment2", title="Shape and size arithmetic", module="shapes.py",
         tasks=(

@@ -373,7 +373,7 @@ def _conv_transpose1d_cases(rng: random.Random) -> list[Case]:
              kwargs={"stride": 2, "output_padding": 1}, expect=[[[1, 10, 102, 20, 203, 30, 300, 0]]]),
         Case(name="worked example: dilation 2", args=(SIGNAL, DIGITS), kwargs={"dilation": 2},
              expect=[[[1, 2, 13, 20, 130, 200, 300]]]),
-        Case(name="kernel of size 1", args=(r(2, 3, 5), r(3, 4, 1), r(4))),
+        Case(name="kernel of size 1", group="edge cases", args=(r(2, 3, 5), r(3, 4, 1), r(4))),
         Case(name="stride larger than the kernel (gaps)", args=(r(1, 2, 5), r(2, 3, 2)), kwargs={"stride": 3}),
         Case(name="stride 2, kernel 3 (overlapping stamps)", args=(r(2, 2, 6), r(2, 2, 3), r(2)), kwargs={"stride": 2}),
         Case(name="as many output as input channels", args=(r(2, 3, 6), r(3, 3, 3)), kwargs={"stride": 2},
@@ -383,11 +383,11 @@ def _conv_transpose1d_cases(rng: random.Random) -> list[Case]:
              kwargs={"dilation": 2, "output_padding": 1}),
         Case(name="groups=2, 4 in, 6 out", args=(r(2, 4, 5), r(4, 3, 3), r(6)), kwargs={"groups": 2, "stride": 2}),
         Case(name="groups=2, 4 in, 4 out", args=(r(1, 4, 5), r(4, 2, 2)), kwargs={"groups": 2}),
-        Case(name="float64", args=(r(2, 3, 6, dtype="float64"), r(3, 2, 3, dtype="float64"), r(2, dtype="float64")),
+        Case(name="float64", group="edge cases", args=(r(2, 3, 6, dtype="float64"), r(3, 2, 3, dtype="float64"), r(2, dtype="float64")),
              kwargs={"stride": 2, "padding": 1, "output_padding": 1}),
-        Case(name="non-contiguous input", args=(r(2, 4, 3, contiguous=False), r(4, 2, 3))),
-        Case(name="unbatched (C, L) input", args=(r(3, 5), r(3, 2, 3), r(2)), kwargs={"stride": 2}),
-        Case(name="stride and padding as 1-tuples", args=(r(1, 2, 4), r(2, 2, 3)),
+        Case(name="non-contiguous input", group="edge cases", args=(r(2, 4, 3, contiguous=False), r(4, 2, 3))),
+        Case(name="unbatched (C, L) input", group="edge cases", args=(r(3, 5), r(3, 2, 3), r(2)), kwargs={"stride": 2}),
+        Case(name="stride and padding as 1-tuples", group="edge cases", args=(r(1, 2, 4), r(2, 2, 3)),
              kwargs={"stride": (2,), "padding": (1,)}),
         Case(name="all arguments by position (groups comes before dilation)",
              args=(r(1, 2, 5), r(2, 2, 3), r(2), 1, 0, 1, 1, 2),
@@ -446,7 +446,7 @@ def _conv_transpose2d_cases(rng: random.Random) -> list[Case]:
         Case(name="lecture: arange(1, 17) as 4x4, 2x2 kernel of ones",
              args=(Tensor(values=ARANGE_4X4), Tensor(values=[[[[1, 1], [1, 1]]]])), expect=ARANGE_UPSAMPLED,
              note="every input value stamps a 2x2 block of itself; overlapping stamps add up (14 = 1 + 2 + 5 + 6)"),
-        Case(name="1x1 kernel", args=(r(2, 3, 4, 5), r(3, 4, 1, 1), r(4))),
+        Case(name="1x1 kernel", group="edge cases", args=(r(2, 3, 4, 5), r(3, 4, 1, 1), r(4))),
         Case(name="stride 2, kernel 3 (overlapping stamps)", args=(r(1, 2, 4, 4), r(2, 3, 3, 3)), kwargs={"stride": 2}),
         Case(name="stride 3, kernel 2 (gaps between stamps)", args=(r(2, 2, 3, 4), r(2, 2, 2, 2), r(2)),
              kwargs={"stride": 3}),
@@ -471,16 +471,16 @@ def _conv_transpose2d_cases(rng: random.Random) -> list[Case]:
         Case(name="groups=2, 4 in, 4 out", args=(r(1, 4, 3, 4), r(4, 2, 2, 2)), kwargs={"groups": 2}),
         Case(name="depthwise: groups=3, 3 in, 6 out", args=(r(1, 3, 4, 4), r(3, 2, 3, 3)),
              kwargs={"groups": 3, "padding": 1}),
-        Case(name="float64 bias with float32 input (torch converts it)", args=(r(1, 2, 4, 4), r(2, 3, 3, 3),
+        Case(name="float64 bias with float32 input (torch converts it)", group="edge cases", args=(r(1, 2, 4, 4), r(2, 3, 3, 3),
                                                                               r(3, dtype="float64"))),
-        Case(name="float64", args=(r(2, 3, 4, 4, dtype="float64"), r(3, 2, 3, 3, dtype="float64"),
+        Case(name="float64", group="edge cases", args=(r(2, 3, 4, 4, dtype="float64"), r(3, 2, 3, 3, dtype="float64"),
                                    r(2, dtype="float64")), kwargs={"stride": 2, "padding": 1}),
-        Case(name="non-contiguous input", args=(r(2, 3, 4, 5, contiguous=False), r(3, 2, 3, 3))),
-        Case(name="non-contiguous weight", args=(r(1, 2, 4, 4), r(2, 3, 2, 3, contiguous=False)),
+        Case(name="non-contiguous input", group="edge cases", args=(r(2, 3, 4, 5, contiguous=False), r(3, 2, 3, 3))),
+        Case(name="non-contiguous weight", group="edge cases", args=(r(1, 2, 4, 4), r(2, 3, 2, 3, contiguous=False)),
              kwargs={"stride": 2}),
-        Case(name="unbatched (C, H, W) input", args=(r(2, 4, 4), r(2, 3, 3, 3), r(3)), kwargs={"stride": 2}),
-        Case(name="a batch of zero samples", args=(r(0, 2, 3, 3), r(2, 3, 2, 2)), kwargs={"stride": 2}),
-        Case(name="stride as a 1-tuple, applied to both dims", args=(r(1, 2, 3, 3), r(2, 2, 3, 3)),
+        Case(name="unbatched (C, H, W) input", group="edge cases", args=(r(2, 4, 4), r(2, 3, 3, 3), r(3)), kwargs={"stride": 2}),
+        Case(name="a batch of zero samples", group="edge cases", args=(r(0, 2, 3, 3), r(2, 3, 2, 2)), kwargs={"stride": 2}),
+        Case(name="stride as a 1-tuple, applied to both dims", group="edge cases", args=(r(1, 2, 3, 3), r(2, 2, 3, 3)),
              kwargs={"stride": (2,)}),
         Case(name="all arguments by position (groups comes before dilation)",
              args=(r(1, 2, 4, 4), r(2, 2, 3, 3), r(2), 1, 0, 1, 1, 2),
@@ -554,13 +554,13 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
                           note="M must be H^T, H the matrix of conv2d(x, weight) with the same stride, padding and "
                                "dilation on an input of the transposed conv's output size"))
     cases += [
-        Case(name="1x1 kernel, 3 -> 2 channels", args=(r(3, 2, 1, 1), (2, 3))),
+        Case(name="1x1 kernel, 3 -> 2 channels", group="edge cases", args=(r(3, 2, 1, 1), (2, 3))),
         Case(name="as many output as input channels", args=(r(2, 2, 2, 2), (3, 3)), kwargs={"stride": 2}),
         Case(name="output_padding below the dilation", args=(r(1, 2, 2, 2), (3, 2)),
              kwargs={"dilation": 2, "output_padding": 1}),
         Case(name="padding crops rows", args=(r(1, 1, 3, 3), (3, 3)), kwargs={"padding": 1}),
-        Case(name="float64 weight", args=(r(2, 2, 3, 2, dtype="float64"), (2, 3)), kwargs={"stride": 2}),
-        Case(name="non-contiguous weight", args=(r(2, 3, 2, 3, contiguous=False), (3, 2))),
+        Case(name="float64 weight", group="edge cases", args=(r(2, 2, 3, 2, dtype="float64"), (2, 3)), kwargs={"stride": 2}),
+        Case(name="non-contiguous weight", group="edge cases", args=(r(2, 3, 2, 3, contiguous=False), (3, 2))),
         Case(name="keeps autograd graph (differentiable in the weight)", args=(r(2, 2, 2, 2), (2, 2)),
              kwargs={"stride": 2}, requires_grad=True),
     ]
@@ -599,7 +599,7 @@ def _overlap_cases(rng: random.Random) -> list[Case]:
         Case(name="kernel equal to the stride: every pixel once", args=(3, 2, 2), expect=[[1] * 6] * 6),
         Case(name="kernel twice the stride: uniform inside", args=(4, 4, 2)),
         Case(name="stride larger than the kernel: uncovered pixels", args=(3, 2, 3)),
-        Case(name="1x1 input", args=(1, 3, 2)),
+        Case(name="1x1 input", group="edge cases", args=(1, 3, 2)),
         Case(name="pairs: 3x4 input, 3x2 kernel, stride (2, 1)", args=((3, 4), (3, 2), (2, 1))),
         Case(name="pairs given as lists", args=([2, 5], [2, 3], [1, 2])),
         Case(name="keyword arguments", args=(), kwargs={"input_size": (2, 3), "kernel_size": 3, "stride": (1, 2)}),
@@ -618,8 +618,8 @@ def _overlap_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
-def assignment(seed: int = 0) -> Assignment:
-    rng = random.Random(seed)
+def assignment() -> Assignment:
+    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
     return Assignment(
         name="assignment4", title="Transposed convolution", module="transposed.py",
         tasks=(

@@ -150,6 +150,16 @@ def _inception_no_reduction_relu(block, x):
                       F.relu(block.conv5_5(block.conv5_1(x))), F.relu(block.conv_max_1(block.max_pool_1(x)))], 1)
 
 
+def _inception_branch_order(order: tuple[int, ...]):
+    """A forward: the reference's output with its branches (1x1, 3x3, 5x5, pool) concatenated in `order`."""
+    def forward(block, x):
+        sizes = [block.conv1.out_channels, block.conv3_3.out_channels, block.conv5_5.out_channels,
+                 block.conv_max_1.out_channels]
+        branches = type(block).forward(block, x).split(sizes, dim=1)
+        return torch.cat([branches[i] for i in order], 1)
+    return forward
+
+
 def _lenet_softmax_dim0(net, x):
     logits = net.classifier(torch.flatten(net.feature_extractor(x), 1))
     return logits, F.softmax(logits, dim=0)
@@ -301,6 +311,10 @@ INCEPTION_VARIANTS = (
     Variant(code="reduction_relu_missing", hint="a ReLU follows every convolution, the 1x1 reductions conv3_1 and "
                                                 "conv5_1 included",
             compute=_forward(lambda ref: ref.InceptionBlock, _inception_no_reduction_relu)),
+    *(Variant(code="inception_branch_order", hint="the four branches are concatenated along the channels in the "
+                                                  "order 1x1, 3x3, 5x5, pool",
+              compute=_forward(lambda ref: ref.InceptionBlock, _inception_branch_order(order)))
+      for order in ((3, 2, 1, 0), (3, 0, 1, 2), (1, 2, 3, 0), (0, 2, 1, 3))),  # reversed, pool first or last, 5x5 before 3x3
 )
 
 LENET_VARIANTS = (
@@ -646,8 +660,8 @@ def _batchnorm_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
-def assignment(seed: int = 0) -> Assignment:
-    rng = random.Random(seed)
+def assignment() -> Assignment:
+    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
     return Assignment(
         name="assignment5", title="Network blocks", module="blocks.py",
         tasks=(
