@@ -1,6 +1,7 @@
 """The `grade` command: a thin click layer over `grader.api`."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -101,7 +102,9 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
             _fail(EXIT_USAGE, f"cannot write the report to {output}: {error.strerror}")
         click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
     else:
-        click.echo(report.render(shown, fmt, colour=fmt == "text" and sys.stdout.isatty()), nl=False)
+        terminal = fmt == "text" and sys.stdout.isatty()
+        columns = shutil.get_terminal_size().columns if terminal else None
+        click.echo(report.render(shown, fmt, colour=terminal, columns=columns), nl=False)
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
     if fail_under is not None and percent < fail_under:
         sys.exit(EXIT_BELOW)

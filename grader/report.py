@@ -5,6 +5,7 @@ import html
 import os
 import re
 import secrets
+import textwrap
 from pathlib import Path
 
 from .results import CheckResult, Report, TaskResult
@@ -43,8 +44,9 @@ def student_view(report: Report) -> Report:
     return report.model_copy(update={"tasks": tasks})
 
 
-def render(report: Report, fmt: str = "text", colour: bool = False) -> str:
-    return {"text": lambda r: text(r, colour), "json": as_json, "markdown": markdown, "html": as_html}[fmt](report)
+def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None) -> str:
+    return {"text": lambda r: text(r, colour, columns), "json": as_json, "markdown": markdown,
+            "html": as_html}[fmt](report)
 
 
 def as_json(report: Report) -> str:
@@ -82,11 +84,24 @@ def _review_lines(report: Report) -> list[str]:
 REVIEW_TITLE = "For review (not scored): code that reaches into the grader"
 
 
+def _by_group(task: TaskResult) -> str:
+    """Each group's points, e.g. `results 12.4/14 · argument checks 0/2`."""
+    return " · ".join(f"{g.name} {g.points:g}/{g.max_points:g}" for g in task.groups)
+
+
 def _passed(task: TaskResult) -> str:
     return f"{sum(c.passed for c in task.checks)}/{len(task.checks)}"
 
 
-def text(report: Report, colour: bool = False) -> str:
+def _item(line: str, columns: int | None) -> list[str]:
+    """One item under a task, wrapped to the terminal's width where it is known."""
+    if not columns:
+        return [f"      - {line}"]
+    return textwrap.wrap(line, max(40, columns - 1), initial_indent="      - ", subsequent_indent="        ",
+                         break_on_hyphens=False)
+
+
+def text(report: Report, colour: bool = False, columns: int | None = None) -> str:
     def paint(value: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{value}\x1b[0m" if colour else value
 
@@ -96,20 +111,23 @@ def text(report: Report, colour: bool = False) -> str:
     for task in report.tasks:
         out.append(f"  {clean(task.name):<{width}}  {paint(f'{task.status:<15}', task.status)}  "
                    f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
-        out += [f"      - {line}" for line in _failure_lines(task)]
+        if task.score < task.max_score and len(task.groups) > 1:
+            out.append(f"      {_by_group(task)}")
+        out += [wrapped for line in _failure_lines(task) for wrapped in _item(line, columns)]
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
                 f"in {report.duration_s:.1f} s"]
     if report.review:
-        out += ["", f"  {REVIEW_TITLE}:"] + [f"      - {line}" for line in _review_lines(report)]
+        out += ["", f"  {REVIEW_TITLE}:"] + [wrapped for line in _review_lines(report) for wrapped in _item(line, columns)]
     return "\n".join(out) + "\n"
 
 
 def markdown(report: Report) -> str:
     out = [f"# {_md(report.assignment)}: {report.score:g} / {report.max_score:g}", "",
            f"Submission: `{clean(report.submission).replace('`', chr(39))}`", "",
-           "| task | status | checks | score |", "|---|---|---|---|"]
-    out += [f"| {_md(t.name)} | {t.status} | {_passed(t)} | {t.score:g} / {t.max_score:g} |" for t in report.tasks]
+           "| task | status | checks | score | by group |", "|---|---|---|---|---|"]
+    out += [f"| {_md(t.name)} | {t.status} | {_passed(t)} | {t.score:g} / {t.max_score:g} | {_md(_by_group(t))} |"
+            for t in report.tasks]
     for task in report.tasks:
         lines = _failure_lines(task)
         if lines:
@@ -122,7 +140,7 @@ def markdown(report: Report) -> str:
 def as_html(report: Report) -> str:
     esc = _html
     rows = "".join(f"<tr><td>{esc(t.name)}</td><td>{esc(t.status)}</td><td>{_passed(t)}</td>"
-                   f"<td>{t.score:g} / {t.max_score:g}</td></tr>" for t in report.tasks)
+                   f"<td>{t.score:g} / {t.max_score:g}</td><td>{esc(_by_group(t))}</td></tr>" for t in report.tasks)
     details = "".join(f"<h2>{esc(t.name)}</h2><ul>" + "".join(f"<li>{esc(l)}</li>" for l in _failure_lines(t))
                       + "</ul>" for t in report.tasks if _failure_lines(t))
     if report.review:
@@ -131,7 +149,7 @@ def as_html(report: Report) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(report.assignment)}</title></head>"
             f"<body><h1>{esc(report.assignment)}: {report.score:g} / {report.max_score:g}</h1>"
             f"<p>Submission: <code>{esc(report.submission)}</code></p>"
-            f"<table border='1'><tr><th>task</th><th>status</th><th>checks</th><th>score</th></tr>{rows}</table>"
+            f"<table border='1'><tr><th>task</th><th>status</th><th>checks</th><th>score</th><th>by group</th></tr>{rows}</table>"
             f"{details}</body></html>\n")
 
 
