@@ -130,10 +130,10 @@ def student_sources(submission: Submission) -> dict[str, run.Source]:
 
 
 def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail:
-    if device == "cuda":  # the driver maps far more address space than it uses, and reads /sys
-        return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch,
-                            memory_bytes=None, devices=tuple(map(Path, glob.glob("/dev/nvidia*"))), show_sys=True)
-    return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch)
+    """What a student child on `device` may see and use."""
+    cuda = {"memory_bytes": None, "show_sys": True,  # the driver maps far more address space than it uses
+            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
+    return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch, **cuda)
 
 
 def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
