@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -89,12 +90,14 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
         except SubmissionError as error:
             raise UsageError(str(error)) from None
         runs = execute(spec, selected, found, root, devices, timeout, workers)
+        fingerprint = found.sha256
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     findings = scan_source(spec, found.sources, selected)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
-    return Report(assignment=spec.name, submission=str(found.origin), course=str(root), tasks=results,
-                  review=review_flags(found),
+    return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
+                  sha256=fingerprint, graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  tasks=results, review=review_flags(found),
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import hashlib
 import io
 import os
 import re
@@ -38,6 +39,14 @@ class Submission:
     sources: dict[str, bytes]  # module name -> the bytes read once: these are scanned and these are executed
     notebook: Path | None = None  # the notebook the code was extracted from, if any
     cell_starts: tuple[int, ...] = ()  # the module line where each of its code cells begins
+
+    @property
+    def sha256(self) -> str:
+        """The fingerprint of what was graded: every copied file's path and bytes."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
     def locate(self, text: str) -> str:
         """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""

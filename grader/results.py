@@ -120,6 +120,9 @@ class Report(Frozen):
     assignment: str
     submission: str
     course: str  # the course folder whose reference and specs graded it
+    seed: int = 0  # of the random cases' values
+    sha256: str = ""  # of the submission's files as graded (their paths and bytes)
+    graded_at: str = ""  # when, in UTC (ISO 8601)
     tasks: tuple[TaskResult, ...]
     review: tuple[ReviewFlag, ...] = ()
     environment: Environment
