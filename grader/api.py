@@ -79,26 +79,44 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment."""
     root = course(root)
     spec = open_assignment(assignment, seed, root)
-    selected = select_tasks(spec, tasks)
-    devices = devices_for(device)
     origin = Path(submission) if submission else default_submission(assignment, root)
+    try:
+        return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
+                                workers)
+    except SubmissionError as error:
+        raise UsageError(str(error)) from None
+
+
+def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
+                     seed: int, timeout: float, workers: int | None,
+                     expected: Callable[[], dict[str, tuple[bytes, ...]]] | None = None) -> Report:
+    """Grade one submission; `expected` loads the reference's frames computed beforehand (a batch),
+    after every child is forked. Raises SubmissionError for a submission that cannot be read."""
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        try:
-            found = find(origin, spec.modules, workdir)
-        except SubmissionError as error:
-            raise UsageError(str(error)) from None
-        runs = execute(spec, selected, found, root, devices, timeout, workers)
+        found = find(origin, spec.modules, workdir)
+        runs = execute(spec, tasks, found, root, devices, timeout, workers, expected)
         fingerprint = found.sha256
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    findings = scan_source(spec, found.sources, selected)
+    findings = scan_source(spec, found.sources, tasks)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
-                  sha256=fingerprint, graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  tasks=results, review=review_flags(found),
+                  sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
                   environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
+
+
+def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str) -> Report:
+    """The report of a submission that could not be graded at all: every task 0, with the reason."""
+    tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=reason,
+                             problem_status="error", shares=task.shares or {"results": 1.0}) for task in spec.tasks)
+    return Report(assignment=spec.name, submission=origin, course=str(root), seed=seed, graded_at=_now(),
+                  tasks=tasks, environment=environment(("cpu",)), duration_s=0.0)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def default_submission(assignment: str, root: Path) -> Path:
@@ -140,9 +158,11 @@ def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail
 
 
 def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
-            devices: tuple[str, ...], timeout: float, workers: int | None) -> list[TaskRun]:
-    """Fork every child up front, before any result exists in this process's memory; the
-    reference's children run it from bytes read before any student code starts."""
+            devices: tuple[str, ...], timeout: float, workers: int | None,
+            expected: Callable[[], dict[str, tuple[bytes, ...]]] | None = None) -> list[TaskRun]:
+    """Fork every child up front, before any result exists in this process's memory: the
+    reference's children (unless `expected` loads their frames, which it does only now) run it
+    from bytes read before any student code starts."""
     runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
@@ -151,9 +171,10 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
         jails = {device: jail_for(device, submission, Path(scratch)) for device in devices}
         for task in tasks:
             module = spec.module_of(task)
-            children.append(sandbox.spawn(_work(run.run_reference, task, references[module], "cpu"), None))
-            timeouts.append(max(60.0, timeout))
-            jobs.append((task, None))
+            if expected is None:
+                children.append(sandbox.spawn(_work(run.run_reference, task, references[module], "cpu"), None))
+                timeouts.append(max(60.0, timeout))
+                jobs.append((task, None))
             for device in devices:
                 if module not in students:  # nothing to run: the task reports the missing file
                     runs[task.name].student[device] = ({}, {"missing_file": module}, sandbox.Outcome((), 0, False, False, 0))
@@ -161,19 +182,32 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
                 children.append(sandbox.spawn(_work(run.run_student, task, students[module], device), jails[device]))
                 timeouts.append(timeout)
                 jobs.append((task, device))
+        known = expected() if expected else {}
         expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
         outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
     failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
     if failed:
         raise sandbox.JailError(failed)
+    for task in tasks:
+        runs[task.name].expected.update(wire.results(known.get(task.name, ()))[0])
     for (task, device), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
-        run_ = runs[task.name]
         if device is None:
-            run_.expected.update(cases)
+            runs[task.name].expected.update(cases)
         else:
-            run_.student[device] = (cases, header, outcome)
+            runs[task.name].student[device] = (cases, header, outcome)
     return [runs[task.name] for task in tasks]
+
+
+def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
+                     workers: int | None = None) -> dict[str, tuple[bytes, ...]]:
+    """The reference's raw frames for every task, computed once (for a batch)."""
+    references = reference_sources(spec, root)
+    children = [sandbox.spawn(_work(run.run_reference, task, references[spec.module_of(task)], "cpu"), None)
+                for task in tasks]
+    outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(tasks), workers or os.cpu_count() or 2,
+                               [len(task.cases) for task in tasks])
+    return {task.name: outcome.frames for task, outcome in zip(tasks, outcomes)}
 
 
 def _work(runner: Callable, task: Task, source: run.Source, device: str) -> Callable:
@@ -249,7 +283,7 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                     message += f" (note: {case.note})"
             checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
                                       diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
-                                      weight=case.weight))
+                                      weight=case.weight, **verdict.values))
     return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
                       problem_status=problem_status, shares=task.shares or {"results": 1.0})
 

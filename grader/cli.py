@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from . import api, report, sandbox
+from . import api, batch, report, sandbox
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 FORMATS = ("text", "json", "markdown", "html")
 FORMATS_BY_SUFFIX = {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}
+TEXT_COLUMNS = 80  # the text report's width in a file or a pipe
 
 
 class _Grade(click.Group):
@@ -51,6 +52,7 @@ def main():
     \b
       grade ASSIGNMENT [SUBMISSION]   grade a folder, .py, .ipynb or .zip
       grade list                      assignments, tasks and points
+      grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
       grade check-reference           prove the reference solutions and the stubs
     """
 
@@ -83,8 +85,9 @@ def _grader_failed(error: Exception):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
               help="Seconds per task.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below PERCENT.")
+@click.option("-v", "--verbose", is_flag=True, help="Text: list every failing check, not one per kind of failure.")
 @COURSE
-def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, course):
+def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, verbose, course):
     """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
     try:
         result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout,
@@ -97,14 +100,14 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
     fmt = fmt or (FORMATS_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "text")
     if output:
         try:
-            report.write_report(output, report.render(shown, fmt))
+            report.write_report(output, report.render(shown, fmt, columns=TEXT_COLUMNS, verbose=verbose))
         except OSError as error:
             _fail(EXIT_USAGE, f"cannot write the report to {output}: {error.strerror}")
         click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
     else:
         terminal = fmt == "text" and sys.stdout.isatty()
-        columns = shutil.get_terminal_size().columns if terminal else None
-        click.echo(report.render(shown, fmt, colour=terminal, columns=columns), nl=False)
+        columns = shutil.get_terminal_size().columns if terminal else TEXT_COLUMNS
+        click.echo(report.render(shown, fmt, colour=terminal, columns=columns, verbose=verbose), nl=False)
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
     if fail_under is not None and percent < fail_under:
         sys.exit(EXIT_BELOW)
@@ -146,6 +149,66 @@ def check_reference(assignments, seeds, timeout, course):
         click.echo(f"DEFECT {defect}")
     click.echo(f"{len(defects)} defect(s)" if defects else "all references and stubs check out")
     sys.exit(EXIT_BELOW if defects else EXIT_GRADED)
+
+
+@main.command("batch")
+@click.argument("assignment")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "results", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="RESULTS_DIR: the store, gradebook.csv, summary.html and feedback/.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Submissions graded at once [default: all cores].")
+@click.option("--regrade", is_flag=True, help="Grade every submission again, also those already in the store.")
+@click.option("--report-only", is_flag=True, help="Write the outputs from the store again, grading nothing.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random cases' values.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
+              help="Seconds per task.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@COURSE
+def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, course):
+    """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
+    manifests (student,path)."""
+    try:
+        if report_only:
+            entries = batch.regenerate(assignment, results, root=course)
+        else:
+            with _Progress() as progress:
+                entries = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
+                                            device=device, regrade=regrade, root=course, progress=progress)
+        written = batch.write_outputs(results, entries)
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, str(error))
+    except Exception as error:
+        _grader_failed(error)
+    click.echo(f"{assignment}: {len(entries)} students -> {', '.join(str(path) for path in written)}")
+
+
+class _Progress:
+    """A bar with the count, the rate, the time left and the failures on a terminal; else a line each."""
+
+    def __init__(self):
+        self.bar, self.failures = None, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(self, done: int, total: int, student: str, result) -> None:
+        failed = any(task.status in ("error", "timeout", "forbidden") for task in result.tasks)
+        self.failures += failed
+        if not sys.stderr.isatty():
+            problem = next((task.problem for task in result.tasks if task.problem), None)
+            click.echo(f"[{done}/{total}] {student}: {result.score:g} / {result.max_score:g}"
+                       + (f" ({problem})" if problem else ""), err=True)
+            return
+        if self.bar is None:
+            from tqdm import tqdm  # only on a terminal
+
+            self.bar = tqdm(total=total, unit="submission", dynamic_ncols=True)
+        self.bar.set_postfix_str(f"{self.failures} failed" if self.failures else "")
+        self.bar.update(1)
 
 
 if __name__ == "__main__":

@@ -66,8 +66,9 @@ def _first_tensor_dtype(values: Any) -> str | None:
 class Verdict:
     """One check's outcome under construction."""
 
-    def __init__(self, passed: bool, message: str = "", diagnosis: str | None = None):
+    def __init__(self, passed: bool, message: str = "", diagnosis: str | None = None, values: dict | None = None):
         self.passed, self.message, self.diagnosis = passed, message, diagnosis
+        self.values = values or {}  # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
 
 
 def judge(task: Task, case: Case, expected: dict | None, got: dict | None, device: str,
@@ -103,6 +104,8 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
                           "input_modified")
     if defect:
         verdict.message += " (grader defect: the reference disagrees with torch here; judged against torch)"
+    if case.hidden:
+        verdict.values = {}
     return verdict
 
 
@@ -163,7 +166,11 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     def explains(value: Any) -> bool:  # the mistake's output is the student's, and not the right one
         return _judge_value(task, case, {"expected": value}, got, device).passed and not agree(value, right)
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
-    return _diagnosed(verdict.message, same) if same else verdict
+    if not same:
+        return verdict
+    diagnosed = _diagnosed(verdict.message, same)
+    diagnosed.values = verdict.values
+    return diagnosed
 
 
 def _judge_law(case: Case, value: Any) -> Verdict:
@@ -345,10 +352,13 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     bad = _mismatch(want.data, got.data, tolerance) if values else None
     if bad is not None:
         if equal:
-            return _diagnosed(bad, equal)
-        if dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
-            return Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
-        return Verdict(False, bad, "wrong_values")
+            verdict = _diagnosed(bad, equal)
+        elif dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
+            verdict = Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
+        else:
+            verdict = Verdict(False, bad, "wrong_values")
+        verdict.values = side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance))
+        return verdict
     if dtype and got.dtype != dtype:
         own_dtype = dtype == task.output_dtype or not want.data.is_floating_point()  # not the input's
         hint = f"make it a torch.{dtype} tensor" if own_dtype else HINTS["dtype_not_preserved"]
@@ -359,13 +369,20 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     return Verdict(True)
 
 
+def _wrong(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """Where `got` differs from `want` by more than the tolerance (NaN where NaN is expected is right)."""
+    got = got.to(torch.float64) if got.dtype != torch.float64 else got
+    want = want.to(torch.float64)
+    wrong = ~torch.isfinite(got) | ((got - want).abs() > tolerance)
+    return wrong & ~(torch.isnan(want) & torch.isnan(got))
+
+
 def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> str | None:
     """None when equal within tolerance, else where and how the values differ."""
     got = got.to(torch.float64) if got.dtype != torch.float64 else got
     want = want.to(torch.float64)
     finite = torch.isfinite(got)
-    wrong = ~finite | ((got - want).abs() > tolerance)
-    wrong &= ~(torch.isnan(want) & torch.isnan(got))
+    wrong = _wrong(want, got, tolerance)
     count = int(wrong.sum())
     if not count:
         return None
@@ -375,6 +392,41 @@ def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> str | 
     nonfinite = " (NaN or inf)" if not bool(finite.all()) else ""
     return (f"{count} of {want.numel()} values wrong{nonfinite}; first at index {first}: "
             f"expected {want[first].item():.8g}, got {got[first].item():.8g}")
+
+
+MAX_SHOWN_VALUES = 64  # entries of a wrong tensor (or of its 2-D slice) the report shows side by side
+
+
+def side_by_side(want: torch.Tensor, got: torch.Tensor, wrong: torch.Tensor) -> dict:
+    """A small wrong tensor's expected and got values as nested lists, with the mask of wrong
+    entries: squeezed, and cut to the 2-D slice that holds the first wrong entry when it has more
+    dimensions; {} when that is still more than MAX_SHOWN_VALUES entries, or a single value."""
+    if want.is_complex() or got.is_complex() or not bool(wrong.any()):
+        return {}
+    kept = [d for d, size in enumerate(want.shape) if size != 1]
+    if not kept:
+        return {}  # one value: the message already shows it
+    first = [int(i) for i in torch.nonzero(wrong)[0]]
+    index: list[int | slice] = [0 if size == 1 else slice(None) for size in want.shape]
+    for d in kept[:-2]:
+        index[d] = first[d]
+    parts = [t[tuple(index)] for t in (want, got, wrong)]
+    if parts[0].numel() > MAX_SHOWN_VALUES:
+        return {}
+    at = "" if len(kept) <= 2 else "[" + ", ".join(":" if isinstance(i, slice) else str(i) for i in index) + "]"
+    return {"expected": _plain(parts[0]), "got": _plain(parts[1]), "wrong": parts[2].tolist(), "values_at": at}
+
+
+def _plain(tensor: torch.Tensor) -> list:
+    """Nested lists of numbers to 6 significant digits; "nan", "inf" and "-inf" as text, so that
+    the report's JSON reads back equal."""
+    def number(value):
+        if isinstance(value, list):
+            return [number(v) for v in value]
+        if isinstance(value, float):
+            return float(f"{value:.6g}") if np.isfinite(value) else str(value)
+        return value
+    return number(tensor.tolist())
 
 
 def _round(tensor: torch.Tensor) -> str:

@@ -1,12 +1,17 @@
 """Render a report for people (text, Markdown, HTML) or programs (JSON); the report stays data."""
 from __future__ import annotations
 
+import functools
 import html
+import importlib.resources
 import os
 import re
 import secrets
 import textwrap
 from pathlib import Path
+
+import jinja2
+import markupsafe
 
 from .results import CheckResult, Report, TaskResult
 
@@ -32,20 +37,20 @@ def _md(value: object) -> str:
     return _MD_BLOCK_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text)
 
 
-def _html(value: object) -> str:
-    return html.escape(clean(value))
-
-
 def student_view(report: Report) -> Report:
     """The report without the details of hidden checks."""
     def hide(check: CheckResult) -> CheckResult:
-        return check.model_copy(update={"message": "hidden check", "diagnosis": None}) if check.hidden else check
+        if not check.hidden:
+            return check
+        return check.model_copy(update={"message": "hidden check", "diagnosis": None, "expected": None,
+                                        "got": None, "wrong": None, "values_at": ""})
     tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
     return report.model_copy(update={"tasks": tasks})
 
 
-def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None) -> str:
-    return {"text": lambda r: text(r, colour, columns), "json": as_json, "markdown": markdown,
+def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None,
+           verbose: bool = False) -> str:
+    return {"text": lambda r: text(r, colour, columns, verbose), "json": as_json, "markdown": markdown,
             "html": as_html}[fmt](report)
 
 
@@ -53,30 +58,47 @@ def as_json(report: Report) -> str:
     return report.model_dump_json(indent=2)
 
 
-def _failure_lines(task: TaskResult) -> list[str]:
-    """What to tell the student about one task, one line each."""
+def _kinds(task: TaskResult, not_run: bool = False) -> list[list[CheckResult]]:
+    """The task's failing checks by kind (device and diagnosis), in order; those the problem line
+    already tells, and (unless `not_run`) those that never ran, left out."""
+    groups: dict[tuple[str, str | None], list[CheckResult]] = {}
+    for check in task.checks:
+        if not check.passed and (not_run or check.diagnosis != "not_run") \
+                and not (task.problem and check.message.endswith(task.problem)):
+            groups.setdefault((check.device, check.diagnosis), []).append(check)
+    return list(groups.values())
+
+
+def _more(count: int) -> str:
+    return f"and {count} more {'check' if count == 1 else 'checks'} like this"
+
+
+def _check_line(check: CheckResult, more: int = 0) -> str:
+    where = f"[{check.device}] " if check.device not in ("cpu", "-") else ""
+    code = f" [{check.diagnosis}]" if check.diagnosis else ""
+    return clean(f"{where}{check.name}: {check.message}{code}" + (f" ({_more(more)})" if more else ""))
+
+
+def _failure_lines(task: TaskResult, verbose: bool = False) -> list[str]:
+    """What to tell the student about one task, one line each: one example per kind of failure,
+    or with `verbose` every failing check."""
     if task.status == "not_implemented":
         return ["not attempted yet"]
     lines = [clean(task.problem)] if task.problem else []
-    groups: dict[tuple[str, str | None], list[CheckResult]] = {}  # one example per diagnosis and device
-    for check in task.checks:
-        if not check.passed and check.diagnosis != "not_run" and not (task.problem and check.message.endswith(task.problem)):
-            groups.setdefault((check.device, check.diagnosis), []).append(check)
-    for (device, diagnosis), checks in list(groups.items())[:MAX_FAILURES_SHOWN]:
-        where = f"[{device}] " if device not in ("cpu", "-") else ""
-        code = f" [{diagnosis}]" if diagnosis else ""
-        more = f" (and {len(checks) - 1} more {'check' if len(checks) == 2 else 'checks'} like this)" \
-            if len(checks) > 1 else ""
-        lines.append(clean(f"{where}{checks[0].name}: {checks[0].message}{code}{more}"))
-    if len(groups) > MAX_FAILURES_SHOWN:
-        lines.append(f"... and {len(groups) - MAX_FAILURES_SHOWN} more kinds of failure")
+    kinds = _kinds(task)
+    if verbose:
+        return lines + [_check_line(check) for checks in kinds for check in checks]
+    lines += [_check_line(checks[0], len(checks) - 1) for checks in kinds[:MAX_FAILURES_SHOWN]]
+    if len(kinds) > MAX_FAILURES_SHOWN:
+        lines.append(f"... and {len(kinds) - MAX_FAILURES_SHOWN} more kinds of failure")
     return lines
 
 
-def _review_lines(report: Report) -> list[str]:
+def _review_lines(report: Report, verbose: bool = False) -> list[str]:
     """Places that reach into the grader, for a person to look at (they cost no points)."""
-    lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in report.review[:MAX_FAILURES_SHOWN]]
-    if len(report.review) > MAX_FAILURES_SHOWN:
+    shown = report.review if verbose else report.review[:MAX_FAILURES_SHOWN]
+    lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in shown]
+    if len(report.review) > len(shown):
         lines.append(f"... and {len(report.review) - MAX_FAILURES_SHOWN} more")
     return lines
 
@@ -93,32 +115,38 @@ def _passed(task: TaskResult) -> str:
     return f"{sum(c.passed for c in task.checks)}/{len(task.checks)}"
 
 
-def _item(line: str, columns: int | None) -> list[str]:
-    """One item under a task, wrapped to the terminal's width where it is known."""
+def _wrap(line: str, columns: int | None, first: str, rest: str) -> list[str]:
+    """A line with a hanging indent, wrapped to `columns` where it is given."""
     if not columns:
-        return [f"      - {line}"]
-    return textwrap.wrap(line, max(40, columns - 1), initial_indent="      - ", subsequent_indent="        ",
+        return [f"{first}{line}"]
+    return textwrap.wrap(line, max(40, columns - 1), initial_indent=first, subsequent_indent=rest,
                          break_on_hyphens=False)
 
 
-def text(report: Report, colour: bool = False, columns: int | None = None) -> str:
+def _item(line: str, columns: int | None) -> list[str]:
+    """One item under a task."""
+    return _wrap(line, columns, "      - ", "        ")
+
+
+def text(report: Report, colour: bool = False, columns: int | None = None, verbose: bool = False) -> str:
     def paint(value: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{value}\x1b[0m" if colour else value
 
     width = max([len(clean(t.name)) for t in report.tasks] + [4])
-    out = [f"{clean(report.assignment)}: {clean(report.submission)}", "",
+    out = [*_wrap(f"{clean(report.assignment)}: {clean(report.submission)}", columns, "", "  "), "",
            f"  {'task':<{width}}  {'status':<15}  {'checks':>7}  {'score':>11}"]
     for task in report.tasks:
         out.append(f"  {clean(task.name):<{width}}  {paint(f'{task.status:<15}', task.status)}  "
                    f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
         if task.score < task.max_score and len(task.groups) > 1:
-            out.append(f"      {_by_group(task)}")
-        out += [wrapped for line in _failure_lines(task) for wrapped in _item(line, columns)]
+            out += _wrap(_by_group(task), columns, "      ", "        ")
+        out += [wrapped for line in _failure_lines(task, verbose) for wrapped in _item(line, columns)]
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
                 f"in {report.duration_s:.1f} s"]
     if report.review:
-        out += ["", f"  {REVIEW_TITLE}:"] + [wrapped for line in _review_lines(report) for wrapped in _item(line, columns)]
+        out += ["", f"  {REVIEW_TITLE}:"] + [wrapped for line in _review_lines(report, verbose)
+                                             for wrapped in _item(line, columns)]
     return "\n".join(out) + "\n"
 
 
@@ -137,20 +165,103 @@ def markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def _shown(value: object) -> object:
+    return clean(value) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    source = importlib.resources.files("grader").joinpath("templates/report.html").read_text(encoding="utf-8")
+    # finalize: every value the page shows loses control characters and bidi overrides, then is
+    # escaped; Markup is only ever the template's own macros' output, already escaped
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True, finalize=_shown)
+    return environment.from_string(source)
+
+
+def _percent(score: float, max_score: float) -> float:
+    return 100 * score / max_score if max_score else 100.0
+
+
+def _tone(percent: float) -> str:
+    """The status whose colour a percentage takes."""
+    return "passed" if percent >= 100 else "failed" if percent <= 0 else "partial"
+
+
+def _split_call(message: str) -> tuple[str, str]:
+    """(the call, the rest) of a message that starts with the call, as `judge_task` writes it, e.g.
+    `conv2d(tensor (2, 3) float32): 6 of 6 values wrong`; else ("", message)."""
+    match = re.match(r"[A-Za-z_][\w.]*[(\[]", message)
+    if not match:
+        return "", message
+    depth = 0
+    for at in range(match.end() - 1, len(message)):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(message[at], 0)
+        if depth == 0:
+            return (message[:at + 1], message[at + 3:]) if message.startswith(": ", at + 1) else ("", message)
+    return "", message
+
+
+def _segments(message: str) -> list[tuple[str, bool]]:
+    """The message as (text, is_code) pieces: lists of values (`[...]`) are code."""
+    pieces, depth, start = [], 0, 0
+    for at, char in enumerate(message):
+        if char == "[":
+            if depth == 0 and at > start:
+                pieces.append((message[start:at], False))
+                start = at
+            depth += 1
+        elif char == "]" and depth:
+            depth -= 1
+            if depth == 0:
+                pieces.append((message[start:at + 1], True))
+                start = at + 1
+    if start < len(message):
+        pieces.append((message[start:], depth > 0))
+    return pieces
+
+
+def _cell(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _matrices(check: CheckResult) -> dict | None:
+    """The side-by-side values of a small wrong tensor, as rows of (text, wrong) cells."""
+    if check.expected is None or check.got is None or check.wrong is None:
+        return None
+    def rows(values: list) -> list[list]:
+        return values if values and isinstance(values[0], list) else [values]
+    try:
+        expected, got, wrong = rows(check.expected), rows(check.got), rows(check.wrong)
+        tables = {name: [[(_cell(v), bool(w)) for v, w in zip(row, marks)] for row, marks in zip(values, wrong)]
+                  for name, values in (("expected", expected), ("got", got))}
+    except (TypeError, IndexError):  # a report read back from JSON someone edited: show the message alone
+        return None
+    cells = [text for table in tables.values() for row in table for text, _ in row]
+    return {**tables, "at": check.values_at, "columns": max(len(row) for row in expected),
+            "width": max(map(len, cells), default=1),
+            "wrong": sum(map(bool, (w for row in wrong for w in row))), "total": sum(len(row) for row in expected)}
+
+
+def _check_view(check: CheckResult) -> dict:
+    call, rest = _split_call(check.message)
+    return {"name": check.name, "device": check.device if check.device not in ("cpu", "-") else "",
+            "diagnosis": check.diagnosis, "call": call, "message": _segments(rest), "matrices": _matrices(check)}
+
+
+def _task_view(task: TaskResult) -> dict:
+    kinds = [] if task.status == "not_implemented" else _kinds(task, not_run=True)
+    return {"task": task, "passed": _passed(task), "percent": _percent(task.score, task.max_score),
+            "problem": task.problem,
+            "kinds": [{"first": _check_view(checks[0]), "others": [_check_view(c) for c in checks[1:]],
+                       "more": _more(len(checks) - 1)} for checks in kinds]}
+
+
 def as_html(report: Report) -> str:
-    esc = _html
-    rows = "".join(f"<tr><td>{esc(t.name)}</td><td>{esc(t.status)}</td><td>{_passed(t)}</td>"
-                   f"<td>{t.score:g} / {t.max_score:g}</td><td>{esc(_by_group(t))}</td></tr>" for t in report.tasks)
-    details = "".join(f"<h2>{esc(t.name)}</h2><ul>" + "".join(f"<li>{esc(l)}</li>" for l in _failure_lines(t))
-                      + "</ul>" for t in report.tasks if _failure_lines(t))
-    if report.review:
-        details += f"<h2>{esc(REVIEW_TITLE)}</h2><ul>" + "".join(
-            f"<li>{esc(line)}</li>" for line in _review_lines(report)) + "</ul>"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(report.assignment)}</title></head>"
-            f"<body><h1>{esc(report.assignment)}: {report.score:g} / {report.max_score:g}</h1>"
-            f"<p>Submission: <code>{esc(report.submission)}</code></p>"
-            f"<table border='1'><tr><th>task</th><th>status</th><th>checks</th><th>score</th><th>by group</th></tr>{rows}</table>"
-            f"{details}</body></html>\n")
+    """A self-contained page: styles inline, no scripts, nothing fetched."""
+    percent = _percent(report.score, report.max_score)
+    return _template().render(report=report, tasks=[_task_view(t) for t in report.tasks], percent=percent,
+                              tone=_tone(percent), review_title=REVIEW_TITLE)
 
 
 def write_report(path: Path, text: str) -> None:

@@ -29,6 +29,13 @@ class CheckResult(Frozen):
     hidden: bool = False
     group: str = "results"  # "results", "edge cases" or "argument checks"
     weight: float = 1.0  # within its group
+    # A small wrong tensor (squeezed, or the 2-D slice `values_at` such as "[0, 1, :, :]" that holds
+    # the first wrong entry): the reference's and the student's values as nested lists (6 significant
+    # digits; "nan", "inf", "-inf" as text) and where they differ; never for hidden checks.
+    expected: list | None = None
+    got: list | None = None
+    wrong: list | None = None
+    values_at: str = ""
 
 
 class GroupScore(Frozen):

@@ -31,3 +31,21 @@ def grade():
     def run(assignment: str, submission: Path | str | None = None, **options):
         return api.grade(assignment, submission, root=ROOT, **options)
     return run
+
+
+@pytest.fixture(scope="session")
+def graded(grade, tmp_path_factory):
+    """The report of a submission in tests/ (a correct one by its folder's name, or a mutant),
+    graded once with the default options and shared by the tests that need it."""
+    reports = {}
+
+    def report(assignment: str, name: str):
+        if (assignment, name) not in reports:
+            reports[assignment, name] = grade(assignment, submission_path(assignment, name, tmp_path_factory.mktemp(name)))
+        return reports[assignment, name]
+    return report
+
+
+def submission_path(assignment: str, name: str, folder: Path) -> Path:
+    correct = SUBMISSIONS / assignment / name
+    return correct if correct.is_dir() else mutant(assignment, name, folder)

@@ -1,7 +1,7 @@
 """Deliberately wrong submissions lose points on the right task, with the right diagnosis, and only there."""
 import pytest
 
-from conftest import SUBMISSIONS, mutant, summary
+from conftest import SUBMISSIONS, summary
 
 # submission -> {task: (status, diagnosis that must be named)}; every other task keeps full marks.
 ASSIGNMENT1 = {
@@ -131,19 +131,20 @@ BUGGY = [(assignment, name, expected) for assignment, table in (("assignment1", 
 
 
 @pytest.mark.parametrize("assignment,name,expected", BUGGY, ids=[f"{a}-{n}" for a, n, _ in BUGGY])
-def test_bug_is_diagnosed_on_its_task_only(grade, tmp_path, assignment, name, expected):
-    lost = summary(grade(assignment, mutant(assignment, name, tmp_path)))
+def test_bug_is_diagnosed_on_its_task_only(graded, assignment, name, expected):
+    lost = summary(graded(assignment, name))
     assert set(lost) == set(expected), lost
     for task, (status, diagnosis) in expected.items():
         assert lost[task][0] == status
         assert diagnosis in lost[task][1]
 
 
-@pytest.mark.parametrize("assignment,name", [("assignment1", "correct_naive"), ("assignment1", "correct_einsum"),
-                                             ("assignment2", "correct_alt"), ("assignment3", "correct_alt"),
-                                             ("assignment4", "correct_alt"),
-                                             ("assignment5", "correct_alt")])
-def test_correct_submissions_in_other_styles_get_full_marks(grade, assignment, name):
-    report = grade(assignment, SUBMISSIONS / assignment / name)
-    assert summary(report) == {}
+CORRECT = [(assignment, folder.name) for assignment in ("assignment1", "assignment2", "assignment3", "assignment4",
+                                                         "assignment5")
+           for folder in sorted((SUBMISSIONS / assignment).iterdir()) if folder.is_dir()]
+
+
+@pytest.mark.parametrize("assignment,name", CORRECT)
+def test_correct_submissions_in_other_styles_get_full_marks(graded, assignment, name):
+    assert summary(graded(assignment, name)) == {}
     assert report.score == report.max_score

@@ -1,6 +1,7 @@
 """The keeper: forks children, starts a few at a time, reads their result frames, kills the late ones."""
 from __future__ import annotations
 
+import ctypes
 import os
 import selectors
 import signal
@@ -16,6 +17,7 @@ from .jail import Jail, JailError, cgroup_name, enter
 _FRAME_LENGTH = struct.Struct("<Q")
 _TOKEN_BYTES = 16
 RESULT_BYTES = 64 * 2**20  # what one child may send in all
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -66,6 +68,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     try:
         _close_all_but(go_read, results_write, errors_write)
         os.setsid()
+        die_with_parent()
         if os.read(go_read, 1) != b"g":
             os._exit(0)
         os.close(go_read)
@@ -90,6 +93,12 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         status = 71
     finally:
         os._exit(status)
+
+
+def die_with_parent() -> None:
+    """A child whose grader was killed (kill -9, a batch stopped) must not run on unwatched."""
+    if ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError("prctl(PR_SET_PDEATHSIG) failed")
 
 
 def _close_all_but(*keep: int) -> None:

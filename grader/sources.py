@@ -1,0 +1,238 @@
+"""Who the students of a batch are, and where each one's submission is: folders, Moodle exports, CSV manifests."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.load import (MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, SubmissionError, _Copy, _folder_reader,
+                         _read_regular, _skipped, _zip_reader)
+
+# A whole class's export: many submissions, each within load.py's caps, which apply again when one is graded.
+MAX_EXPORT_BYTES = 8 * MAX_TOTAL_BYTES
+MAX_EXPORT_ENTRIES = 20 * MAX_ENTRIES
+SUFFIXES = (".py", ".ipynb", ".zip")
+# Moodle's "Download all submissions" (mod/assign/locallib.php, download_submissions): the prefix is
+# clean_filename(fullname with "_" made " " + "_" + participant id), then "_assignsubmission_<plugin>_" and
+# either nothing (a folder per student, Moodle >= 3.1) or the file's own name (flat, older Moodle or "folders" off).
+MOODLE = re.compile(r"(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<rest>.*)", re.DOTALL)
+LINK = "a symbolic link: not graded"
+NOT_A_SOURCE = "expected a folder of submissions, a Moodle export (.zip or folder) or a CSV manifest"
+
+
+class SourceError(ValueError):
+    """A SOURCE of a batch cannot be read as a list of students."""
+
+    def __init__(self, message: str):  # names come from students' uploads: one line, no terminal escapes
+        super().__init__(re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", message)[:1000])
+
+
+@dataclass(frozen=True)
+class Entry:
+    student: str  # the id that names the student in the gradebook (unique within the batch)
+    path: Path | None  # what to grade (a folder, .py, .ipynb or .zip); None if there is nothing
+    problem: str | None = None  # why there is nothing to grade: the student still gets a row with 0
+    name: str = ""  # a display name where the source has one (Moodle's full name)
+
+
+def discover(sources: list[Path], workdir: Path) -> list[Entry]:
+    """Every student of every SOURCE, sorted by id; what must be unpacked or gathered goes under `workdir`."""
+    found: dict[str, tuple[Entry, Path]] = {}
+    for number, source in enumerate(sources, 1):
+        for entry in _entries(Path(source), Path(workdir) / f"source{number}"):
+            if entry.student in found:
+                raise SourceError(f"student {entry.student} is in two places: {found[entry.student][1]} and {source}")
+            found[entry.student] = entry, Path(source)
+    return sorted((entry for entry, _ in found.values()), key=lambda entry: entry.student)
+
+
+def _entries(source: Path, scratch: Path) -> list[Entry]:
+    try:
+        mode = os.stat(source).st_mode  # the instructor named it: a link to the export is fine here
+    except OSError as error:
+        raise SourceError(f"cannot read {source}: {error.strerror}") from None
+    if stat.S_ISDIR(mode):  # by its real path: load.py's readers refuse a folder that is a link
+        return _folder(Path(os.path.realpath(source)), scratch)
+    suffix = source.suffix.lower()
+    if stat.S_ISREG(mode) and suffix == ".zip":
+        _unzip(source, scratch / "unzipped")
+        return _folder(scratch / "unzipped", scratch)
+    if stat.S_ISREG(mode) and suffix == ".csv":
+        return _manifest(source)
+    raise SourceError(f"cannot read {source}: {NOT_A_SOURCE}")
+
+
+def _folder(folder: Path, scratch: Path) -> list[Entry]:
+    listed = _listing(folder)
+    if sum(bool(MOODLE.fullmatch(entry.name)) for entry in listed) * 2 > len(listed):
+        return _moodle(folder, listed, scratch / "gathered")
+    entries = []
+    for entry in listed:
+        suffix = next((s for s in SUFFIXES if entry.name.lower().endswith(s)), "")
+        student = entry.name[:len(entry.name) - len(suffix)]
+        if entry.is_symlink():
+            entries.append(Entry(student, None, LINK))
+        elif entry.is_dir(follow_symlinks=False):
+            entries.append(Entry(student, *_inside(Path(entry.path))))
+        elif suffix and entry.is_file(follow_symlinks=False):
+            entries.append(Entry(student, Path(entry.path)))
+    return entries  # other files (a README, the class list) belong to no student
+
+
+def _listing(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as entries:
+            listed = [entry for entry in entries if not _skipped(entry.name)]
+    except OSError as error:
+        raise SourceError(f"cannot read {folder}: {error.strerror}") from None
+    if len(listed) > MAX_EXPORT_ENTRIES:
+        raise SourceError(f"{folder} holds over {MAX_EXPORT_ENTRIES} entries")
+    return sorted(listed, key=lambda entry: entry.name)
+
+
+def _inside(folder: Path) -> tuple[Path | None, str | None]:
+    """What to grade in a student's folder: the folder, or its only .zip (load.find looks for no zip in a
+    folder, and students often upload one); or None and why there is nothing."""
+    pending, seen, files, zips = [folder], 0, False, []
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                listed = [entry for entry in entries if not _skipped(entry.name)]
+        except OSError as error:
+            return None, f"cannot read it: {error.strerror}"
+        seen += len(listed)
+        for entry in listed:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith((".py", ".ipynb")):
+                return folder, None
+            elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
+                zips.append(Path(entry.path))
+            else:
+                files = True
+        if seen > MAX_ENTRIES:
+            return folder, None  # load.find says what is wrong with it when it is graded
+    if len(zips) > 1:
+        return None, f"{len(zips)} .zip files and no .py or .ipynb: keep one"
+    if zips:
+        return zips[0], None
+    return None, "no .py, .ipynb or .zip in it" if files else "empty submission"
+
+
+def _moodle(folder: Path, listed: list[os.DirEntry], gathered: Path) -> list[Entry]:
+    students: dict[str, list[tuple[os.DirEntry, re.Match]]] = {}
+    for entry in listed:
+        if match := MOODLE.fullmatch(entry.name):
+            students.setdefault(match["id"], []).append((entry, match))
+    entries = []
+    for student, items in students.items():
+        name = unicodedata.normalize("NFC", items[0][1]["name"])  # macOS unpacks names decomposed
+        files = [(entry, match) for entry, match in items if match["plugin"] == "file"]
+        if not files:  # e.g. only the online text (onlinetext.html): no code
+            entries.append(Entry(student, None, "no file submitted (only online text)", name))
+        elif len(files) == 1 and not files[0][1]["rest"] and files[0][0].is_dir(follow_symlinks=False):
+            entries.append(Entry(student, *_inside(Path(files[0][0].path)), name))
+        else:
+            entries.append(Entry(student, *_gather(folder, files, gathered / student), name))
+    return entries
+
+
+def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]], target: Path) -> tuple[Path | None, str | None]:
+    """The flat layout: one student's files, renamed back to their own names, in a folder of their own."""
+    read, copy, links = _folder_reader(folder), _Copy(folder, target), False
+    for entry, match in files:
+        links |= entry.is_symlink()
+        rest = match["rest"]
+        if not rest.lower().endswith(SUFFIXES) or not entry.is_file(follow_symlinks=False):
+            continue
+        try:  # one byte over the cap is kept so that load.find reports the file as too big, as it would the original
+            copy.write(PurePosixPath(rest), read(PurePosixPath(entry.name), MAX_TOTAL_BYTES + 1))
+        except SubmissionError as error:
+            return None, str(error)
+    if not target.is_dir():
+        return None, LINK if links else "no .py, .ipynb or .zip in it"
+    return _inside(target)
+
+
+def _unzip(archive: Path, target: Path) -> None:
+    """Unpack a zip into `target`, read in memory with load.py's care: no links, nothing outside."""
+    try:
+        data = _read_regular(str(archive), archive.name, MAX_EXPORT_BYTES + 1)
+    except SubmissionError as error:
+        raise SourceError(str(error)) from None
+    if len(data) > MAX_EXPORT_BYTES:
+        raise SourceError(f"{archive.name} is over {MAX_EXPORT_BYTES >> 20} MiB")
+    try:
+        zipped = zipfile.ZipFile(io.BytesIO(data))
+    except Exception:  # zipfile raises many kinds on a damaged archive
+        raise SourceError(f"{archive.name} is not a valid zip file") from None
+    with zipped:
+        infos = zipped.infolist()
+        if len(infos) > MAX_EXPORT_ENTRIES:
+            raise SourceError(f"{archive.name} holds over {MAX_EXPORT_ENTRIES} entries")
+        read, copy, total = _zip_reader(zipped), _Copy(archive, target), 0
+        target.mkdir(parents=True)
+        for info in infos:
+            path = PurePosixPath(_utf8(info))
+            if path.is_absolute() or ".." in path.parts:
+                raise SourceError(f"{archive.name} holds a path outside the archive: {info.filename}")
+            if not path.parts or any(_skipped(part) for part in path.parts):
+                continue
+            try:
+                if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16):
+                    # links are not made; the folders are, so a student without code still gets a row
+                    (target / (path if info.is_dir() else path.parent)).mkdir(parents=True, exist_ok=True)
+                    continue
+                member = read(PurePosixPath(info.filename), MAX_TOTAL_BYTES + 1)  # over the cap: see _gather
+                total += len(member)
+                if total > MAX_EXPORT_BYTES:
+                    raise SourceError(f"{archive.name} unpacks to over {MAX_EXPORT_BYTES >> 20} MiB")
+                copy.write(path, member)
+            except SubmissionError as error:
+                raise SourceError(f"{archive.name}: {error}") from None
+            except OSError as error:  # a file and a folder of one name
+                raise SourceError(f"{archive.name}: cannot unpack {info.filename}: {error.strerror}") from None
+
+
+def _utf8(info: zipfile.ZipInfo) -> str:
+    """The member's name; zips made without the UTF-8 flag often hold UTF-8 names all the same (Cyrillic ones)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
+def _manifest(manifest: Path) -> list[Entry]:
+    """A CSV with a header row `student,path` (and optionally `name`); paths are relative to its folder."""
+    try:
+        text = _read_regular(str(manifest), manifest.name, MAX_FILE_BYTES + 1).decode("utf-8-sig")
+    except SubmissionError as error:
+        raise SourceError(str(error)) from None
+    except UnicodeDecodeError:
+        raise SourceError(f"{manifest}: not UTF-8 text") from None
+    rows = csv.DictReader(io.StringIO(text))
+    columns = {(column or "").strip().lower(): column for column in rows.fieldnames or []}
+    if "student" not in columns or "path" not in columns:
+        raise SourceError(f"{manifest}: a manifest's first row must name the columns student and path")
+    entries = []
+    for row in rows:
+        student, given = (row[columns["student"]] or "").strip(), (row[columns["path"]] or "").strip()
+        if not student:
+            raise SourceError(f"{manifest}, line {rows.line_num}: no student id")
+        name = (row[columns["name"]] or "").strip() if "name" in columns else ""
+        path = manifest.parent / given
+        if not given or not os.path.lexists(path):
+            entries.append(Entry(student, None, f"no such file: {given}", name))
+        elif path.is_symlink():
+            entries.append(Entry(student, None, LINK, name))
+        else:
+            entries.append(Entry(student, *(_inside(path) if path.is_dir() else (path, None)), name))
+    return entries
