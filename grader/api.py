@@ -285,7 +285,9 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                       diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
                                       weight=case.weight, **verdict.values))
     return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
-                      problem_status=problem_status, shares=task.shares or {"results": 1.0})
+                      problem_status=problem_status, shares=task.shares or {"results": 1.0},
+                      duration_s=round(max((outcome.duration_s for *_, outcome in task_run.student.values()),
+                                           default=0.0), 3))
 
 
 def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 from . import api, sandbox, sources, store
 from .load import SubmissionError, find
+from .report import write_report
 from .results import Report
 from .spec import Assignment
 
@@ -220,16 +221,20 @@ def _grade_one(settings: Settings, index: int, path: Path) -> None:
 
 
 def write_outputs(results: Path, entries: list[tuple[str, Report]]) -> list[Path]:
-    """gradebook.csv, summary.html and feedback/STUDENT/ (HTML, Markdown, JSON, Gradescope's
-    results.json), all made from the stored reports."""
+    """gradebook.csv, moodle_worksheet.csv (for a Moodle export), summary.html and feedback/STUDENT/
+    (HTML, Markdown, JSON, Gradescope's results.json), all made from the stored reports."""
     from . import feedback, gradebook, summary
 
     title = entries[0][1].assignment if entries else "no submissions"
-    gradebook.write_gradebook(results / "gradebook.csv", entries)
+    written = [gradebook.write_gradebook(results / "gradebook.csv", entries)]
+    worksheet = gradebook.moodle_worksheet_csv(entries)
+    if worksheet is not None:
+        write_report(results / "moodle_worksheet.csv", worksheet)
+        written.append(results / "moodle_worksheet.csv")
     for student, report in entries:
         feedback.write_feedback(results / "feedback", student, report)
-    (results / "summary.html").write_text(summary.render_summary(title, entries))
-    return [results / "gradebook.csv", results / "summary.html", results / "feedback"]
+    write_report(results / "summary.html", summary.render_summary(title, entries))
+    return [*written, results / "summary.html", results / "feedback"]
 
 
 def regenerate(assignment: str, results: Path, root: Path | None = None) -> list[tuple[str, Report]]:

@@ -1,12 +1,13 @@
 """Per-student feedback files: the student's report as HTML, Markdown and JSON, and Gradescope's results.json."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 from pathlib import Path
 
-from .report import _failure_lines, clean, render, student_view, write_report
+from .report import clean, failure_lines, render, student_view, write_report
 from .results import Report
 
 # Gradescope's autograder output format: https://gradescope-autograders.readthedocs.io/en/latest/specs/
@@ -21,9 +22,11 @@ MAX_NAME_BYTES = 200  # file systems allow 255 bytes; Cyrillic takes 2 a letter
 def folder_name(student: str) -> str:
     """`student` as one safe folder name: no separators, no `..`, no leading dot; letters of any script kept."""
     name = _UNSAFE.sub("_", unicodedata.normalize("NFC", student)).strip().lstrip(".").rstrip(". ")
-    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES - 7:
         name = name[:-1]
-    return name or "_"
+    if name != student:  # two ids made safe the same way must not share a folder
+        name = f"{name}-{hashlib.sha256(student.encode()).hexdigest()[:6]}"
+    return name
 
 
 def gradescope_results(report: Report, visibility: str = "visible") -> dict:
@@ -34,7 +37,7 @@ def gradescope_results(report: Report, visibility: str = "visible") -> dict:
     percent = 100 * shown.score / shown.max_score if shown.max_score else 0.0
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
-              "output": "\n".join(_failure_lines(task)), "output_format": "text",
+              "output": "\n".join(failure_lines(task)), "output_format": "text",
               "tags": [task.status], "visibility": visibility}
              for number, task in enumerate(shown.tasks, 1)]
     return {"score": shown.score, "execution_time": round(shown.duration_s),

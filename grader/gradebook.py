@@ -92,3 +92,16 @@ def write_gradebook(path: Path, entries: list[tuple[str, Report]]) -> Path:
     """Write the gradebook to `path` (whole or not at all) and return the path."""
     write_report(Path(path), gradebook_csv(entries))
     return Path(path)
+
+
+def moodle_worksheet_csv(entries: list[tuple[str, Report]]) -> str | None:
+    """The totals as the Moodle assignment's grading worksheet (*Upload grading worksheet*), which
+    names students as `Participant <id>`, the id of a Moodle export's folder names; None when the
+    students are not identified that way."""
+    if not entries or not all(student.isdigit() for student, _ in entries):
+        return None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Identifier", "Grade"])
+    writer.writerows([f"Participant {student}", f"{report.score:g}"] for student, report in entries)
+    return BOM + out.getvalue()

@@ -79,7 +79,7 @@ def _check_line(check: CheckResult, more: int = 0) -> str:
     return clean(f"{where}{check.name}: {check.message}{code}" + (f" ({_more(more)})" if more else ""))
 
 
-def _failure_lines(task: TaskResult, verbose: bool = False) -> list[str]:
+def failure_lines(task: TaskResult, verbose: bool = False) -> list[str]:
     """What to tell the student about one task, one line each: one example per kind of failure,
     or with `verbose` every failing check."""
     if task.status == "not_implemented":
@@ -140,7 +140,7 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
                    f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
         if task.score < task.max_score and len(task.groups) > 1:
             out += _wrap(_by_group(task), columns, "      ", "        ")
-        out += [wrapped for line in _failure_lines(task, verbose) for wrapped in _item(line, columns)]
+        out += [wrapped for line in failure_lines(task, verbose) for wrapped in _item(line, columns)]
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
                 f"in {report.duration_s:.1f} s"]
@@ -157,7 +157,7 @@ def markdown(report: Report) -> str:
     out += [f"| {_md(t.name)} | {t.status} | {_passed(t)} | {t.score:g} / {t.max_score:g} | {_md(_by_group(t))} |"
             for t in report.tasks]
     for task in report.tasks:
-        lines = _failure_lines(task)
+        lines = failure_lines(task)
         if lines:
             out += ["", f"## {_md(task.name)}", ""] + [f"- {_md(line)}" for line in lines]
     if report.review:

@@ -55,6 +55,7 @@ class TaskResult(Frozen):
     problem: str | None = None  # what stopped the task as a whole: timeout, crash, forbidden call
     problem_status: Status | None = None
     shares: dict[str, float] = {"results": 1.0}  # of the points, per group of checks (declared by the spec)
+    duration_s: float = 0.0  # the wall time of the student's code for this task (the slowest device)
 
     def _earned(self) -> list[tuple[str, list[CheckResult], float, float]]:
         """(group, its counted checks, points earned, points possible) for each group with checks.

@@ -93,11 +93,13 @@ def test_write_gradebook_is_utf8_with_bom(entries, tmp_path):
 
 
 def test_folder_names_are_safe():
-    assert folder_name("../../etc/passwd") == "_.._etc_passwd"
-    assert folder_name("..") == "_" and folder_name(".hidden") == "hidden" and folder_name("") == "_"
+    made_safe = {student: folder_name(student) for student in ("../../etc/passwd", "..", ".hidden", "", "a\\b\x00c\u202ed",
+                                                               "a/b", "a_b", "я" * 500)}
+    assert made_safe["../../etc/passwd"].startswith("_.._etc_passwd-") and made_safe[".hidden"].startswith("hidden-")
+    assert made_safe["a\\b\x00c\u202ed"].startswith("a_b_c_d-") and made_safe["a_b"] == "a_b"
+    assert all("/" not in name and not name.startswith(".") and len(name.encode()) <= 200 for name in made_safe.values())
+    assert len(set(made_safe.values())) == len(made_safe)  # two ids never share a folder
     assert folder_name("Петрова Анна") == "Петрова Анна"
-    assert folder_name("a\\b\x00c\u202ed") == "a_b_c_d"
-    assert len(folder_name("я" * 500).encode()) <= 200
     for name in CLASS:
         assert "/" not in folder_name(name) and not folder_name(name).startswith(".")
 
@@ -194,3 +196,14 @@ def test_feedback_hides_hidden_checks(entries, tmp_path):
         assert secret not in text and "flipped_kernel" not in text, path.name
     results = json.loads((target / "results.json").read_text())
     assert "hidden check" in next(t for t in results["tests"] if t["name"] == "conv2d")["output"]
+
+
+def test_moodle_worksheet_names_participants_and_only_for_moodle_ids():
+    from grader import api
+    from grader.gradebook import moodle_worksheet_csv
+
+    spec = api.open_assignment("assignment1", root=ROOT)
+    report = api.ungraded(spec, "s", ROOT, 0, "empty submission")
+    sheet = moodle_worksheet_csv([("12345", report), ("678", report)])
+    assert sheet.lstrip("\ufeff").splitlines() == ["Identifier,Grade", "Participant 12345,0", "Participant 678,0"]
+    assert moodle_worksheet_csv([("ivanov", report)]) is None
