@@ -40,11 +40,14 @@ class Random(Frozen):
     seed: int
     dtype: str = "float32"
     contiguous: bool = True
+    negative: bool = False  # every value below 0: a window that reads padding shows it under every seed
 
     def build(self, device: str) -> torch.Tensor:
         generator = torch.Generator().manual_seed(self.seed)
         shape = self.shape if self.contiguous else (*self.shape[:-2], self.shape[-1], self.shape[-2])
         tensor = torch.randn(shape, generator=generator, dtype=DTYPES[self.dtype])
+        if self.negative:
+            tensor = -tensor.abs() - 0.01
         if not self.contiguous:
             tensor = tensor.transpose(-1, -2)
         return tensor.to(device)

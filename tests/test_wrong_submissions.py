@@ -146,5 +146,5 @@ CORRECT = [(assignment, folder.name) for assignment in ("assignment1", "assignme
 
 @pytest.mark.parametrize("assignment,name", CORRECT)
 def test_correct_submissions_in_other_styles_get_full_marks(graded, assignment, name):
-    assert summary(graded(assignment, name)) == {}
-    assert report.score == report.max_score
+    report = graded(assignment, name)
+    assert summary(report) == {} and report.score == report.max_score
