@@ -10,7 +10,6 @@ import secrets
 import textwrap
 from pathlib import Path
 
-import jinja2
 import markupsafe
 
 from .results import CheckResult, Report, TaskResult
@@ -170,7 +169,9 @@ def _shown(value: object) -> object:
 
 
 @functools.cache
-def _template() -> jinja2.Template:
+def _template() -> "jinja2.Template":
+    import jinja2  # only when a page is rendered: the text report starts faster
+
     source = importlib.resources.files("grader").joinpath("templates/report.html").read_text(encoding="utf-8")
     # finalize: every value the page shows loses control characters and bidi overrides, then is
     # escaped; Markup is only ever the template's own macros' output, already escaped

@@ -20,6 +20,12 @@ from pathlib import Path
 
 from . import cgroup
 
+try:  # loaded once here, not in every child
+    import pyseccomp as seccomp
+    _SECCOMP_MISSING = ""
+except (ImportError, OSError) as missing:
+    seccomp, _SECCOMP_MISSING = None, str(missing)
+
 GiB, MiB = 2**30, 2**20
 JAIL_UID_BASE = 200_000  # as root, child N runs as uid 200000 + its host pid: a uid of its own
 
@@ -286,10 +292,8 @@ def _filter_system_calls() -> None:
     """A seccomp filter through libseccomp: the denied calls fail with EPERM, creating namespaces
     through clone too; clone3 says ENOSYS so that the C library falls back to clone, whose flags
     the filter can read."""
-    try:
-        import pyseccomp as seccomp
-    except (ImportError, OSError) as error:
-        raise JailError(f"libseccomp is not available ({error}): install libseccomp2") from None
+    if seccomp is None:
+        raise JailError(f"libseccomp is not available ({_SECCOMP_MISSING}): install libseccomp2")
     try:
         rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
         for name in DENIED_SYSCALLS:
