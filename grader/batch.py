@@ -36,7 +36,7 @@ class Settings:
     devices: tuple[str, ...]
     seed: int
     timeout: float
-    work: Path  # RESULTS_DIR/.work: the reference's frames and each grader's report on its way
+    work: Path  # a private temporary folder: the reference's frames and each grader's report on its way
 
 
 def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None, seed: int = 0,
@@ -48,17 +48,15 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     (unless `regrade`). Returns every stored (student, report) of the assignment."""
     root = api.course(root)
     spec = api.open_assignment(assignment, seed, root)
-    work = results / ".work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
     settings = Settings(spec, root, api.devices_for(device), seed, timeout, work)
     server = Server.start(settings, jobs or os.cpu_count() or 2)  # first: before anything is read
     try:
-        connection = store.open_store(results)
         try:
             entries = sources.discover(list(origins), work / "sources")
         except sources.SourceError as error:
             raise api.UsageError(str(error)) from None
+        connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:
             fingerprint = _fingerprint(entry, spec)
