@@ -1,6 +1,7 @@
 """The jail, step by step: what a jailed child is, and that a jail that cannot be built stops grading."""
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -91,3 +92,28 @@ def test_the_cuda_jail_shows_sys_and_device_folders(tmp_path):
     seen = jailed(lambda: {"sys": sorted(os.listdir("/sys")), "caps": os.listdir(str(caps))},
                   memory_bytes=None, show_sys=True, devices=(caps,))
     assert "devices" in seen["sys"] and seen["caps"] == ["nvidia-cap1"]
+
+
+def test_folders_made_in_tmp_for_a_venv_there_are_read_only():
+    """A CI checkout keeps its venv under /tmp: the folders the jail makes on the way to it, inside
+    the student's writable /tmp, must not take the student's files."""
+    checkout = Path(tempfile.mkdtemp(dir="/tmp"))
+    (checkout / "venv").mkdir()
+    os.chmod(checkout, 0o755)
+
+    def write_there():
+        results = {}
+        for path in (checkout / "planted.txt", checkout / "venv" / "planted.txt", Path("/tmp/mine.txt")):
+            try:
+                path.write_text("x")
+                results[str(path)] = "written"
+            except OSError as error:
+                results[str(path)] = error.strerror
+        return results
+    try:
+        results = jailed(write_there, visible=(*sandbox.python_paths(), checkout / "venv"))
+    finally:
+        shutil.rmtree(checkout)
+    assert results[str(checkout / "planted.txt")] == "Read-only file system"
+    assert results[str(checkout / "venv" / "planted.txt")] == "Read-only file system"
+    assert results["/tmp/mine.txt"] == "written"

@@ -215,6 +215,9 @@ def _build_root(jail: Jail, root: Path) -> None:
     for path in jail.visible:
         if path.exists():
             _bind_read_only(path, root / str(path).lstrip("/"))
+    for folder in _folders_on_the_way(jail.visible, Path("/tmp")):  # made in the writable /tmp: freeze them
+        _mount(str(root / str(folder).lstrip("/")), root / str(folder).lstrip("/"), None, _MS_BIND | _MS_REC)
+        _mount(None, root / str(folder).lstrip("/"), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     _bind_read_only(jail.submission, root / str(SUBMISSION_MOUNT).lstrip("/"))
     for device in (*map(Path, _BASIC_DEVICES), *jail.devices):
         if device.exists():  # a node, or a folder of them (/dev/nvidia-caps)
@@ -235,6 +238,13 @@ def _build_root(jail: Jail, root: Path) -> None:
     os.chdir("/")
     _mount(None, "/", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     os.chdir("/tmp")
+
+
+def _folders_on_the_way(paths: tuple[Path, ...], scratch: Path) -> set[Path]:
+    """The top folders inside `scratch` that hold a visible path (a venv in a CI checkout under
+    /tmp): the jail made them, so without a read-only mount the student could write in them."""
+    return {scratch / path.relative_to(scratch).parts[0] for path in paths
+            if path.is_relative_to(scratch) and path != scratch and path.exists()}
 
 
 def _set_limits(jail: Jail) -> None:
