@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import api, batch, report, sandbox
+from . import api, report, sandbox
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -167,6 +167,8 @@ def check_reference(assignments, seeds, timeout, course):
 def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, course):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path)."""
+    from . import batch  # only here: grading one submission needs none of it
+
     try:
         if report_only:
             entries = batch.regenerate(assignment, results, root=course)
