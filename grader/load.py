@@ -10,7 +10,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Callable
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
@@ -223,11 +223,17 @@ def _walk(origin: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 pending.append(path)
-            elif entry.name.endswith(".py"):
-                sources.append(path)
-            elif entry.name.lower().endswith(".ipynb"):
-                notebooks.append(path)
+            else:
+                _sort_into(path, sources, notebooks)
     return sorted(sources), sorted(notebooks)
+
+
+def _sort_into(path: PurePath, sources: list, notebooks: list) -> None:
+    """A .py file goes with the sources, a notebook with the notebooks; anything else nowhere."""
+    if path.name.endswith(".py"):
+        sources.append(path)
+    elif path.name.lower().endswith(".ipynb"):
+        notebooks.append(path)
 
 
 def _skipped(name: str) -> bool:
@@ -317,10 +323,7 @@ def _members(origin: Path, zipped: zipfile.ZipFile) -> tuple[list[PurePosixPath]
         if path in seen:
             raise SubmissionError(f"{origin.name} holds {info.filename} twice: keep one")
         seen.add(path)
-        if path.name.endswith(".py"):
-            sources.append(path)
-        elif path.name.lower().endswith(".ipynb"):
-            notebooks.append(path)
+        _sort_into(path, sources, notebooks)
     return sorted(sources), sorted(notebooks)
 
 

@@ -1,7 +1,7 @@
 """Running untrusted code: the jail a student child enters, and the keeper that runs children."""
 from . import cgroup
 from .jail import SUBMISSION_MOUNT, Jail, JailError, python_paths
-from .keeper import Child, Outcome, describe_exit, die_with_parent, run_all, spawn, split_frames
+from .keeper import Outcome, describe_exit, die_with_parent, run_all, spawn
 
-__all__ = ["SUBMISSION_MOUNT", "cgroup", "Child", "Jail", "JailError", "Outcome", "describe_exit", "die_with_parent",
-           "python_paths", "run_all", "spawn", "split_frames"]
+__all__ = ["SUBMISSION_MOUNT", "cgroup", "Jail", "JailError", "Outcome", "describe_exit", "die_with_parent",
+           "python_paths", "run_all", "spawn"]
