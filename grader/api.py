@@ -7,6 +7,7 @@ import platform
 import shutil
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,12 +15,13 @@ from typing import Callable, Iterable
 
 import torch
 
-from . import __version__, compare, forbidden, run, sandbox, wire
+from . import __version__, compare, forbidden, published, run, sandbox, wire
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
 from .spec import Assignment, Task, assignment_names, installed_course, load_assignment
 
 DEFAULT_TIMEOUT_S = 10.0
+Expected = Callable[[], dict[str, tuple[bytes, ...]]]  # loads the reference's frames per task, computed beforehand
 
 
 class UsageError(ValueError):
@@ -39,18 +41,56 @@ def course(root: Path | None = None) -> Path:
     """The course folder: the one given (`--course`), else the one the grader is installed from;
     never the current folder, which may be a submission's."""
     folder = Path(root).resolve() if root else installed_course()
-    if not ((folder / "reference").is_dir() and (folder / "assignments").is_dir()):
+    if not (((folder / "reference").is_dir() or (folder / "public").is_dir()) and (folder / "assignments").is_dir()):
         given = "--course" if root else "the grader's installation"
-        raise UsageError(f"{folder} ({given}) is not a course folder: it needs reference/ and assignments/")
+        raise UsageError(f"{folder} ({given}) is not a course folder: it needs assignments/ and reference/ "
+                         "(or public/, in a handout)")
     return folder
 
 
-def open_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
+def secret_seed(root: Path) -> int:
+    """The seed of final grading, from `reference/course.toml` (`secret_seed = N`), which never goes
+    into a handout: students see the public cases' values (seed 0), never these."""
+    path = root / "reference" / "course.toml"
     try:
-        return load_assignment(name, seed, root)
-    except KeyError:
+        settings = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{path}: {error}") from None
+    seed = settings.get("secret_seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UsageError(f"{path}: secret_seed must be a whole number >= 0, not {seed!r}")
+    return seed
+
+
+def is_handout(root: Path) -> bool:
+    """A student's copy of the course: expected answers in public/, no reference."""
+    return not (root / "reference").is_dir()
+
+
+def open_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
+    return open_graded(name, seed, root)[0]
+
+
+def open_graded(name: str, seed: int = 0, root: Path | None = None) -> tuple[Assignment, Expected | None]:
+    """The assignment, and in a handout the loader of its stored answers (None: run the reference)."""
+    root = root or installed_course()
+    if name not in assignment_names(root):
         known = ", ".join(assignment_names(root)) or "none"
-        raise UsageError(f"unknown assignment {name!r} (known: {known})") from None
+        raise UsageError(f"unknown assignment {name!r} (known: {known})")
+    if not is_handout(root):
+        return load_assignment(name, seed, root), None
+    if seed != 0:
+        raise UsageError(f"--seed {seed}: a handout holds the answers for the public cases only (seed 0)")
+    try:
+        spec, frames = published.read(root / "public" / name)
+    except published.StaleHandout as error:
+        raise UsageError(str(error)) from None
+    return spec, lambda: frames
+
+
+def need_reference(root: Path, what: str) -> None:
+    if is_handout(root):
+        raise UsageError(f"{what} needs the course's reference solutions, which a handout does not hold")
 
 
 def select_tasks(assignment: Assignment, names: Iterable[str] = ()) -> tuple[Task, ...]:
@@ -78,19 +118,19 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
           workers: int | None = None, root: Path | None = None) -> Report:
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment."""
     root = course(root)
-    spec = open_assignment(assignment, seed, root)
+    spec, expected = open_graded(assignment, seed, root)
     origin = Path(submission) if submission else default_submission(assignment, root)
     try:
         return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
-                                workers)
+                                workers, expected)
     except SubmissionError as error:
         raise UsageError(str(error)) from None
 
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
                      seed: int, timeout: float, workers: int | None,
-                     expected: Callable[[], dict[str, tuple[bytes, ...]]] | None = None) -> Report:
-    """Grade one submission; `expected` loads the reference's frames computed beforehand (a batch),
+                     expected: Expected | None = None) -> Report:
+    """Grade one submission; `expected` loads the reference's frames computed beforehand (a batch, a handout),
     after every child is forked. Raises SubmissionError for a submission that cannot be read."""
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
@@ -159,14 +199,15 @@ def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail
 
 def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
             devices: tuple[str, ...], timeout: float, workers: int | None,
-            expected: Callable[[], dict[str, tuple[bytes, ...]]] | None = None) -> list[TaskRun]:
+            expected: Expected | None = None) -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory: the
     reference's children (unless `expected` loads their frames, which it does only now) run it
     from bytes read before any student code starts."""
     runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
     jobs: list[tuple[Task, str | None]] = []
     children, timeouts = [], []
-    references, students = reference_sources(spec, root), student_sources(submission)
+    references = reference_sources(spec, root) if expected is None else {}
+    students = student_sources(submission)
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
         jails = {device: jail_for(device, submission, Path(scratch)) for device in devices}
         for task in tasks:
@@ -285,7 +326,7 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                       diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
                                       weight=case.weight, **verdict.values))
     return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
-                      problem_status=problem_status, shares=task.shares or {"results": 1.0},
+                      problem_status=problem_status, shares=task.shares or {"results": 1.0}, withheld=task.withheld,
                       duration_s=round(max((outcome.duration_s for *_, outcome in task_run.student.values()),
                                            default=0.0), 3))
 
@@ -360,6 +401,7 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
     """Defects found: a reference losing points, disagreeing with torch or with the lecture's
     numbers, or an untouched stub that does not score 0 as "not implemented"."""
     root = course(root)
+    need_reference(root, "check-reference")
     names = list(names) or assignment_names(root)
     defects = []
     for name, seed in ((name, seed) for name in names for seed in seeds):

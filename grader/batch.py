@@ -39,14 +39,18 @@ class Settings:
     work: Path  # a private temporary folder: the reference's frames and each grader's report on its way
 
 
-def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None, seed: int = 0,
+def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None,
+                seed: int | None = None,
                 timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
                 root: Path | None = None,
                 progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[tuple[str, Report]]:
     """Grade every student found in `origins` (folders, Moodle exports, CSV manifests) into the store
     in `results`; skip those whose stored report is of the same submission, seed and grader version
-    (unless `regrade`). Returns every stored (student, report) of the assignment."""
+    (unless `regrade`). The seed defaults to the course's secret one. Returns every stored
+    (student, report) of the assignment."""
     root = api.course(root)
+    api.need_reference(root, "grade batch")
+    seed = api.secret_seed(root) if seed is None else seed
     spec = api.open_assignment(assignment, seed, root)
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
     settings = Settings(spec, root, api.devices_for(device), seed, timeout, work)

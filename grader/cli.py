@@ -53,6 +53,7 @@ def main():
       grade ASSIGNMENT [SUBMISSION]   grade a folder, .py, .ipynb or .zip
       grade list                      assignments, tasks and points
       grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
+      grade release OUT [ASSIGNMENT...]         the student handout, without solutions
       grade check-reference           prove the reference solutions and the stubs
     """
 
@@ -151,6 +152,26 @@ def check_reference(assignments, seeds, timeout, course):
     sys.exit(EXIT_BELOW if defects else EXIT_GRADED)
 
 
+@main.command("release")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("assignments", nargs=-1)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds per task for the reference.")
+@COURSE
+def release_command(out, assignments, timeout, course):
+    """Build the student handout in the new folder OUT: stubs, statements, the grader and the
+    answers to the public cases, without the solutions [default: every assignment]."""
+    from . import release
+
+    try:
+        names = release.build_handout(out, assignments, root=course, timeout=timeout, progress=click.echo)
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, str(error))
+    except Exception as error:
+        _grader_failed(error)
+    click.echo(f"handout of {', '.join(names)} -> {out} (see its README.md)")
+
+
 @main.command("batch")
 @click.argument("assignment")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -159,7 +180,8 @@ def check_reference(assignments, seeds, timeout, course):
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Submissions graded at once [default: all cores].")
 @click.option("--regrade", is_flag=True, help="Grade every submission again, also those already in the store.")
 @click.option("--report-only", is_flag=True, help="Write the outputs from the store again, grading nothing.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random cases' values.")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Seed of the random cases' values [default: secret_seed in reference/course.toml].")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
               help="Seconds per task.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)

@@ -1,6 +1,7 @@
 """Ready-made experiments and laws for specs: modules with shared weights, training steps, dropout."""
 from __future__ import annotations
 
+import contextlib
 import math
 import zlib
 from typing import Any, Callable
@@ -8,6 +9,7 @@ from typing import Any, Callable
 import torch
 
 from . import forbidden
+from .spec import recipe
 
 _grad = torch.autograd.grad  # taken at import, before a task's tripwires replace torch.autograd's names
 
@@ -31,6 +33,10 @@ def shared_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
         generator = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
         if name.endswith("running_var"):
             drawn = 0.5 + torch.rand(value.shape, generator=generator, dtype=torch.float64)
+        elif name.endswith("weight") and value.dim() == 1:
+            # A norm layer's scale near 1, as trained ones are: a scale near 0 would leave only the
+            # shift, and a block's output all on one side of a ReLU hides a missing ReLU.
+            drawn = 1.0 + torch.randn(value.shape, generator=generator, dtype=torch.float64) / 4
         else:
             drawn = torch.randn(value.shape, generator=generator, dtype=torch.float64)
             drawn /= math.sqrt(value[0].numel()) if value.dim() > 1 else 2.0  # keep activations O(1)
@@ -54,6 +60,7 @@ def _build(cls: Callable[..., torch.nn.Module], args: tuple, kwargs: dict, like:
     return module
 
 
+@recipe
 def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool, seed: int = 0,
                    gradients: bool = True) -> Callable[..., dict]:
     """Experiment: build `cls(*args, **kwargs)` with shared weights, run it on the input in train
@@ -81,6 +88,28 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
         return result
 
     return experiment
+
+
+@recipe
+def parameter_count(*args: Any, meta: bool = False, **kwargs: Any) -> Callable[..., int]:
+    """Experiment: the number of parameters of `cls(*args, **kwargs)` (built without memory if `meta`)."""
+    def experiment(cls) -> int:
+        with torch.device("meta") if meta else contextlib.nullcontext():
+            return sum(p.numel() for p in cls(*args, **kwargs).parameters())
+    return experiment
+
+
+@recipe
+def with_inputs_moved(experiment: Callable[..., Any], scale: float, shift: float) -> Callable[..., Any]:
+    """The experiment on inputs `scale * x + shift`: batch statistics far from 0 and 1."""
+    def moved(cls, *inputs: torch.Tensor) -> Any:
+        return experiment(cls, *(x * scale + shift for x in inputs))
+    return moved
+
+
+def output_shape(target: Callable[..., Any], *args: Any, **kwargs: Any) -> list[int]:
+    """Experiment: only the shape of the output."""
+    return list(target(*args, **kwargs).shape)
 
 
 def _gradients(output: Any, tensors: dict[str, torch.Tensor], seed: int, zeros_for_unused: bool = False) -> dict:
@@ -114,6 +143,7 @@ def output_and_gradients(target: Callable[..., Any], *args: Any, **kwargs: Any) 
     return {"output": output, GRADIENTS: _gradients(output, tensors, seed=0, zeros_for_unused=True)}
 
 
+@recipe
 def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | None = None) -> Callable[..., dict]:
     """Experiment for stateful modules: a training step on each input but the last, then eval on
     the last; after each, the output and the whole state_dict (running statistics included)."""
@@ -133,6 +163,7 @@ def training_steps(args: tuple = (), kwargs: dict | None = None, *, seed: int | 
     return experiment
 
 
+@recipe
 def dropout_runs(p: float, seed: int) -> Callable[..., dict]:
     """Experiment for dropout: two forward passes in train mode (after seeding torch), then one in
     eval mode. Only the first gets the case's input itself, so that changing it in place is
@@ -151,6 +182,7 @@ def dropout_runs(p: float, seed: int) -> Callable[..., dict]:
     return experiment
 
 
+@recipe
 def dropout2d_law(p: float) -> Callable[..., tuple[str, str] | None]:
     """The laws of channel dropout, checked on `dropout_runs` output for an input without zeros:
     identity in eval; in train each (sample, channel) map is either all zeros or the input times

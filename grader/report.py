@@ -105,6 +105,12 @@ def _review_lines(report: Report, verbose: bool = False) -> list[str]:
 REVIEW_TITLE = "For review (not scored): code that reaches into the grader"
 
 
+def _withheld(report: Report) -> str:
+    count = sum(task.withheld for task in report.tasks)
+    return (f"{count} hidden check{'s' * (count != 1)} did not run here: they count only when your instructor "
+            "grades, so this score is a preview.") if count else ""
+
+
 def _by_group(task: TaskResult) -> str:
     """Each group's points, e.g. `results 12.4/14 · argument checks 0/2`."""
     return " · ".join(f"{g.name} {g.points:g}/{g.max_points:g}" for g in task.groups)
@@ -143,6 +149,8 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
                 f"in {report.duration_s:.1f} s"]
+    if withheld := _withheld(report):
+        out += _wrap(withheld, columns, "  ", "  ")
     if report.review:
         out += ["", f"  {REVIEW_TITLE}:"] + [wrapped for line in _review_lines(report, verbose)
                                              for wrapped in _item(line, columns)]
@@ -159,6 +167,8 @@ def markdown(report: Report) -> str:
         lines = failure_lines(task)
         if lines:
             out += ["", f"## {_md(task.name)}", ""] + [f"- {_md(line)}" for line in lines]
+    if withheld := _withheld(report):
+        out += ["", withheld]
     if report.review:
         out += ["", f"## {REVIEW_TITLE}", ""] + [f"- {_md(line)}" for line in _review_lines(report)]
     return "\n".join(out) + "\n"
@@ -262,7 +272,7 @@ def as_html(report: Report) -> str:
     """A self-contained page: styles inline, no scripts, nothing fetched."""
     percent = _percent(report.score, report.max_score)
     return _template().render(report=report, tasks=[_task_view(t) for t in report.tasks], percent=percent,
-                              tone=_tone(percent), review_title=REVIEW_TITLE)
+                              tone=_tone(percent), review_title=REVIEW_TITLE, withheld=_withheld(report))
 
 
 def write_report(path: Path, text: str) -> None:

@@ -56,6 +56,7 @@ class TaskResult(Frozen):
     problem_status: Status | None = None
     shares: dict[str, float] = {"results": 1.0}  # of the points, per group of checks (declared by the spec)
     duration_s: float = 0.0  # the wall time of the student's code for this task (the slowest device)
+    withheld: int = 0  # hidden checks a handout cannot run: they count only when the instructor grades
 
     def _earned(self) -> list[tuple[str, list[CheckResult], float, float]]:
         """(group, its counted checks, points earned, points possible) for each group with checks.

@@ -1,8 +1,11 @@
 """What an assignment is: tasks, points and cases, declared as data by each assignment's spec."""
 from __future__ import annotations
 
+import functools
 import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Literal
 
 import torch
@@ -13,6 +16,33 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int
 # What a task's checks are for; each group gets a declared share of the task's points.
 GROUPS = ("results", "edge cases", "argument checks")
 DEFAULT_SHARES = {"results": 0.7, "edge cases": 0.2, "argument checks": 0.1}
+
+
+def recipe(factory: Callable[..., Callable]) -> Callable[..., Callable]:
+    """Mark a factory of experiments or laws: what it makes remembers how it was made, so that a
+    handout can store the recipe as data and make it again (`grader.published`)."""
+    @functools.wraps(factory)
+    def make(*args: Any, **kwargs: Any) -> Callable:
+        made = factory(*args, **kwargs)
+        made.recipe = (make, args, kwargs)
+        return made
+    return make
+
+
+def load_checks(spec_file: str | Path) -> ModuleType:
+    """The `checks.py` next to a spec: the experiments and laws that run around the student's code.
+    Unlike the spec, it ships with the handout, so it must hold no solution and no known mistake."""
+    path = Path(spec_file).with_name("checks.py")
+    name = checks_module_name(path.parent.name)
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module  # its functions are found by module name when published
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def checks_module_name(assignment: str) -> str:
+    return f"_grader_checks_{assignment}"
 
 
 class Frozen(BaseModel):
@@ -153,6 +183,7 @@ class Task(Frozen):
     shares: dict[str, float] | None = None  # of its points per check group; default: the assignment's (as loaded:
                                             # normalised over the groups it has)
     cases: tuple[Case, ...]
+    withheld: int = 0  # hidden cases a handout leaves out: they run only when the instructor grades
 
 
 class Assignment(Frozen):
@@ -160,6 +191,8 @@ class Assignment(Frozen):
     title: str
     module: str  # the student's file, e.g. "convolution.py"; a task may name another
     shares: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SHARES))  # each task's, unless it has its own
+    public_random: int | None = 3  # of each task's cases named "random N...", this many are public, the rest
+                                   # hidden (None: all public); cases marked hidden=True stay hidden
     tasks: tuple[Task, ...]
 
     def shares_of(self, task: Task) -> dict[str, float]:
@@ -193,8 +226,11 @@ def installed_course() -> Path:
 
 
 def assignment_names(root: Path | None = None) -> list[str]:
+    """The course's assignments: its specs, or in a handout (no `reference/`) its published ones."""
     root = root or installed_course()
-    return sorted(p.parent.name for p in (root / "reference").glob("*/spec.py"))
+    if (root / "reference").is_dir():
+        return sorted(p.parent.name for p in (root / "reference").glob("*/spec.py"))
+    return sorted(p.parent.name for p in (root / "public").glob("*/spec.json"))
 
 
 def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assignment:
@@ -202,15 +238,28 @@ def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assig
     its random tensors for `seed`. The spec never sees the seed: every seed tests the same
     configurations (shapes, flags, strides), so that a grade does not depend on it."""
     root = root or installed_course()
-    if name not in assignment_names(root):
+    if name not in assignment_names(root) or not (root / "reference").is_dir():
         raise KeyError(name)
     path = root / "reference" / name / "spec.py"
     module_spec = importlib.util.spec_from_file_location(f"_grader_spec_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     built = module.assignment()
-    tasks = tuple(task.model_copy(update={"shares": built.shares_of(task)}) for task in built.tasks)
+    tasks = tuple(task.model_copy(update={"shares": built.shares_of(task),
+                                          "cases": _hide_random(task.cases, built.public_random)})
+                  for task in built.tasks)
     return reseed(built.model_copy(update={"tasks": tasks}), seed)
+
+
+def _hide_random(cases: tuple[Case, ...], public: int | None) -> tuple[Case, ...]:
+    """The handout holds the lecture's examples, the edge cases, the probes and the first few random
+    cases; the other random cases are hidden: students see how many, never what they are."""
+    if public is None:
+        return cases
+    randoms = [index for index, case in enumerate(cases) if case.name.startswith("random ")]
+    hidden = set(randoms[public:])
+    return tuple(case.model_copy(update={"hidden": True}) if index in hidden else case
+                 for index, case in enumerate(cases))
 
 
 def reseed(assignment: Assignment, seed: int) -> Assignment:

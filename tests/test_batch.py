@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, submission_path
-from grader import batch, store
+from grader import api, batch, store
 from test_wrong_submissions import BUGGY, CORRECT
 
 GRADE = str(Path(sys.executable).with_name("grade"))
@@ -31,7 +31,7 @@ def class_of(folder: Path, assignment: str, names: list[str]) -> Path:
 def test_a_batch_scores_every_submission_as_single_grading_does(graded, tmp_path, assignment):
     names = [name for a, name in CORRECT if a == assignment] + [name for a, name, _ in BUGGY if a == assignment]
     folder = class_of(tmp_path / "class", assignment, names)
-    results = dict(batch.grade_batch(assignment, [folder], tmp_path / "results", jobs=2, root=ROOT))
+    results = dict(batch.grade_batch(assignment, [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT))
     assert sorted(results) == sorted(names)
     for name in names:
         alone, together = graded(assignment, name), results[name]
@@ -54,6 +54,7 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
     first = run()
     assert sorted(first) == ["broken", "correct_naive", "empty", "no_bias"]
     assert first["correct_naive"].score == 100 and 0 < first["no_bias"].score < 100
+    assert first["no_bias"].seed == api.secret_seed(ROOT) != 0  # final grading: the course's secret seed
     assert first["empty"].score == 0 and first["empty"].tasks[0].problem == "empty submission"
     assert first["broken"].score == 0 and "SyntaxError" in first["broken"].tasks[0].problem
     assert sorted(graded_now) == sorted(first)

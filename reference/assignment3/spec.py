@@ -8,7 +8,9 @@ import random
 import torch
 import torch.nn.functional as F
 
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+
+checks = load_checks(__file__)
 
 # The public APIs, and the doors behind them (torch.ops.aten, torch._C) that a determined student finds.
 POOL_FORBIDDEN = ("torch.*pool*", "torch.nn.functional.*pool*", "torch.nn.*Pool*", "torch.ops.aten.*pool*",
@@ -669,11 +671,6 @@ def _matrix_oracle(weight, input_size, stride=1, padding=0, dilation=1):
     return F.conv2d(basis, weight, None, stride, padding, dilation).reshape(n, -1).T
 
 
-def _apply_matrix(target, weight, input_size, image, **kwargs):
-    """Experiment: the matrix applied to a flattened image, as the lecture writes it."""
-    return target(weight, input_size, **kwargs) @ image.flatten()
-
-
 # --- cases ------------------------------------------------------------------------------------
 
 def _random(rng: random.Random):
@@ -1092,11 +1089,11 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
              note="the lecture writes H with k11, k12, k21, k22; row o holds the kernel where window o reads"),
         Case(name="lecture: H applied to the flattened 3x3 image gives conv2d's [1, 2, 5, 3]",
              args=(Tensor(values=[[KERNEL2]]), (3, 3), Tensor(values=IMAGE3)), expect=[1, 2, 5, 3],
-             experiment=_apply_matrix, terms=9,
+             experiment=checks.apply_matrix, terms=9,
              call="conv2d_matrix([[[[0, 1], [1, -1]]]], (3, 3)) @ [1, 2, 3, 3, 4, 5, 1, 0, 2]"),
         Case(name="lecture's animated example as H @ x", args=(Tensor(values=[[KERNEL_ANIMATED]]), 5,
                                                                Tensor(values=ANIMATED)),
-             expect=[12, 12, 17, 10, 17, 19, 9, 6, 14], experiment=_apply_matrix, terms=25,
+             expect=[12, 12, 17, 10, 17, 19, 9, 6, 14], experiment=checks.apply_matrix, terms=25,
              call="conv2d_matrix(3x3 kernel of the animated example, 5) @ x.flatten()"),
         Case(name="several channels in and out", args=(r(3, 2, 2, 2), (4, 4))),
         Case(name="stride 2", args=(r(2, 1, 3, 3), 5), kwargs={"stride": 2}),

@@ -8,7 +8,10 @@ import random
 import torch
 import torch.nn.functional as F
 
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
+from grader.experiments import output_shape
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+
+checks = load_checks(__file__)
 
 # Every conv in torch, the col2im step (fold) that is a transposed conv's overlap-add, and the doors
 # behind them. `torch.nn.grad` holds conv2d_input, which is a transposed conv under another name.
@@ -399,21 +402,6 @@ def _conv_transpose1d_cases(rng: random.Random) -> list[Case]:
     return cases + _probes(r, 1)
 
 
-def _adjoint(target, y, weight, x, **kwargs):
-    """<x, conv_transpose2d(y, w)>: by adjointness it equals <conv2d(x, w), y>. One-element tensor
-    (the wire format sends a 0-d tensor as shape (1,) anyway)."""
-    output = target(y, weight, **kwargs)
-    if not isinstance(output, torch.Tensor) or output.shape != x.shape:
-        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-        raise ValueError(f"conv_transpose2d(y, w) returned {shape}, but the adjointness check needs "
-                         f"{tuple(x.shape)}, the shape of the conv's input")
-    return (x * output).sum().reshape(1)
-
-
-def _shape_of(target, *args, **kwargs):
-    return list(target(*args, **kwargs).shape)
-
-
 def _adjoint_case(r, name, x_shape, w_shape, dtype="float32", **kwargs) -> Case:
     """x: the conv's input; y: a random tensor shaped like conv2d(x, w); the transposed conv of y must
     come back in x's shape, which output_padding arranges."""
@@ -431,7 +419,7 @@ def _adjoint_case(r, name, x_shape, w_shape, dtype="float32", **kwargs) -> Case:
     conv = F.conv2d(x.build("cpu").double(), w.build("cpu").double(), None, stride, padding, dilation, groups)
     expect = [float((conv * y.build("cpu").double()).sum())]
     settings = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-    return Case(name=f"adjointness: {name}", args=(y, w, x), kwargs=kwargs, experiment=_adjoint, expect=expect,
+    return Case(name=f"adjointness: {name}", args=(y, w, x), kwargs=kwargs, experiment=checks.adjoint, expect=expect,
                 call=f"(x * conv_transpose2d(y, w{', ' + settings if settings else ''})).sum() with x {x_shape}, "
                      f"w {w_shape}, y {tuple(y.shape)} {dtype}",
                 terms=math.prod(x_shape) + math.prod(w_shape[1:]),
@@ -498,7 +486,7 @@ def _conv_transpose2d_cases(rng: random.Random) -> list[Case]:
     # The largest cases come last: a slow solution that runs out of time loses only them.
     largest = [
         Case(name="lecture: Conv2d(10, 20, 2) then ConvTranspose2d(20, 10, 2) gives 20x30 again",
-             args=(r(1, 20, 19, 29), r(20, 10, 2, 2), r(10)), experiment=_shape_of, expect=[1, 10, 20, 30],
+             args=(r(1, 20, 19, 29), r(20, 10, 2, 2), r(10)), experiment=output_shape, expect=[1, 10, 20, 30],
              call="conv_transpose2d(input (1, 20, 19, 29), weight (20, 10, 2, 2), bias (10,)).shape",
              note="Conv2d(10, 20, 2) maps 1x10x20x30 to 1x20x19x29; the transposed conv with weight (20, 10, 2, 2) "
                   "maps it back to 1x10x20x30"),

@@ -1,7 +1,6 @@
 """Assignment 5, network blocks: tasks, points, cases and known wrong answers."""
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 from typing import Any, Callable
@@ -10,8 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.experiments import dropout2d_law, dropout_runs, module_forward, training_steps
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
+from grader.experiments import (dropout2d_law, dropout_runs, module_forward, parameter_count, training_steps,
+                                with_inputs_moved)
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+
+checks = load_checks(__file__)
 
 # Every dropout and normalisation routine of torch, and the doors behind them.
 _DOORS = ("torch", "torch.nn.functional", "torch.ops.aten", "torch._C._VariableFunctions", "torch._C._nn",
@@ -23,45 +25,10 @@ BATCHNORM_FORBIDDEN = (*(f"{door}.*{kind}_norm*" for door in _DOORS for kind in 
 
 VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 VGG11 = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
-INCEPTION_3A = [[64], [96, 128], [16, 32], [3, 32]]
+INCEPTION_3A = checks.INCEPTION_3A
 
 
 # --- experiments for the lecture's numbers ---------------------------------------------------
-
-def _parameters(*args: Any, meta: bool = False, **kwargs: Any) -> Callable[..., int]:
-    """Experiment: the number of parameters of `cls(*args, **kwargs)` (built without memory if `meta`)."""
-    def experiment(cls) -> int:
-        with torch.device("meta") if meta else contextlib.nullcontext():
-            return sum(p.numel() for p in cls(*args, **kwargs).parameters())
-    return experiment
-
-
-def _depthwise_weights(cls) -> int:
-    block = cls(3, 16)
-    return block.depthwise.weight.numel() + block.pointwise.weight.numel()
-
-
-def _inception_3a_shape(cls) -> tuple[int, ...]:
-    with torch.no_grad():
-        return tuple(cls(192, INCEPTION_3A)(torch.zeros(1, 192, 4, 4)).shape)
-
-
-def _lenet_maps(cls) -> list[tuple[int, ...]]:
-    """The shape after every layer of LeNet5's feature extractor, for one 32 x 32 image."""
-    x, shapes = torch.zeros(1, 1, 32, 32), []
-    with torch.no_grad():
-        for layer in cls(10).feature_extractor:
-            x = layer(x)
-            shapes.append(tuple(x.shape))
-    return shapes
-
-
-def _with_input(experiment: Callable[..., Any], scale: float, shift: float) -> Callable[..., Any]:
-    """The experiment on inputs `scale * x + shift`: batch statistics far from 0 and 1."""
-    def shifted(cls, *inputs: torch.Tensor) -> Any:
-        return experiment(cls, *(x * scale + shift for x in inputs))
-    return shifted
-
 
 # --- known wrong answers: each builds the reference module and changes one thing -------------
 
@@ -399,9 +366,9 @@ BATCHNORM_BACKWARD = 10  # a BatchNorm's backward in train mode cancels terms: g
 def _depthwise_cases(rng: random.Random) -> list[Case]:
     c = _Cases(rng, "DepthwiseSeparableConv")
     cases = [
-        c.count("lecture: 3 -> 16 has 75 weights (432 for a full 3x3 conv)", _depthwise_weights, 75,
+        c.count("lecture: 3 -> 16 has 75 weights (432 for a full 3x3 conv)", checks.depthwise_weights, 75,
                 "weights of DepthwiseSeparableConv(3, 16), biases not counted"),
-        c.count("lecture: 3 -> 16, biases included", _parameters(3, 16), 94, "parameters of DepthwiseSeparableConv(3, 16)"),
+        c.count("lecture: 3 -> 16, biases included", parameter_count(3, 16), 94, "parameters of DepthwiseSeparableConv(3, 16)"),
         c.forward("lecture's 3 -> 16", (3, 16), {}, (2, 3, 8, 8), terms=_conv_terms((2, 3, 8, 8), 9, 3)),
         c.forward("float64, 5x5 kernel", (4, 6), {"kernel_size": 5, "padding": 2}, (2, 4, 7, 6), dtype="float64",
                   terms=_conv_terms((2, 4, 7, 6), 25, 4)),
@@ -425,7 +392,7 @@ def _basic_cases(rng: random.Random) -> list[Case]:
     t = lambda shape, inplanes, planes: BATCHNORM_BACKWARD * _conv_terms(shape, 9 * inplanes, 9 * planes,  # noqa: E731
                                                                         inplanes)
     cases = [
-        c.count("BasicBlock(64, 64) has 73,984 parameters", _parameters(64, 64), 73984, "parameters of BasicBlock(64, 64)"),
+        c.count("BasicBlock(64, 64) has 73,984 parameters", parameter_count(64, 64), 73984, "parameters of BasicBlock(64, 64)"),
         c.forward("identity shortcut", (4, 4), {}, (2, 4, 6, 6), terms=t((2, 4, 6, 6), 4, 4)),
         c.forward("identity shortcut, eval, float64", (4, 4), {}, (2, 4, 6, 6), dtype="float64", train=False,
                   terms=t((2, 4, 6, 6), 4, 4)),
@@ -456,7 +423,7 @@ def _bottleneck_cases(rng: random.Random) -> list[Case]:
     t = lambda shape, inplanes, planes: BATCHNORM_BACKWARD * _conv_terms(shape, inplanes, 9 * planes,  # noqa: E731
                                                                         planes, inplanes)
     cases = [
-        c.count("Bottleneck(256, 64) has 70,400 parameters", _parameters(256, 64), 70400,
+        c.count("Bottleneck(256, 64) has 70,400 parameters", parameter_count(256, 64), 70400,
                 "parameters of Bottleneck(256, 64)"),
         c.forward("identity shortcut (inplanes = 4 * planes)", (16, 4), {}, (2, 16, 5, 5), terms=t((2, 16, 5, 5), 16, 4)),
         c.forward("identity shortcut, eval, float64", (16, 4), {}, (2, 16, 5, 5), dtype="float64", train=False,
@@ -484,7 +451,7 @@ def _se_cases(rng: random.Random) -> list[Case]:
     c = _Cases(rng, "SELayer")
     t = lambda shape, channel: channel + math.prod(shape[2:]) * shape[0]  # noqa: E731
     cases = [
-        c.count("lecture: C=64, r=16 has 512 parameters", _parameters(64, 16), 512, "parameters of SELayer(64, 16)"),
+        c.count("lecture: C=64, r=16 has 512 parameters", parameter_count(64, 16), 512, "parameters of SELayer(64, 16)"),
         c.forward("lecture's C=64, default reduction", (64,), {}, (2, 64, 3, 3), terms=t((2, 64, 3, 3), 64)),
         c.forward("C=64, eval, float64", (64,), {}, (2, 64, 3, 3), dtype="float64", train=False,
                   terms=t((2, 64, 3, 3), 64)),
@@ -506,9 +473,9 @@ def _inception_cases(rng: random.Random) -> list[Case]:
     t = lambda shape, config: _conv_terms(shape, 9 * config[1][0], 25 * config[2][0], 3 * shape[1])  # noqa: E731
     small = [[2], [3, 4], [2, 3], [3, 2]]
     cases = [
-        c.count("Inception 3a: 192 -> 256 channels", _inception_3a_shape, (1, 256, 4, 4),
+        c.count("Inception 3a: 192 -> 256 channels", checks.inception_3a_shape, (1, 256, 4, 4),
                 "InceptionBlock(192, [[64], [96, 128], [16, 32], [3, 32]]) on input (1, 192, 4, 4): output shape"),
-        c.count("Inception 3a has 163,696 parameters", _parameters(192, INCEPTION_3A), 163696,
+        c.count("Inception 3a has 163,696 parameters", parameter_count(192, INCEPTION_3A), 163696,
                 "parameters of InceptionBlock(192, [[64], [96, 128], [16, 32], [3, 32]])"),
         c.forward("small block", (4, small), {}, (2, 4, 6, 6), terms=t((2, 4, 6, 6), small)),
         c.forward("small block, eval, float64", (4, small), {}, (2, 4, 6, 6), dtype="float64", train=False,
@@ -535,9 +502,9 @@ def _lenet_cases(rng: random.Random) -> list[Case]:
     maps = [(1, 6, 28, 28), (1, 6, 28, 28), (1, 6, 14, 14), (1, 16, 10, 10), (1, 16, 10, 10), (1, 16, 5, 5),
             (1, 120, 1, 1), (1, 120, 1, 1)]
     cases = [
-        c.count("lecture: the maps of one 32x32 image", _lenet_maps, maps,
+        c.count("lecture: the maps of one 32x32 image", checks.lenet_maps, maps,
                 "LeNet5(10).feature_extractor on input (1, 1, 32, 32): the shape after every layer"),
-        c.count("10 classes: 61,706 parameters", _parameters(10), 61706, "parameters of LeNet5(10)"),
+        c.count("10 classes: 61,706 parameters", parameter_count(10), 61706, "parameters of LeNet5(10)"),
         c.forward("10 classes", (10,), {}, (2, 1, 32, 32), terms=t((2, 1, 32, 32))),
         c.forward("10 classes, eval, float64", (10,), {}, (2, 1, 32, 32), dtype="float64", train=False,
                   terms=t((2, 1, 32, 32))),
@@ -555,11 +522,11 @@ def _vgg_cases(rng: random.Random) -> list[Case]:
     c = _Cases(rng, "make_vgg_layers")
     t = lambda shape, cfg: BATCHNORM_BACKWARD * _conv_terms(shape, *(9 * v for v in cfg if v != "M"))  # noqa: E731
     cases = [
-        c.count("VGG-16's convolutions: 14,714,688 parameters", _parameters(VGG16, meta=True), 14714688,
+        c.count("VGG-16's convolutions: 14,714,688 parameters", parameter_count(VGG16, meta=True), 14714688,
                 "parameters of make_vgg_layers(VGG-16's configuration D)"),
-        c.count("VGG-16 with BatchNorm: 14,723,136 parameters", _parameters(VGG16, batch_norm=True, meta=True), 14723136,
+        c.count("VGG-16 with BatchNorm: 14,723,136 parameters", parameter_count(VGG16, batch_norm=True, meta=True), 14723136,
                 "parameters of make_vgg_layers(VGG-16's configuration D, batch_norm=True)"),
-        c.count("VGG-11's convolutions: 9,220,480 parameters", _parameters(VGG11, meta=True), 9220480,
+        c.count("VGG-11's convolutions: 9,220,480 parameters", parameter_count(VGG11, meta=True), 9220480,
                 "parameters of make_vgg_layers(VGG-11's configuration A)"),
         c.forward("two stages", ([4, "M", 8, "M"],), {}, (2, 3, 8, 8), terms=t((2, 3, 8, 8), [4, 8])),
         c.forward("two stages with BatchNorm, float64", ([4, "M", 8, "M"],), {"batch_norm": True}, (2, 3, 8, 8),
@@ -621,7 +588,7 @@ def _batchnorm_cases(rng: random.Random) -> list[Case]:
         inputs = tuple(Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype) for _ in range(4))
         experiment = training_steps((channels,), kwargs, seed=rng.randrange(2**31))
         moved = f" times {scale:g} plus {shift:g}" if (scale, shift) != (1.0, 0.0) else ""
-        return Case(name=name, args=inputs, experiment=_with_input(experiment, scale, shift) if moved else experiment,
+        return Case(name=name, args=inputs, experiment=with_inputs_moved(experiment, scale, shift) if moved else experiment,
                     call=f"{_signature('BatchNorm2d', (channels,), kwargs)}: 3 training steps, then eval, on inputs "
                          f"{shape} {dtype}{moved}", terms=math.prod(shape) // shape[1])
 

@@ -1,0 +1,69 @@
+"""`grade release`: the student handout, built from the course folder without its solutions.
+
+The handout holds the stubs and statements, the grader, and for each assignment its public cases
+(`public/NAME/spec.json`), the reference's answers to them with the known mistakes' and torch's
+(`expected.frames`: JSON headers and raw arrays), and the experiments that run around student
+code (`checks.py`). Never `reference/`, never a hidden case, never pickle.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import api, published
+from .spec import Assignment
+
+TEMPLATES = Path(__file__).parent / "templates" / "handout"
+PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed
+
+
+def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = None, timeout: float = 60.0,
+                  progress: Callable[[str], None] = lambda line: None) -> list[str]:
+    """Write the handout for `names` (default: every assignment) into the new folder `out`.
+    Returns the assignments released."""
+    root = api.course(root)
+    api.need_reference(root, "grade release")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise api.UsageError(f"{out} already exists and is not empty: give a new folder")
+    names = list(names) or published_names(root)
+    specs = [api.open_assignment(name, PUBLIC_SEED, root) for name in names]
+    grader_folder = Path(__file__).parent
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(grader_folder, staging / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
+        shutil.copy2(TEMPLATES / "README.md", staging / "README.md")
+        (staging / "tests").mkdir()
+        shutil.copy2(TEMPLATES / "test_handout.py", staging / "tests" / "test_handout.py")
+        for spec in specs:
+            progress(_release_assignment(spec, root, staging, timeout))
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return names
+
+
+def published_names(root: Path) -> list[str]:
+    return [name for name in api.assignment_names(root) if (root / "assignments" / name).is_dir()]
+
+
+def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: float) -> str:
+    shutil.copytree(root / "assignments" / spec.name, staging / "assignments" / spec.name,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    visible = published.visible(spec)
+    frames = api.reference_frames(visible, visible.tasks, root, timeout)
+    short = [task.name for task in visible.tasks if len(frames[task.name]) != len(task.cases)]
+    if short:
+        raise RuntimeError(f"{spec.name}: the reference gave no answer to every case of {', '.join(short)}")
+    folder = staging / "public" / spec.name
+    published.write(folder, published.public_part(spec), frames)
+    checks_file = root / "reference" / spec.name / published.CHECKS_FILE
+    if checks_file.exists():
+        shutil.copy2(checks_file, folder / published.CHECKS_FILE)
+    cases = sum(len(task.cases) for task in visible.tasks)
+    return f"{spec.name}: {cases} public cases with their answers, {sum(t.withheld for t in visible.tasks)} hidden"

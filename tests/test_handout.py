@@ -1,0 +1,210 @@
+"""The student handout (`grade release`): the same feedback on public cases, and nothing it must not hold."""
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, submission_path
+from grader import api, published, release, wire
+from grader.spec import load_assignment
+from test_wrong_submissions import BUGGY, CORRECT
+
+NAMES = ("assignment1", "assignment2", "assignment3", "assignment4", "assignment5")
+GRADE = str(Path(sys.executable).with_name("grade"))
+
+
+@pytest.fixture(scope="session")
+def handout(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "course"
+    assert release.build_handout(out, root=ROOT) == list(NAMES)
+    return out
+
+
+# --- the same feedback -------------------------------------------------------------------------
+
+def _public_checks(report) -> list[tuple]:
+    return [(task.name, check.name, check.device, check.passed, check.message, check.diagnosis, check.group,
+             check.weight, check.expected, check.got, check.wrong, check.values_at)
+            for task in report.tasks for check in task.checks if not check.hidden]
+
+
+@pytest.mark.parametrize("assignment,name", CORRECT + [(a, n) for a, n, _ in BUGGY])
+def test_the_handout_reports_public_cases_as_the_instructor_does(handout, graded, tmp_path, assignment, name):
+    ours = api.grade(assignment, submission_path(assignment, name, tmp_path), root=handout)
+    theirs = graded(assignment, name)
+    assert _public_checks(ours) == _public_checks(theirs)
+    devices = len(theirs.environment.devices)
+    assert [t.withheld for t in ours.tasks] == [sum(c.hidden for c in t.checks) // devices for t in theirs.tasks]
+    if theirs.score == 100:
+        assert ours.score == 100
+
+
+def test_a_handout_says_how_many_checks_are_hidden_and_nothing_else(handout):
+    report = api.grade("assignment1", ROOT / "tests" / "submissions" / "assignment1" / "correct_naive", root=handout)
+    conv1d = report.tasks[0]
+    assert conv1d.withheld > 0 and not any(c.hidden for c in conv1d.checks)
+    from grader import report as rendering
+    assert "hidden checks did not run here" in rendering.text(report)
+
+
+# --- nothing leaks -------------------------------------------------------------------------------
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def _reference_bodies(root: Path) -> dict[str, str]:
+    """The body of every function of every reference solution (docstrings left out), one stripped line each."""
+    bodies = {}
+    for path in sorted((root / "reference").glob("*/*.py")):
+        if path.name in ("spec.py", published.CHECKS_FILE):
+            continue
+        text = path.read_text()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                if len(body) >= 2:
+                    lines = "\n".join(ast.get_source_segment(text, statement) for statement in body)
+                    bodies[f"{path.relative_to(root)}:{node.name}"] = _squeeze(lines)
+    return bodies
+
+
+def _squeeze(text: str) -> str:
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _arrays(value) -> list[np.ndarray]:
+    """Every tensor in a decoded frame, as float64 numpy arrays."""
+    if isinstance(value, wire.TensorValue):
+        return [value.data.numpy().astype(np.float64)] if value.data.numel() >= 4 else []
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays(v)]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays(v)]
+    return []
+
+
+def _answers(spec, tasks) -> list[np.ndarray]:
+    """The reference's answers (and its variants') to `tasks`' cases of `spec`, in order."""
+    frames = api.reference_frames(spec, tasks, ROOT, 60.0)
+    return [a for task in tasks for frame in frames[task.name] for a in _arrays(wire.decode(frame))]
+
+
+def _some_cases(spec, keep) -> tuple:
+    """Two cases per task that `keep` selects (answers take time)."""
+    return tuple(task.model_copy(update={"cases": tuple(c for c in task.cases if keep(c))[:2]}) for task in spec.tasks)
+
+
+def _telling(found: list[np.ndarray], known: list[np.ndarray]) -> list[np.ndarray]:
+    """The arrays that say something: not constant, and not among the `known` public ones."""
+    return [a for a in found if len(np.unique(a)) > 2
+            and not any(k.shape == a.shape and np.array_equal(k, a) for k in known)]
+
+
+@pytest.fixture(scope="session")
+def secrets() -> list[np.ndarray]:
+    """Answers the handout must not hold: to hidden cases, and to public cases under the secret seed."""
+    found = []
+    for name in ("assignment1", "assignment3", "assignment5"):
+        public, secret = load_assignment(name, 0, ROOT), load_assignment(name, api.secret_seed(ROOT), ROOT)
+        sample = lambda case: not case.hidden and not case.raises  # noqa: E731
+        known = _answers(public, _some_cases(public, sample))
+        found += _telling(_answers(public, _some_cases(public, lambda case: case.hidden)), known)
+        found += _telling(_answers(secret, _some_cases(secret, sample)), known)
+    return found
+
+
+def leaks(handout: Path, secrets: list[np.ndarray]) -> list[str]:
+    files = _files(handout)
+    texts = {path: _squeeze(data.decode("utf-8", "replace")) for path, data in files.items()}
+    found = [f"{where} in {path.relative_to(handout)}" for where, body in _reference_bodies(ROOT).items()
+             for path, text in texts.items() if body in text]
+    found += [f"a reference file: {path.relative_to(handout)}" for path in files
+              if "reference" in path.relative_to(handout).parts]
+    stored = [a for path in handout.glob("public/*/" + published.FRAMES_FILE)
+              for frames in published.read(path.parent)[1].values() for frame in frames for a in _arrays(wire.decode(frame))]
+    for number, secret in enumerate(secrets):
+        raw = [secret.tobytes(), secret.astype(np.float32).tobytes()]
+        found += [f"secret answer {number} in {path.relative_to(handout)}" for path, data in files.items()
+                  if any(blob in data for blob in raw)]
+        if any(a.shape == secret.shape and np.allclose(a, secret, rtol=1e-6, atol=1e-9) for a in stored):
+            found.append(f"secret answer {number} among the stored arrays")
+    return found
+
+
+def test_the_handout_holds_no_solution_no_hidden_answer_and_nothing_of_the_secret_seed(handout, secrets):
+    assert len(secrets) > 20
+    assert leaks(handout, secrets) == []
+    assert not (handout / "reference").exists()
+    assert not list(handout.rglob("*.pkl")) and not list(handout.rglob("*.pt"))
+
+
+def test_the_leak_test_finds_a_copied_solution_and_a_hidden_answer(handout, secrets, tmp_path):
+    copy = tmp_path / "course"
+    shutil.copytree(handout, copy)
+    shutil.copy(ROOT / "reference" / "assignment3" / "pooling.py", copy / "assignments" / "assignment3" / "notes.py")
+    (copy / "public" / "assignment1" / "extra.bin").write_bytes(secrets[0].tobytes())
+    found = leaks(copy, secrets)
+    assert any("pooling.py:max_pool2d in assignments/assignment3/notes.py" in line for line in found), found
+    assert any(line.startswith("secret answer 0 in public/assignment1/extra.bin") for line in found), found
+
+
+# --- stale data, the smoke test ------------------------------------------------------------------
+
+def test_stale_or_altered_expected_data_is_refused_in_one_line(handout, tmp_path):
+    copy = tmp_path / "course"
+    shutil.copytree(handout, copy)
+    spec_file = copy / "public" / "assignment2" / published.SPEC_FILE
+    spec = json.loads(spec_file.read_text())
+    spec_file.write_text(json.dumps({**spec, "grader": "0.0.1+0123456789abcdef"}))
+    frames = copy / "public" / "assignment1" / published.FRAMES_FILE
+    frames.write_bytes(frames.read_bytes()[:-1] + b"\x01")
+    with pytest.raises(api.UsageError, match="built for grader 0.0.1"):
+        api.grade("assignment2", copy / "assignments" / "assignment2", root=copy)
+    result = subprocess.run([GRADE, "assignment1", "--course", str(copy)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "does not match" in result.stderr
+    with pytest.raises(api.UsageError, match="a handout does not hold"):
+        api.check_reference(["assignment1"], root=copy)
+    with pytest.raises(api.UsageError, match="public cases only"):
+        api.grade("assignment1", seed=3, root=copy)
+
+
+def test_the_handouts_own_smoke_test_passes_with_its_own_grader(handout):
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=handout,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "6 passed" in result.stdout
+
+
+def test_release_refuses_a_folder_in_use(tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("mine")
+    result = subprocess.run([GRADE, "release", str(tmp_path / "old")], capture_output=True, text=True)
+    assert result.returncode == 2 and "not empty" in result.stderr
+    assert (tmp_path / "old" / "notes.txt").read_text() == "mine"
+
+
+def test_a_spec_whose_experiment_cannot_ship_is_refused(tmp_path):
+    spec = load_assignment("assignment1", 0, ROOT)
+    case = spec.tasks[0].cases[0].model_copy(update={"experiment": lambda target, *args: target(*args)})
+    broken = spec.model_copy(update={"tasks": (spec.tasks[0].model_copy(update={"cases": (case,)}),)})
+    with pytest.raises(TypeError, match="cannot ship in a handout"):
+        published.write(tmp_path / "public", published.public_part(broken), {spec.tasks[0].name: ()})
+    assert not (tmp_path / "public").exists()
+
+
+def test_every_spec_comes_back_from_its_json_as_it_was():
+    for name in NAMES:
+        public = published.public_part(load_assignment(name, 0, ROOT))
+        text = json.dumps(published._encode(public, f"_grader_checks_{name}"))
+        back = published._decode(json.loads(text), sys.modules.get(f"_grader_checks_{name}"))
+        assert published._encode(back, f"_grader_checks_{name}") == json.loads(text)
+        assert [len(t.cases) for t in back.tasks] == [len(t.cases) for t in public.tasks]
