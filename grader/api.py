@@ -136,7 +136,8 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         found = find(origin, spec.modules, workdir)
-        runs = execute(spec, tasks, found, root, devices, timeout, workers, expected)
+        mode = isolation_mode(root)
+        runs = execute(spec, tasks, found, root, devices, timeout, workers, expected, mode)
         fingerprint = found.sha256
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -144,7 +145,7 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
                   sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
-                  environment=environment(devices), duration_s=round(time.monotonic() - started, 3))
+                  environment=environment(devices, mode), duration_s=round(time.monotonic() - started, 3))
 
 
 def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str) -> Report:
@@ -183,11 +184,23 @@ def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:
     return {module: run.Source(str(folder / module), (folder / module).read_bytes()) for module in spec.modules}
 
 
-def student_sources(submission: Submission) -> dict[str, run.Source]:
-    """The submission's files as the jailed child sees them, with the bytes read once."""
-    return {module: run.Source(str(sandbox.SUBMISSION_MOUNT / path.relative_to(submission.folder)),
-                               submission.sources[module])
+def student_sources(submission: Submission, jailed: bool = True) -> dict[str, run.Source]:
+    """The submission's files as the child sees them (jailed: under its mount), with the bytes read once."""
+    folder = sandbox.SUBMISSION_MOUNT if jailed else submission.folder
+    return {module: run.Source(str(folder / path.relative_to(submission.folder)), submission.sources[module])
             for module, path in submission.files.items()}
+
+
+def isolation_mode(root: Path) -> str:
+    """"jail", or "process" (`sandbox.spawned`) where a student grades in a handout on a system
+    that cannot build the jail (macOS, Windows, a Linux without user namespaces), or where
+    GRADER_ISOLATION=process asks for it. The instructor's grading never falls back by itself."""
+    forced = os.environ.get("GRADER_ISOLATION", "")
+    if forced not in ("", "jail", "process"):
+        raise UsageError(f"GRADER_ISOLATION={forced}: use jail or process")
+    if forced:
+        return forced
+    return "process" if is_handout(root) and not sandbox.jail_works() else "jail"
 
 
 def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail:
@@ -199,15 +212,18 @@ def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail
 
 def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
             devices: tuple[str, ...], timeout: float, workers: int | None,
-            expected: Expected | None = None) -> list[TaskRun]:
+            expected: Expected | None = None, mode: str = "jail") -> list[TaskRun]:
     """Fork every child up front, before any result exists in this process's memory: the
     reference's children (unless `expected` loads their frames, which it does only now) run it
-    from bytes read before any student code starts."""
+    from bytes read before any student code starts. In "process" mode the student's jobs run
+    afterwards, each in a spawned process (`sandbox.spawned`)."""
     runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
     jobs: list[tuple[Task, str | None]] = []
+    spawned: list[tuple[Task, str]] = []
     children, timeouts = [], []
     references = reference_sources(spec, root) if expected is None else {}
-    students = student_sources(submission)
+    students = student_sources(submission, jailed=mode == "jail")
+    workers = workers or os.cpu_count() or 2
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
         jails = {device: jail_for(device, submission, Path(scratch)) for device in devices}
         for task in tasks:
@@ -219,13 +235,20 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
             for device in devices:
                 if module not in students:  # nothing to run: the task reports the missing file
                     runs[task.name].student[device] = ({}, {"missing_file": module}, sandbox.Outcome((), 0, False, False, 0))
-                    continue
-                children.append(sandbox.spawn(_work(run.run_student, task, students[module], device), jails[device]))
-                timeouts.append(timeout)
-                jobs.append((task, device))
+                elif mode == "process":
+                    spawned.append((task, device))
+                else:
+                    children.append(sandbox.spawn(_work(run.run_student, task, students[module], device), jails[device]))
+                    timeouts.append(timeout)
+                    jobs.append((task, device))
         known = expected() if expected else {}
         expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
-        outcomes = sandbox.run_all(children, timeouts, workers or os.cpu_count() or 2, expected_frames)
+        outcomes = sandbox.run_all(children, timeouts, workers, expected_frames)
+    if spawned:
+        outcomes += sandbox.run_jobs([_job(spec, root, task, students[spec.module_of(task)], device)
+                                      for task, device in spawned], [timeout] * len(spawned), workers,
+                                     [len(task.cases) + 1 for task, _ in spawned])
+        jobs += spawned
     failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
     if failed:
         raise sandbox.JailError(failed)
@@ -249,6 +272,12 @@ def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, time
     outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(tasks), workers or os.cpu_count() or 2,
                                [len(task.cases) for task in tasks])
     return {task.name: outcome.frames for task, outcome in zip(tasks, outcomes)}
+
+
+def _job(spec: Assignment, root: Path, task: Task, source: run.Source, device: str) -> sandbox.Job:
+    checks = root / ("public" if is_handout(root) else "reference") / spec.name / published.CHECKS_FILE
+    return sandbox.Job(published.task_to_json(task, spec.name), str(checks) if checks.exists() else None,
+                       source, device)
 
 
 def _work(runner: Callable, task: Task, source: run.Source, device: str) -> Callable:
@@ -369,13 +398,18 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
     return None
 
 
-def environment(devices: tuple[str, ...]) -> Environment:
+def environment(devices: tuple[str, ...], mode: str = "jail") -> Environment:
     return Environment(python=platform.python_version(), torch=torch.__version__, devices=devices,
-                       grader=__version__, isolation=isolation(devices))
+                       grader=__version__, isolation=isolation(devices, mode))
 
 
-def isolation(devices: tuple[str, ...]) -> Isolation:
+def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     """What every student child of this grading ran under: each one checked it before running."""
+    if mode == "process":
+        return Isolation(level="process only (no sandbox)", measures=(
+            "a fresh Python process per task", "the time limit per task", "results as data, never pickle",
+            "no jail: GRADER_ISOLATION=process asked for none" if os.environ.get("GRADER_ISOLATION") == "process"
+            else f"no jail: this {platform.system()} cannot build one"))
     jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
     as_root = os.getuid() == 0
     capped = sandbox.cgroup.available()

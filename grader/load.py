@@ -145,6 +145,7 @@ def notebook_code(path: Path) -> tuple[str, tuple[int, ...]]:
 
 def _cells_code(raw: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     """IPython magics and shell lines become blank lines, so line numbers stay those of the cell;
+    so does a cell that grades the notebook (it uses `grader.notebook`: not part of the solution).
     `from __future__` imports, which Jupyter allows in any cell, move up to line 1."""
     import nbformat  # slow to import: only when a notebook is graded
 
@@ -160,6 +161,8 @@ def _cells_code(raw: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     futures: list[str] = []
     for source in cells:
         starts.append(len(lines) + 1)
+        if "grader.notebook" in source:
+            source = "\n".join("" for _ in source.splitlines())
         for line in source.splitlines():
             if line.startswith("from __future__ import"):
                 futures.append(line.removeprefix("from __future__ import").split("#")[0].strip())

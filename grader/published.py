@@ -51,14 +51,25 @@ def visible(assignment: Assignment) -> Assignment:
 
 def public_part(assignment: Assignment) -> Assignment:
     """`visible(assignment)` less its code that needs the reference or torch's oracle, whose
-    answers are in the frames; tolerances resolved to numbers."""
-    tasks = []
-    for task in visible(assignment).tasks:
-        tasks.append(task.model_copy(update={
-            "cases": tuple(case.model_copy(update={"terms": _terms(task, case)}) for case in task.cases),
-            "variants": tuple(v.model_copy(update={"compute": in_handout}) for v in task.variants),
-            "reduction": None, "oracle": in_handout if task.oracle is not None else None}))
-    return assignment.model_copy(update={"tasks": tuple(tasks)})
+    answers are in the frames."""
+    return assignment.model_copy(update={"tasks": tuple(map(without_code, visible(assignment).tasks))})
+
+
+def without_code(task: Task) -> Task:
+    """The task as data: oracle and mistakes stand for their stored answers, tolerances are numbers."""
+    return task.model_copy(update={
+        "cases": tuple(case.model_copy(update={"terms": _terms(task, case)}) for case in task.cases),
+        "variants": tuple(v.model_copy(update={"compute": in_handout}) for v in task.variants),
+        "reduction": None, "oracle": in_handout if task.oracle is not None else None})
+
+
+def task_to_json(task: Task, assignment: str) -> str:
+    """What a spawned child needs to run the student's code on a task (`sandbox.spawned`)."""
+    return json.dumps(_encode(without_code(task), checks_module_name(assignment)))
+
+
+def task_from_json(text: str, checks_file: str | None) -> Task:
+    return _decode(json.loads(text), load_checks(checks_file) if checks_file else None)
 
 
 def _terms(task: Task, case: Case) -> int | None:

@@ -208,3 +208,45 @@ def test_every_spec_comes_back_from_its_json_as_it_was():
         back = published._decode(json.loads(text), sys.modules.get(f"_grader_checks_{name}"))
         assert published._encode(back, f"_grader_checks_{name}") == json.loads(text)
         assert [len(t.cases) for t in back.tasks] == [len(t.cases) for t in public.tasks]
+
+
+# --- where students work: without the jail, and in a notebook -------------------------------------
+
+@pytest.mark.parametrize("name", ["correct_naive", "no_bias"])
+def test_the_process_fallback_gives_the_same_report_and_names_itself(handout, monkeypatch, tmp_path, name):
+    submission = submission_path("assignment1", name, tmp_path)
+    jailed = api.grade("assignment1", submission, root=handout)
+    monkeypatch.setenv("GRADER_ISOLATION", "process")
+    fallback = api.grade("assignment1", submission, root=handout)
+    assert _public_checks(fallback) == _public_checks(jailed)
+    assert fallback.score == jailed.score
+    assert fallback.environment.isolation.level == "process only (no sandbox)"
+    assert jailed.environment.isolation.level.startswith("jail")
+
+
+def test_the_process_fallback_stops_a_loop_and_reports_a_crash(handout, monkeypatch, tmp_path):
+    (tmp_path / "convolution.py").write_text(
+        "import os\n\ndef pad(*args, **kwargs):\n    os._exit(3)\n\n\ndef conv1d(*args, **kwargs):\n"
+        "    while True:\n        pass\n")
+    monkeypatch.setenv("GRADER_ISOLATION", "process")
+    report = api.grade("assignment1", tmp_path, tasks=("pad", "conv1d"), timeout=2, root=handout)
+    assert [(t.name, t.status) for t in report.tasks] == [("pad", "error"), ("conv1d", "timeout")]
+    assert "exited with status 3" in report.tasks[0].problem
+
+
+def test_a_notebook_cell_grades_its_own_notebook_and_shows_the_report_inline(handout, monkeypatch, tmp_path):
+    import nbformat
+
+    from grader import notebook
+    solution = (ROOT / "tests" / "submissions" / "assignment1" / "correct_naive" / "convolution.py").read_text()
+    cells = [nbformat.v4.new_markdown_cell("# my work"), nbformat.v4.new_code_cell(solution),
+             nbformat.v4.new_code_cell("from grader.notebook import grade\ngrade('assignment1')")]
+    path = tmp_path / "work.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    shown = notebook.grade("assignment1", tasks=("conv1d",), course=handout)
+    assert shown.report.score == 20 and shown.report.submission.endswith("work.ipynb")
+    assert shown._repr_html_().startswith("<iframe srcdoc=") and "20 / 20" in repr(shown)
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    with pytest.raises(ValueError, match="pass its file name"):
+        notebook.grade("assignment1", course=handout)

@@ -7,12 +7,14 @@ import selectors
 import signal
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from . import cgroup
-from .jail import Jail, JailError, cgroup_name, enter
+from .jail import Jail, JailError, cgroup_name, enter, python_paths
 
 _FRAME_LENGTH = struct.Struct("<Q")
 _TOKEN_BYTES = 16
@@ -93,6 +95,16 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         status = 71
     finally:
         os._exit(status)
+
+
+def jail_works() -> bool:
+    """Whether this system can build the jail: a trial child enters one and exits."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with tempfile.TemporaryDirectory(prefix="grade-trial-") as scratch:
+        jail = Jail(visible=python_paths(), submission=Path(scratch), scratch=Path(scratch))
+        outcome = run_all([spawn(lambda send: None, jail)], [30.0], 1, [1])[0]
+    return outcome.jail_error is None and outcome.exit_status == 0
 
 
 def die_with_parent() -> None:
