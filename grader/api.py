@@ -7,7 +7,6 @@ import platform
 import shutil
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +50,10 @@ def course(root: Path | None = None) -> Path:
 def secret_seed(root: Path) -> int:
     """The seed of final grading, from `reference/course.toml` (`secret_seed = N`), which never goes
     into a handout: students see the public cases' values (seed 0), never these."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
     path = root / "reference" / "course.toml"
     try:
         settings = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
