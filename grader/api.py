@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from . import __version__, compare, forbidden, published, run, sandbox, wire
+from . import __version__, compare, forbidden, i18n, published, run, sandbox, settings, wire
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
 from .spec import Assignment, Task, assignment_names, installed_course, load_assignment
@@ -47,22 +47,20 @@ def course(root: Path | None = None) -> Path:
     return folder
 
 
+def choose_language(option: str | None, root: Path, reader: bool = True) -> str:
+    """`--lang`, else (for a `reader` at this terminal) their locale, else the course's setting."""
+    try:
+        return i18n.choose(option, root) if reader else option or settings.language(root)
+    except settings.SettingsError as error:
+        raise UsageError(str(error)) from None
+
+
 def secret_seed(root: Path) -> int:
-    """The seed of final grading, from `reference/course.toml` (`secret_seed = N`), which never goes
-    into a handout: students see the public cases' values (seed 0), never these."""
+    """The seed of final grading (`secret_seed` in reference/course.toml, never in a handout)."""
     try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
-    path = root / "reference" / "course.toml"
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{path}: {error}") from None
-    seed = settings.get("secret_seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise UsageError(f"{path}: secret_seed must be a whole number >= 0, not {seed!r}")
-    return seed
+        return settings.secret_seed(root)
+    except settings.SettingsError as error:
+        raise UsageError(str(error)) from None
 
 
 def is_handout(root: Path) -> bool:
@@ -118,21 +116,23 @@ def devices_for(choice: str) -> tuple[str, ...]:
 
 def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[str] = (),
           device: str = "auto", seed: int = 0, timeout: float = DEFAULT_TIMEOUT_S,
-          workers: int | None = None, root: Path | None = None) -> Report:
-    """Grade one submission (folder, .py, .ipynb or .zip) of one assignment."""
+          workers: int | None = None, root: Path | None = None, language: str | None = None) -> Report:
+    """Grade one submission (folder, .py, .ipynb or .zip) of one assignment; `language` of the
+    report: the reader's locale or the course's by default (`i18n.choose`)."""
     root = course(root)
+    language = choose_language(language, root)
     spec, expected = open_graded(assignment, seed, root)
     origin = Path(submission) if submission else default_submission(assignment, root)
     try:
         return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
-                                workers, expected)
+                                workers, expected, language)
     except SubmissionError as error:
         raise UsageError(str(error)) from None
 
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
                      seed: int, timeout: float, workers: int | None,
-                     expected: Expected | None = None) -> Report:
+                     expected: Expected | None = None, language: str = "en") -> Report:
     """Grade one submission; `expected` loads the reference's frames computed beforehand (a batch, a handout),
     after every child is forked. Raises SubmissionError for a submission that cannot be read."""
     started = time.monotonic()
@@ -148,15 +148,16 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
                   sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
-                  environment=environment(devices, mode), duration_s=round(time.monotonic() - started, 3))
+                  environment=environment(devices, mode, language),
+                  duration_s=round(time.monotonic() - started, 3))
 
 
-def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str) -> Report:
+def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str, language: str = "en") -> Report:
     """The report of a submission that could not be graded at all: every task 0, with the reason."""
     tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=reason,
                              problem_status="error", shares=task.shares or {"results": 1.0}) for task in spec.tasks)
     return Report(assignment=spec.name, submission=origin, course=str(root), seed=seed, graded_at=_now(),
-                  tasks=tasks, environment=environment(("cpu",)), duration_s=0.0)
+                  tasks=tasks, environment=environment(("cpu",), language=language), duration_s=0.0)
 
 
 def _now() -> str:
@@ -401,9 +402,9 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
     return None
 
 
-def environment(devices: tuple[str, ...], mode: str = "jail") -> Environment:
+def environment(devices: tuple[str, ...], mode: str = "jail", language: str = "en") -> Environment:
     return Environment(python=platform.python_version(), torch=torch.__version__, devices=devices,
-                       grader=__version__, isolation=isolation(devices, mode))
+                       grader=__version__, isolation=isolation(devices, mode), language=language)
 
 
 def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:

@@ -36,11 +36,12 @@ class Settings:
     devices: tuple[str, ...]
     seed: int
     timeout: float
+    language: str  # of the students' feedback: the course's, unless --lang
     work: Path  # a private temporary folder: the reference's frames and each grader's report on its way
 
 
 def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None,
-                seed: int | None = None,
+                seed: int | None = None, language: str | None = None,
                 timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
                 root: Path | None = None,
                 progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[tuple[str, Report]]:
@@ -53,7 +54,8 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     seed = api.secret_seed(root) if seed is None else seed
     spec = api.open_assignment(assignment, seed, root)
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
-    settings = Settings(spec, root, api.devices_for(device), seed, timeout, work)
+    settings = Settings(spec, root, api.devices_for(device), seed, timeout,
+                        api.choose_language(language, root, reader=False), work)
     server = Server.start(settings, jobs or os.cpu_count() or 2)  # first: before anything is read
     try:
         try:
@@ -69,7 +71,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         total, done = len(todo) + len(empty), 0
         for entry in empty:
             done += 1
-            report = api.ungraded(spec, entry.student, root, seed, entry.problem or "no submission")
+            report = api.ungraded(spec, entry.student, root, seed, entry.problem or "no submission", settings.language)
             store.save(connection, entry.student, report)
             progress(done, total, entry.student, report)
         if todo:
@@ -174,7 +176,7 @@ def _collect(entry: sources.Entry, index: int, status: int, settings: Settings) 
         return Report.model_validate_json(path.read_text())
     except (OSError, ValueError):
         reason = f"the grader failed on this submission (exit status {status}): please report it"
-        return api.ungraded(settings.spec, str(entry.path), settings.root, settings.seed, reason)
+        return api.ungraded(settings.spec, str(entry.path), settings.root, settings.seed, reason, settings.language)
     finally:
         path.unlink(missing_ok=True)
 
@@ -210,9 +212,11 @@ def _grade_one(settings: Settings, index: int, path: Path) -> None:
         try:
             report = api.grade_submission(settings.spec, settings.spec.tasks, path, settings.root, settings.devices,
                                           settings.seed, settings.timeout, workers=1,
-                                          expected=lambda: _read_frames(settings.work / "reference.frames"))
+                                          expected=lambda: _read_frames(settings.work / "reference.frames"),
+                                          language=settings.language)
         except SubmissionError as error:
-            report = api.ungraded(settings.spec, str(path), settings.root, settings.seed, str(error))
+            report = api.ungraded(settings.spec, str(path), settings.root, settings.seed, str(error),
+                                  settings.language)
         temporary = settings.work / f".{index}.json"
         temporary.write_text(report.model_dump_json())
         temporary.replace(settings.work / f"{index}.json")

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from . import api, report, sandbox
+from .i18n import say, say_n
+from .settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -67,6 +69,19 @@ COURSE = click.option("--course", type=click.Path(path_type=Path, file_okay=Fals
                       help="The course folder (reference/, assignments/) [default: the one the grader is installed from].")
 
 
+LANG = click.option("--lang", type=click.Choice(LANGUAGES),
+                    help="Language of reports and messages [default: your locale if it is en or ru, else the "
+                         "course's, in assignments/course.toml].")
+
+
+def _language(option: str | None, course: Path | None) -> str:
+    """The language this command speaks; where the course cannot be read, the reader's own."""
+    try:
+        return api.choose_language(option, api.course(course))
+    except api.UsageError:
+        return option or "en"
+
+
 def _grader_failed(error: Exception):
     """The grader's own failure: one line, exit 3, never a partial grade."""
     if isinstance(error, sandbox.JailError):
@@ -87,12 +102,14 @@ def _grader_failed(error: Exception):
               help="Seconds per task.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below PERCENT.")
 @click.option("-v", "--verbose", is_flag=True, help="Text: list every failing check, not one per kind of failure.")
+@LANG
 @COURSE
-def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, verbose, course):
+def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, verbose, lang,
+                     course):
     """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
     try:
         result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout,
-                           root=course)
+                           root=course, language=lang)
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
     except Exception as error:
@@ -103,7 +120,8 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
         try:
             report.write_report(output, report.render(shown, fmt, columns=TEXT_COLUMNS, verbose=verbose))
         except OSError as error:
-            _fail(EXIT_USAGE, f"cannot write the report to {output}: {error.strerror}")
+            _fail(EXIT_USAGE, say(result.environment.language, "cannot write the report to {path}: {reason}",
+                                  path=output, reason=error.strerror))
         click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} -> {output}")
     else:
         terminal = fmt == "text" and sys.stdout.isatty()
@@ -115,17 +133,23 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
 
 
 @main.command("list")
+@LANG
 @COURSE
-def list_assignments(course):
+def list_assignments(lang, course):
     """Assignments, their tasks and points."""
+    language = _language(lang, course)
     try:
         for assignment in api.list_assignments(course):
-            files = ", ".join(assignment.modules)
-            click.echo(f"{assignment.name}  {assignment.title}  ({assignment.max_score:g} points, "
-                       f"{'files' if len(assignment.modules) > 1 else 'file'} {files})")
+            files = say_n(language, "file {names}", "files {names}", len(assignment.modules),
+                          names=", ".join(assignment.modules))
+            points = say_n(language, "{points} point", "{points} points", int(assignment.max_score),
+                           points=f"{assignment.max_score:g}")
+            click.echo(f"{assignment.name}  {assignment.title}  ({points}, {files})")
             for task in assignment.tasks:
-                where = f"  in {assignment.module_of(task)}" if len(assignment.modules) > 1 else ""
-                click.echo(f"  {task.name:<28} {task.points:>5g}  {len(task.cases)} cases{where}")
+                where = "  " + say(language, "in {file}", file=assignment.module_of(task)) \
+                    if len(assignment.modules) > 1 else ""
+                cases = say_n(language, "{count} case", "{count} cases", len(task.cases))
+                click.echo(f"  {task.name:<28} {task.points:>5g}  {cases}{where}")
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
     except Exception as error:
@@ -136,8 +160,9 @@ def list_assignments(course):
 @click.argument("assignments", nargs=-1)
 @click.option("--seed", "seeds", type=int, multiple=True, help="Seed of the random cases (repeatable; default 0).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
+@LANG
 @COURSE
-def check_reference(assignments, seeds, timeout, course):
+def check_reference(assignments, seeds, timeout, lang, course):
     """Prove that every reference scores full marks and agrees with torch, and the stubs score 0."""
     try:
         defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, root=course,
@@ -148,7 +173,9 @@ def check_reference(assignments, seeds, timeout, course):
         _grader_failed(error)
     for defect in defects:
         click.echo(f"DEFECT {defect}")
-    click.echo(f"{len(defects)} defect(s)" if defects else "all references and stubs check out")
+    language = _language(lang, course)
+    click.echo(say_n(language, "{count} defect", "{count} defects", len(defects)) if defects
+               else say(language, "all references and stubs check out"))
     sys.exit(EXIT_BELOW if defects else EXIT_GRADED)
 
 
@@ -157,8 +184,9 @@ def check_reference(assignments, seeds, timeout, course):
 @click.argument("assignments", nargs=-1)
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds per task for the reference.")
+@LANG
 @COURSE
-def release_command(out, assignments, timeout, course):
+def release_command(out, assignments, timeout, lang, course):
     """Build the student handout in the new folder OUT: stubs, statements, the grader and the
     answers to the public cases, without the solutions [default: every assignment]."""
     from . import release
@@ -169,7 +197,8 @@ def release_command(out, assignments, timeout, course):
         _fail(EXIT_USAGE, str(error))
     except Exception as error:
         _grader_failed(error)
-    click.echo(f"handout of {', '.join(names)} -> {out} (see its README.md)")
+    click.echo(say(_language(lang, course), "handout of {names} -> {folder} (see its README.md)",
+                   names=", ".join(names), folder=out))
 
 
 @main.command("batch")
@@ -185,8 +214,10 @@ def release_command(out, assignments, timeout, course):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
               help="Seconds per task.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Language of the feedback and summary [default: the course's, in assignments/course.toml].")
 @COURSE
-def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, course):
+def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, lang, course):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path)."""
     from . import batch  # only here: grading one submission needs none of it
@@ -197,13 +228,16 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
         else:
             with _Progress() as progress:
                 entries = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
-                                            device=device, regrade=regrade, root=course, progress=progress)
+                                            device=device, regrade=regrade, root=course, progress=progress,
+                                            language=lang)
         written = batch.write_outputs(results, entries)
     except api.UsageError as error:
         _fail(EXIT_USAGE, str(error))
     except Exception as error:
         _grader_failed(error)
-    click.echo(f"{assignment}: {len(entries)} students -> {', '.join(str(path) for path in written)}")
+    click.echo(f"{assignment}: " + say_n(_language(lang, course), "{count} student -> {paths}",
+                                         "{count} students -> {paths}", len(entries),
+                                         paths=", ".join(str(path) for path in written)))
 
 
 class _Progress:

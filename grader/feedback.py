@@ -37,7 +37,7 @@ def gradescope_results(report: Report, visibility: str = "visible") -> dict:
     percent = 100 * shown.score / shown.max_score if shown.max_score else 0.0
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
-              "output": "\n".join(failure_lines(task)), "output_format": "text",
+              "output": "\n".join(failure_lines(task, language=report.environment.language)), "output_format": "text",
               "tags": [task.status], "visibility": visibility}
              for number, task in enumerate(shown.tasks, 1)]
     return {"score": shown.score, "execution_time": round(shown.duration_s),

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import api, published
+from . import api, published, settings
 from .spec import Assignment
 
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
@@ -36,6 +36,9 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
         shutil.copytree(grader_folder, staging / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
         shutil.copy2(TEMPLATES / "README.md", staging / "README.md")
+        (staging / "assignments").mkdir()
+        if (root / settings.PUBLIC).exists():  # the course's language; reference/course.toml stays behind
+            shutil.copy2(root / settings.PUBLIC, staging / settings.PUBLIC)
         (staging / "tests").mkdir()
         shutil.copy2(TEMPLATES / "test_handout.py", staging / "tests" / "test_handout.py")
         for spec in specs:

@@ -12,11 +12,17 @@ from pathlib import Path
 
 import markupsafe
 
+from .i18n import N_, say, say_n
 from .results import CheckResult, Report, TaskResult
 
 MAX_FAILURES_SHOWN = 8
 _COLOURS = {"passed": "32", "partial": "33", "failed": "31", "not_implemented": "90",
             "error": "31", "timeout": "31", "forbidden": "35"}
+# What people read for a status and a group of checks; JSON keeps the identifiers.
+STATUS_NAMES = {"passed": N_("passed"), "partial": N_("partial"), "failed": N_("failed"),
+                "not_implemented": N_("not_implemented"), "error": N_("error"), "timeout": N_("timeout"),
+                "forbidden": N_("forbidden")}
+GROUP_NAMES = {"results": N_("results"), "edge cases": N_("edge cases"), "argument checks": N_("argument checks")}
 
 
 # control characters (ANSI escapes included) and the bidirectional overrides that reorder what is shown
@@ -68,28 +74,29 @@ def _kinds(task: TaskResult, not_run: bool = False) -> list[list[CheckResult]]:
     return list(groups.values())
 
 
-def _more(count: int) -> str:
-    return f"and {count} more {'check' if count == 1 else 'checks'} like this"
+def _more(count: int, language: str) -> str:
+    return say_n(language, "and {count} more check like this", "and {count} more checks like this", count)
 
 
-def _check_line(check: CheckResult, more: int = 0) -> str:
+def _check_line(check: CheckResult, language: str, more: int = 0) -> str:
     where = f"[{check.device}] " if check.device not in ("cpu", "-") else ""
     code = f" [{check.diagnosis}]" if check.diagnosis else ""
-    return clean(f"{where}{check.name}: {check.message}{code}" + (f" ({_more(more)})" if more else ""))
+    return clean(f"{where}{check.name}: {check.message}{code}" + (f" ({_more(more, language)})" if more else ""))
 
 
-def failure_lines(task: TaskResult, verbose: bool = False) -> list[str]:
+def failure_lines(task: TaskResult, verbose: bool = False, language: str = "en") -> list[str]:
     """What to tell the student about one task, one line each: one example per kind of failure,
     or with `verbose` every failing check."""
     if task.status == "not_implemented":
-        return ["not attempted yet"]
+        return [say(language, "not attempted yet")]
     lines = [clean(task.problem)] if task.problem else []
     kinds = _kinds(task)
     if verbose:
-        return lines + [_check_line(check) for checks in kinds for check in checks]
-    lines += [_check_line(checks[0], len(checks) - 1) for checks in kinds[:MAX_FAILURES_SHOWN]]
+        return lines + [_check_line(check, language) for checks in kinds for check in checks]
+    lines += [_check_line(checks[0], language, len(checks) - 1) for checks in kinds[:MAX_FAILURES_SHOWN]]
     if len(kinds) > MAX_FAILURES_SHOWN:
-        lines.append(f"... and {len(kinds) - MAX_FAILURES_SHOWN} more kinds of failure")
+        lines.append(say_n(language, "... and {count} more kind of failure", "... and {count} more kinds of failure",
+                           len(kinds) - MAX_FAILURES_SHOWN))
     return lines
 
 
@@ -98,22 +105,31 @@ def _review_lines(report: Report, verbose: bool = False) -> list[str]:
     shown = report.review if verbose else report.review[:MAX_FAILURES_SHOWN]
     lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in shown]
     if len(report.review) > len(shown):
-        lines.append(f"... and {len(report.review) - MAX_FAILURES_SHOWN} more")
+        lines.append(say_n(report.environment.language, "... and {count} more", "... and {count} more",
+                           len(report.review) - len(shown)))
     return lines
 
 
-REVIEW_TITLE = "For review (not scored): code that reaches into the grader"
+REVIEW_TITLE = N_("For review (not scored): code that reaches into the grader")
 
 
 def _withheld(report: Report) -> str:
     count = sum(task.withheld for task in report.tasks)
-    return (f"{count} hidden check{'s' * (count != 1)} did not run here: they count only when your instructor "
-            "grades, so this score is a preview.") if count else ""
+    return say_n(report.environment.language,
+                 "{count} hidden check did not run here: it counts only when your instructor grades, so this "
+                 "score is a preview.",
+                 "{count} hidden checks did not run here: they count only when your instructor grades, so this "
+                 "score is a preview.", count) if count else ""
 
 
-def _by_group(task: TaskResult) -> str:
+def _by_group(task: TaskResult, language: str) -> str:
     """Each group's points, e.g. `results 12.4/14 · argument checks 0/2`."""
-    return " · ".join(f"{g.name} {g.points:g}/{g.max_points:g}" for g in task.groups)
+    return " · ".join(f"{say(language, GROUP_NAMES.get(g.name, g.name))} {g.points:g}/{g.max_points:g}"
+                      for g in task.groups)
+
+
+def _status(status: str, language: str) -> str:
+    return say(language, STATUS_NAMES[status])
 
 
 def _passed(task: TaskResult) -> str:
@@ -137,40 +153,46 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     def paint(value: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{value}\x1b[0m" if colour else value
 
-    width = max([len(clean(t.name)) for t in report.tasks] + [4])
+    language = report.environment.language
+    width = max([len(clean(t.name)) for t in report.tasks] + [len(say(language, "task"))])
+    status_width = max([len(_status(t.status, language)) for t in report.tasks] + [15])
     out = [*_wrap(f"{clean(report.assignment)}: {clean(report.submission)}", columns, "", "  "), "",
-           f"  {'task':<{width}}  {'status':<15}  {'checks':>7}  {'score':>11}"]
+           f"  {say(language, 'task'):<{width}}  {say(language, 'status'):<{status_width}}  "
+           f"{say(language, 'checks'):>7}  {say(language, 'score'):>11}"]
     for task in report.tasks:
-        out.append(f"  {clean(task.name):<{width}}  {paint(f'{task.status:<15}', task.status)}  "
+        out.append(f"  {clean(task.name):<{width}}  {paint(f'{_status(task.status, language):<{status_width}}', task.status)}  "
                    f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
         if task.score < task.max_score and len(task.groups) > 1:
-            out += _wrap(_by_group(task), columns, "      ", "        ")
-        out += [wrapped for line in failure_lines(task, verbose) for wrapped in _item(line, columns)]
+            out += _wrap(_by_group(task, language), columns, "      ", "        ")
+        out += [wrapped for line in failure_lines(task, verbose, language) for wrapped in _item(line, columns)]
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    out += ["", f"  Total: {report.score:g} / {report.max_score:g} ({percent:.1f}%) "
-                f"in {report.duration_s:.1f} s"]
+    out += ["", "  " + say(language, "Total: {score} / {max_score} ({percent}%) in {seconds} s",
+                           score=f"{report.score:g}", max_score=f"{report.max_score:g}", percent=f"{percent:.1f}",
+                           seconds=f"{report.duration_s:.1f}")]
     if withheld := _withheld(report):
         out += _wrap(withheld, columns, "  ", "  ")
     if report.review:
-        out += ["", f"  {REVIEW_TITLE}:"] + [wrapped for line in _review_lines(report, verbose)
+        out += ["", f"  {say(language, REVIEW_TITLE)}:"] + [wrapped for line in _review_lines(report, verbose)
                                              for wrapped in _item(line, columns)]
     return "\n".join(out) + "\n"
 
 
 def markdown(report: Report) -> str:
+    language = report.environment.language
+    heads = [say(language, head) for head in (N_("task"), N_("status"), N_("checks"), N_("score"), N_("by group"))]
     out = [f"# {_md(report.assignment)}: {report.score:g} / {report.max_score:g}", "",
-           f"Submission: `{clean(report.submission).replace('`', chr(39))}`", "",
-           "| task | status | checks | score | by group |", "|---|---|---|---|---|"]
-    out += [f"| {_md(t.name)} | {t.status} | {_passed(t)} | {t.score:g} / {t.max_score:g} | {_md(_by_group(t))} |"
-            for t in report.tasks]
+           f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", "",
+           f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]
+    out += [f"| {_md(t.name)} | {_status(t.status, language)} | {_passed(t)} | {t.score:g} / {t.max_score:g} | "
+            f"{_md(_by_group(t, language))} |" for t in report.tasks]
     for task in report.tasks:
-        lines = failure_lines(task)
+        lines = failure_lines(task, language=language)
         if lines:
             out += ["", f"## {_md(task.name)}", ""] + [f"- {_md(line)}" for line in lines]
     if withheld := _withheld(report):
         out += ["", withheld]
     if report.review:
-        out += ["", f"## {REVIEW_TITLE}", ""] + [f"- {_md(line)}" for line in _review_lines(report)]
+        out += ["", f"## {say(language, REVIEW_TITLE)}", ""] + [f"- {_md(line)}" for line in _review_lines(report)]
     return "\n".join(out) + "\n"
 
 
@@ -178,15 +200,18 @@ def _shown(value: object) -> object:
     return clean(value) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
 
 
-@functools.cache
-def _template() -> "jinja2.Template":
+@functools.lru_cache(maxsize=None)
+def template(name: str, language: str) -> "jinja2.Template":
+    """A page template of grader/templates, its `_()` and `ngettext()` in `language`."""
     import jinja2  # only when a page is rendered: the text report starts faster
 
-    source = importlib.resources.files("grader").joinpath("templates/report.html").read_text(encoding="utf-8")
+    from .i18n import translation
+    source = importlib.resources.files("grader").joinpath(f"templates/{name}").read_text(encoding="utf-8")
     # finalize: every value the page shows loses control characters and bidi overrides, then is
     # escaped; Markup is only ever the template's own macros' output, already escaped
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True, finalize=_shown)
+                                     lstrip_blocks=True, finalize=_shown, extensions=["jinja2.ext.i18n"])
+    environment.install_gettext_translations(translation(language), newstyle=True)
     return environment.from_string(source)
 
 
@@ -260,19 +285,22 @@ def _check_view(check: CheckResult) -> dict:
             "diagnosis": check.diagnosis, "call": call, "message": _segments(rest), "matrices": _matrices(check)}
 
 
-def _task_view(task: TaskResult) -> dict:
+def _task_view(task: TaskResult, language: str) -> dict:
     kinds = [] if task.status == "not_implemented" else _kinds(task, not_run=True)
     return {"task": task, "passed": _passed(task), "percent": _percent(task.score, task.max_score),
-            "problem": task.problem,
+            "problem": task.problem, "status": _status(task.status, language),
+            "groups": [(say(language, GROUP_NAMES.get(g.name, g.name)), g) for g in task.groups],
             "kinds": [{"first": _check_view(checks[0]), "others": [_check_view(c) for c in checks[1:]],
-                       "more": _more(len(checks) - 1)} for checks in kinds]}
+                       "more": _more(len(checks) - 1, language)} for checks in kinds]}
 
 
 def as_html(report: Report) -> str:
     """A self-contained page: styles inline, no scripts, nothing fetched."""
+    language = report.environment.language
     percent = _percent(report.score, report.max_score)
-    return _template().render(report=report, tasks=[_task_view(t) for t in report.tasks], percent=percent,
-                              tone=_tone(percent), review_title=REVIEW_TITLE, withheld=_withheld(report))
+    return template("report.html", language).render(
+        report=report, tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
+        review_title=say(language, REVIEW_TITLE), withheld=_withheld(report), language=language)
 
 
 def write_report(path: Path, text: str) -> None:

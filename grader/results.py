@@ -114,6 +114,7 @@ class Environment(Frozen):
     devices: tuple[str, ...]
     grader: str
     isolation: Isolation
+    language: Literal["en", "ru"] = "en"  # of the report's headings and messages
 
 
 class ReviewFlag(Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import grader  # noqa: F401  (pins thread counts before torch is imported)
 
 import importlib
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ import pytest
 from grader import api
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The tests read English messages: the reader's locale decides over the course's Russian default,
+# here and in every command the tests run.
+for _variable in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "en_US.UTF-8"
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
 

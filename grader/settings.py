@@ -1,0 +1,43 @@
+"""The course's settings: `assignments/course.toml` (public, in the handout too: the language) and
+`reference/course.toml` (the instructor's: the secret seed of final grading)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+PUBLIC = Path("assignments") / "course.toml"
+PRIVATE = Path("reference") / "course.toml"
+LANGUAGES = ("en", "ru")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be read or is out of range: one line naming the file."""
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"{path}: {error}") from None
+
+
+def language(root: Path) -> str:
+    """The language reports and messages are in unless the reader asks otherwise."""
+    path = root / PUBLIC
+    value = _read(path).get("language", "en")
+    if value not in LANGUAGES:
+        raise SettingsError(f"{path}: language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    return value
+
+
+def secret_seed(root: Path) -> int:
+    """The seed of final grading: students see the public cases' values (seed 0), never these."""
+    path = root / PRIVATE
+    value = _read(path).get("secret_seed", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SettingsError(f"{path}: secret_seed must be a whole number >= 0, not {value!r}")
+    return value

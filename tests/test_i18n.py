@@ -1,0 +1,117 @@
+"""Languages: the Russian catalog is complete and current, the language is chosen as documented,
+and a report in one language holds nothing of the other."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from conftest import ROOT
+from grader import api, i18n, report
+from test_wrong_submissions import BUGGY, CORRECT
+
+PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
+KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2)}
+CYRILLIC = re.compile("[\u0400-\u04ff]")
+PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}|%\((\w+)\)s")
+
+
+def _extracted() -> set[str]:
+    """Every message id in the grader's code and templates, as pybabel extracts them."""
+    method_map = [("grader/**.py", "python"), ("grader/templates/**.html", "jinja2")]
+    options = {"grader/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=KEYWORDS):
+        found.add(message if isinstance(message, str) else message[0])
+    return found - {""}
+
+
+def _catalog():
+    with PO.open("rb") as source:
+        return read_po(source, locale="ru")
+
+
+def _fields(text: str) -> set[str]:
+    return {a or b for a, b in PLACEHOLDER.findall(text)}
+
+
+def test_every_message_has_a_russian_translation_with_the_same_fields():
+    catalog = _catalog()
+    missing = sorted(message for message in _extracted() if message not in catalog)
+    assert not missing, f"not in {PO.name} (run pybabel update, see the README): {missing}"
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings) and "fuzzy" not in message.flags, f"untranslated: {ids[0]!r}"
+        assert len(strings) == (3 if len(ids) > 1 else 1), ids[0]
+        for string in strings:
+            assert _fields(string) == _fields(ids[0]), f"{ids[0]!r} -> {string!r}"
+
+
+def test_the_compiled_catalog_is_the_current_one():
+    compiled = io.BytesIO()
+    write_mo(compiled, _catalog())
+    assert (PO.with_suffix(".mo")).read_bytes() == compiled.getvalue(), "run: pybabel compile -d grader/locale -D grader"
+
+
+@pytest.mark.parametrize("count,expected", [(1, "1 случай"), (3, "3 случая"), (5, "5 случаев"), (11, "11 случаев"),
+                                            (21, "21 случай"), (24, "24 случая")])
+def test_russian_plurals_read_naturally(count, expected):
+    assert i18n.say_n("ru", "{count} case", "{count} cases", count) == expected
+    assert i18n.say_n("en", "{count} case", "{count} cases", count) == f"{count} case{'s' * (count != 1)}"
+
+
+def test_the_language_is_the_option_then_the_readers_locale_then_the_courses(monkeypatch, tmp_path):
+    assert i18n.choose("en", ROOT) == "en"
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    assert i18n.choose(None, ROOT) == "ru" and i18n.choose("en", ROOT) == "en"
+    monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")
+    assert i18n.choose(None, ROOT) == "en"
+    for unknown in ("C.UTF-8", "de_DE.UTF-8"):
+        monkeypatch.setenv("LC_ALL", unknown)
+        assert i18n.choose(None, ROOT) == "ru"  # the course's setting, assignments/course.toml
+    (tmp_path / "assignments").mkdir()
+    assert i18n.choose(None, tmp_path) == "en"  # no setting
+    (tmp_path / "assignments" / "course.toml").write_text('language = "fr"\n')
+    with pytest.raises(api.UsageError, match="language must be one of en, ru"):
+        api.choose_language(None, tmp_path)
+
+
+def test_the_language_is_in_the_reports_environment(grade):
+    graded = grade("assignment1", ROOT / "tests" / "submissions" / "assignment1" / "correct_naive", tasks=("pad",),
+                   language="ru")
+    assert graded.environment.language == "ru"
+    assert '"language": "ru"' in report.as_json(graded)
+    assert "Итого: 20 / 20" in report.text(graded)
+
+
+def _in(report_, language: str):
+    return report_.model_copy(update={"environment": report_.environment.model_copy(update={"language": language})})
+
+
+def _renderings(graded) -> list[str]:
+    return [report.text(graded), report.markdown(graded), report.as_html(graded)]
+
+
+def _pattern(message: str) -> re.Pattern:
+    """The message as shown, whatever fills its fields."""
+    return re.compile(".+?".join(map(re.escape, PLACEHOLDER.split(message)[::3])))
+
+
+def test_reports_in_english_hold_no_cyrillic_and_in_russian_no_english_sentence(graded):
+    sentences = [_pattern(m) for m in _extracted() if " " in PLACEHOLDER.sub("", m).strip()]  # not single words
+    assert len(sentences) > 15
+    for assignment, name in CORRECT + [(a, n) for a, n, _ in BUGGY]:
+        shown = report.student_view(graded(assignment, name))
+        for text in _renderings(_in(shown, "en")):
+            assert not CYRILLIC.search(text), (assignment, name, CYRILLIC.search(text))
+        russian = "\n".join(_renderings(_in(shown, "ru")))
+        leaked = [pattern.pattern for pattern in sentences if pattern.search(russian)]
+        assert not leaked, (assignment, name, leaked)
