@@ -12,6 +12,8 @@ SAMPLE = {  # (assignment, mutant) -> the task it hurts
     ("assignment1", "same_wrong_side"): "conv1d",
     ("assignment3", "count_include_pad_ignored"): "avg_pool2d",
     ("assignment4", "stride_as_dilation"): "conv_transpose1d",
+    # a block whose output, with unlucky weights, had no negative value before its last ReLU
+    ("assignment5", "basic_no_final_relu"): "basic_block",
 }
 
 
