@@ -145,7 +145,7 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     findings = scan_source(spec, found.sources, tasks)
-    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout), found) for r in runs)
+    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
                   sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
                   environment=environment(devices, mode, language),
@@ -314,29 +314,33 @@ def review_flags(submission: Submission) -> tuple[ReviewFlag, ...]:
     return tuple(flags)
 
 
-def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
+def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
+                 language: str = "en") -> TaskResult:
     """`judge_task`, where a failure of the grader itself costs this task, never the run."""
     try:
-        return judge_task(task_run, findings, timeout)
+        return judge_task(task_run, findings, timeout, language)
     except Exception as error:
-        message = f"the grader failed while judging this task ({type(error).__name__}): please report it"
-        check = CheckResult(name="judging", device="-", passed=False, message=message, diagnosis="grader_defect")
+        message = i18n.say(language, "the grader failed while judging this task ({error}): please report it",
+                           error=type(error).__name__)
+        check = CheckResult(name=i18n.say(language, "judging"), device="-", passed=False, message=message,
+                            diagnosis="grader_defect")
         return TaskResult(name=task_run.task.name, max_score=task_run.task.points, checks=(check,),
                           problem=message, problem_status="error")
 
 
-def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float) -> TaskResult:
-    """Checks for every case on every device, and what stopped the task as a whole."""
+def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
+               language: str = "en") -> TaskResult:
+    """Checks for every case on every device, and what stopped the task as a whole; messages in `language`."""
     task = task_run.task
     checks: list[CheckResult] = []
     problem, problem_status = None, None
     if findings:
-        where = "; ".join(f"{f.api} at {f.where}" for f in findings[:3])
-        problem, problem_status = f"uses forbidden {where}", "forbidden"
-        checks.append(CheckResult(name="forbidden APIs (source scan)", device="-", passed=False,
+        where = "; ".join(i18n.say(language, "{api} at {place}", api=f.api, place=f.where) for f in findings[:3])
+        problem, problem_status = i18n.say(language, "uses forbidden {where}", where=where), "forbidden"
+        checks.append(CheckResult(name=i18n.say(language, "forbidden APIs (source scan)"), device="-", passed=False,
                                   message=problem, diagnosis="forbidden_api"))
     for device, (cases, header, outcome) in task_run.student.items():
-        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases))
+        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases), language)
         if stopped and not problem:
             problem, problem_status = stopped[1], stopped[2]
         for index, case in enumerate(task.cases):
@@ -344,17 +348,17 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
             missing = None
             if got is None and stopped:
                 missing = stopped[:2]
-                stopped = ("not_run", "not run: the task stopped at an earlier case", stopped[2])
-            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing)
+                stopped = ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"), stopped[2])
+            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
                 problem, problem_status = verdict.message, "forbidden"
-            label = case.name if case.hidden is False else f"hidden case {index + 1}"
+            label = case.name if case.hidden is False else i18n.say(language, "hidden case {number}", number=index + 1)
             message = verdict.message
             if not verdict.passed and not case.hidden:
                 call = compare.describe_call(task, case)
                 message = message if call == case.name else f"{call}: {message}"
                 if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
-                    message += f" (note: {case.note})"
+                    message += " " + i18n.say(language, "(note: {note})", note=case.note)
             checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
                                       diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
                                       weight=case.weight, **verdict.values))
@@ -364,41 +368,45 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                            default=0.0), 3))
 
 
-def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
-                 incomplete: bool) -> tuple[str, str, str] | None:
+def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
+                 language: str = "en") -> tuple[str, str, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
+    say = i18n.say
     if outcome.forged:
-        return ("forged_results", "something in your code wrote to the grader's result channel: results the grader "
-                                  "did not produce count as cheating", "forbidden")
+        return ("forged_results", say(language, "something in your code wrote to the grader's result channel: results "
+                                                "the grader did not produce count as cheating"), "forbidden")
     if header and header.get("missing_file"):
-        return "not_implemented", f"your submission has no {header['missing_file']}", None
+        return "not_implemented", say(language, "your submission has no {file}", file=header["missing_file"]), None
     if header and header.get("missing"):
-        return "not_implemented", f"{header['missing']} is not defined in your file", None
+        return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
     if header and header.get("not_own"):
-        return ("forbidden_api", f"{header['not_own']}: the task's function must be written in your file",
-                "forbidden")
+        return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
+                                     what=header["not_own"]), "forbidden")
     if header and header.get("import_error"):
         error = header["import_error"]
         if header.get("forbidden") or error["type"] == "ForbiddenCall":
-            api, where = (header.get("forbidden") or [["a forbidden API", "import"]])[0]
-            return "forbidden_api", f"importing your file called forbidden {api} at {where}", "forbidden"
-        where = f" at {error['where']}" if error.get("where") else ""
-        return "import_error", f"your file failed to import: {error['type']}: {error['message']}{where}", "error"
+            api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
+            return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
+                                         place=where), "forbidden")
+        where = " " + say(language, "at {place}", place=error["where"]) if error.get("where") else ""
+        return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
+                                    type=error["type"], message=error["message"], where=where), "error")
     if outcome.timed_out and not header:
-        return ("timeout", f"importing your file took over the {timeout:g} s time limit: code at the top level "
-                           "(a demo, a notebook cell) runs on import; move it under if __name__ == '__main__':",
-                "timeout")
+        return ("timeout", say(language, "importing your file took over the {seconds} s time limit: code at the top "
+                                         "level (a demo, a notebook cell) runs on import; move it under if __name__ "
+                                         "== '__main__':", seconds=f"{timeout:g}"), "timeout")
     if outcome.timed_out:
-        return ("timeout", f"stopped after the {timeout:g} s time limit: an endless loop, far too slow, "
-                           "or memory allocated without end", "timeout")
+        return ("timeout", say(language, "stopped after the {seconds} s time limit: an endless loop, far too slow, or "
+                                         "memory allocated without end", seconds=f"{timeout:g}"), "timeout")
     if outcome.overflow:
-        return "error", "sent back more data than the result limit", "error"
+        return "error", say(language, "sent back more data than the result limit"), "error"
     if outcome.exit_status != 0:
         how = sandbox.describe_exit(outcome.exit_status)
         diagnosis = "memory" if outcome.exit_status in (-9, 137) else "crash"
-        return diagnosis, f"the process running your code died ({how}): a crash, os._exit or memory", "error"
+        return diagnosis, say(language, "the process running your code died ({how}): a crash, os._exit or memory",
+                              how=how), "error"
     if incomplete:
-        return "crash", "the process running your code ended early (os._exit?)", "error"
+        return "crash", say(language, "the process running your code ended early (os._exit?)"), "error"
     return None
 
 

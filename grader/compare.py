@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .experiments import without_gradients
+from .i18n import N_, say
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
@@ -19,15 +20,15 @@ SAFETY = 16  # times the rounding a correct float32 implementation makes in any 
 
 # Diagnoses that need no variant from the spec: what they mean, in a line for the student.
 HINTS = {
-    "dtype_not_preserved": "return the input's dtype: no .float()/.double(), and build new tensors with dtype=input.dtype",
-    "wrong_device": "create new tensors on the input's device (device=input.device)",
-    "input_modified": "never modify an input in place: work on a copy or build a new tensor",
-    "not_differentiable": "the output lost its autograd graph: avoid .numpy(), .item(), .detach() and torch.tensor(...) on results",
-    "wrong_type": "return a torch.Tensor (not a numpy array, list or Tensor subclass)",
-    "wrong_names": "the names are part of the contract (see the assignment's README)",
-    "missing_value": "for a gradient: the parameter is not used in forward, or only through .detach(), .data or no_grad",
-    "float32_precision": "right to about 6 digits only: part of the work ran in float32 (a torch.zeros or "
-                         "torch.tensor without dtype=input.dtype?)",
+    "dtype_not_preserved": N_("return the input's dtype: no .float()/.double(), and build new tensors with dtype=input.dtype"),
+    "wrong_device": N_("create new tensors on the input's device (device=input.device)"),
+    "input_modified": N_("never modify an input in place: work on a copy or build a new tensor"),
+    "not_differentiable": N_("the output lost its autograd graph: avoid .numpy(), .item(), .detach() and torch.tensor(...) on results"),
+    "wrong_type": N_("return a torch.Tensor (not a numpy array, list or Tensor subclass)"),
+    "wrong_names": N_("the names are part of the contract (see the assignment's README)"),
+    "missing_value": N_("for a gradient: the parameter is not used in forward, or only through .detach(), .data or no_grad"),
+    "float32_precision": N_("right to about 6 digits only: part of the work ran in float32 (a torch.zeros or "
+                            "torch.tensor without dtype=input.dtype?)"),
 }
 
 
@@ -72,78 +73,87 @@ class Verdict:
 
 
 def judge(task: Task, case: Case, expected: dict | None, got: dict | None, device: str,
-          no_result: tuple[str, str] | None = None) -> Verdict:
-    """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it."""
+          no_result: tuple[str, str] | None = None, language: str = "en") -> Verdict:
+    """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it;
+    messages are in `language`."""
     if expected is None or (not case.raises and expected.get("raised")):
-        reason = expected["raised"]["message"] if expected else "no reference result"
-        return Verdict(False, f"grader defect, not your fault: the reference failed ({reason})", "grader_defect")
+        reason = expected["raised"]["message"] if expected else say(language, "no reference result")
+        return Verdict(False, say(language, "grader defect, not your fault: the reference failed ({reason})",
+                                  reason=reason), "grader_defect")
     if got is None:
-        diagnosis, message = no_result or ("no_result", "no result came back for this case")
+        diagnosis, message = no_result or ("no_result", say(language, "no result came back for this case"))
         return Verdict(False, message, diagnosis)
     if got.get("forbidden"):
         api, where = got["forbidden"][0]
-        return Verdict(False, f"called forbidden {api} at {where}", "forbidden_api")
+        return Verdict(False, say(language, "called forbidden {api} at {where}", api=api, where=where), "forbidden_api")
     if case.raises:
-        return _judge_probe(expected, got)
+        return _judge_probe(expected, got, language)
     if got.get("raised"):
-        return _judge_exception(task, got["raised"])
+        return _judge_exception(task, got["raised"], language)
     defect = (task.oracle is not None and case.law is None and "oracle" in expected
               and not agree(expected["expected"], expected["oracle"]))
     if defect:  # the reference disagrees with torch: a grader defect, so torch's answer decides
         expected = {**expected, "expected": expected["oracle"]}
-    verdict = _judge_value(task, case, expected, got.get("value"), device, values=case.law is None)
+    verdict = _judge_value(task, case, expected, got.get("value"), device, language, values=case.law is None)
     if verdict.passed and case.law is not None:
-        verdict = _judge_law(case, got.get("value"))
+        verdict = _judge_law(case, got.get("value"), language)
     elif not verdict.passed and case.law is None:
-        verdict = _whole_variant(task, case, expected, got.get("value"), device, verdict)
+        verdict = _whole_variant(task, case, expected, got.get("value"), device, verdict, language)
     if case.requires_grad and verdict.diagnosis in (None, "missing_value") and _lost_graph(got.get("value")):
-        verdict = Verdict(False, HINTS["not_differentiable"], "not_differentiable")
+        verdict = Verdict(False, say(language, HINTS["not_differentiable"]), "not_differentiable")
     if verdict.passed and got.get("modified"):
         which = ", ".join(f"#{i + 1}" for i in got["modified"])
-        verdict = Verdict(False, f"input tensor {which} was modified in place: {HINTS['input_modified']}",
-                          "input_modified")
+        verdict = Verdict(False, say(language, "input tensor {which} was modified in place: {hint}", which=which,
+                                     hint=say(language, HINTS["input_modified"])), "input_modified")
     if defect:
-        verdict.message += " (grader defect: the reference disagrees with torch here; judged against torch)"
+        verdict.message += " " + say(language, "(grader defect: the reference disagrees with torch here; judged "
+                                               "against torch)")
     if case.hidden:
         verdict.values = {}
     return verdict
 
 
-def _judge_exception(task: Task, raised: dict) -> Verdict:
-    where = f" at {raised['where']}" if raised.get("where") else ""
+def _judge_exception(task: Task, raised: dict, language: str) -> Verdict:
+    where = " " + say(language, "at {place}", place=raised["where"]) if raised.get("where") else ""
     if raised["type"] == "NotImplementedError" or (task.call == "mapping" and raised["type"] == "KeyError"):
-        return Verdict(False, "not implemented", "not_implemented")
+        return Verdict(False, say(language, "not implemented"), "not_implemented")
     if raised["type"] == "MemoryError" or "can't allocate memory" in raised["message"]:
-        return Verdict(False, f"ran out of memory{where}", "memory")
+        return Verdict(False, say(language, "ran out of memory{where}", where=where), "memory")
     if MODEL_MUST_NOT_RUN in raised["message"]:
-        return Verdict(False, f"ran the model{where}: {MODEL_MUST_NOT_RUN}", "model_was_run")
+        return Verdict(False, say(language, "ran the model{where}: {rule}", where=where,
+                                  rule=say(language, MODEL_MUST_NOT_RUN)), "model_was_run")
     if raised["type"] == "SystemExit":
-        return Verdict(False, f"called sys.exit(){where}: never exit from a graded function", "exception")
-    return Verdict(False, f"raised {raised['type']}: {raised['message']}{where}", "exception")
+        return Verdict(False, say(language, "called sys.exit(){where}: never exit from a graded function", where=where),
+                       "exception")
+    return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised["type"],
+                              message=raised["message"], where=where), "exception")
 
 
 _BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                 if isinstance(value, type) and issubclass(value, BaseException))
 
 
-def _judge_probe(expected: dict, got: dict) -> Verdict:
+def _judge_probe(expected: dict, got: dict, language: str) -> Verdict:
     wanted = expected["raised"]
     if wanted is None:
-        return Verdict(False, "grader defect, not your fault: the reference accepted this probe", "grader_defect")
+        return Verdict(False, say(language, "grader defect, not your fault: the reference accepted this probe"),
+                       "grader_defect")
     raised = got.get("raised")
     if raised is None:
-        return Verdict(False, f"invalid arguments were accepted; expected {wanted['type']} "
-                              f"({wanted['message'][:120]})", "no_exception")
+        return Verdict(False, say(language, "invalid arguments were accepted; expected {type} ({message})",
+                                  type=wanted["type"], message=wanted["message"][:120]), "no_exception")
     if raised["type"] == "NotImplementedError":
-        return Verdict(False, "not implemented", "not_implemented")
+        return Verdict(False, say(language, "not implemented"), "not_implemented")
     others = [name for name in raised["mro"] if name not in wanted["mro"] and name in _BUILTIN_EXCEPTIONS]
     if wanted["type"] in raised["mro"] and not others:
         return Verdict(True)
     if wanted["type"] in raised["mro"]:
-        return Verdict(False, f"raised {raised['type']}, which is also a {', '.join(others)}: raise exactly "
-                              f"{wanted['type']} (or a subclass of it alone)", "wrong_exception")
-    return Verdict(False, f"raised {raised['type']} ({raised['message'][:120]}), but this call must raise "
-                          f"{wanted['type']}, as the statement says", "wrong_exception")
+        return Verdict(False, say(language, "raised {type}, which is also a {others}: raise exactly {wanted} (or a "
+                                            "subclass of it alone)", type=raised["type"], others=", ".join(others),
+                                  wanted=wanted["type"]), "wrong_exception")
+    return Verdict(False, say(language, "raised {type} ({message}), but this call must raise {wanted}, as the "
+                                        "statement says", type=raised["type"], message=raised["message"][:120],
+                              wanted=wanted["type"]), "wrong_exception")
 
 
 def _lost_graph(value: Any) -> bool:
@@ -156,7 +166,8 @@ def _lost_graph(value: Any) -> bool:
     return isinstance(value, TensorValue) and value.data.is_floating_point() and not value.has_grad_fn
 
 
-def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict) -> Verdict:
+def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict,
+                   language: str) -> Verdict:
     """A known mistake that explains the whole output, where no part named one: e.g. a module
     whose state_dict differs from the contract's just as that mistake's does."""
     if verdict.diagnosis in {variant.code for variant in task.variants}:
@@ -164,7 +175,8 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     right, got = without_gradients(expected["expected"]), without_gradients(got)
 
     def explains(value: Any) -> bool:  # the mistake's output is the student's, and not the right one
-        return _judge_value(task, case, {"expected": value}, got, device).passed and not agree(value, right)
+        return _judge_value(task, case, {"expected": value}, got, device, language).passed \
+            and not agree(value, right)
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
     if not same:
         return verdict
@@ -173,12 +185,13 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     return diagnosed
 
 
-def _judge_law(case: Case, value: Any) -> Verdict:
+def _judge_law(case: Case, value: Any, language: str = "en") -> Verdict:
     """An output that is random by design, judged by the case's law instead of by equality."""
     try:
         broken = case.law(value, *build(case.args), **build(case.kwargs))
     except Exception as error:  # the output has a form the law cannot read
-        return Verdict(False, f"could not check this output ({type(error).__name__}: {error})", "wrong_values")
+        return Verdict(False, say(language, "could not check this output ({error})",
+                                  error=f"{type(error).__name__}: {error}"), "wrong_values")
     return Verdict(True) if broken is None else Verdict(False, broken[1], broken[0])
 
 
@@ -188,15 +201,15 @@ def breaks_law(case: Case, value: Any) -> str | None:
     return None if verdict.passed else verdict.message
 
 
-def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool = True,
-                 path: str = "") -> Verdict:
+def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+                 values: bool = True, path: str = "") -> Verdict:
     """`expected` holds the reference's answer and the variants' at the same place in the output;
     `path` names that place in a structured output (dict keys, tuple positions); with `values`
     False only the form is checked (type, shape, dtype, device), for outputs judged by a law."""
     want = expected["expected"]
     if isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
-        return _judge_parts(task, case, expected, got, device, values, path)
-    verdict = _judge_leaf(task, case, expected, got, device, values)
+        return _judge_parts(task, case, expected, got, device, language, values, path)
+    verdict = _judge_leaf(task, case, expected, got, device, language, values)
     if path and not verdict.passed:
         verdict.message = f"{path}: {verdict.message}"
     return verdict
@@ -208,51 +221,58 @@ def _holds_tensor(value: Any) -> bool:
     return isinstance(value, (TensorValue, dict))
 
 
-def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool,
+def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, language: str, values: bool,
                  path: str) -> Verdict:
     """A structured output, part by part; the first wrong part is reported, under its path."""
     want = expected["expected"]
     where = f"{path}: " if path else ""
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            return Verdict(False, f"{where}returned {_plain_type(got)}, expected a dict", "wrong_type")
+            return Verdict(False, where + say(language, "returned {what}, expected a dict", what=_plain_type(got)),
+                           "wrong_type")
         missing, extra = [k for k in want if k not in got], [k for k in got if k not in want]
         if missing or extra:
-            return Verdict(False, f"{where}{_names_differ(missing, extra)}: {HINTS['wrong_names']}", "wrong_names")
+            return Verdict(False, f"{where}{_names_differ(missing, extra, language)}: "
+                                  f"{say(language, HINTS['wrong_names'])}", "wrong_names")
         keys, labels = list(want), [f"{path} / {k}" if path else str(k) for k in want]
     else:
         if type(got) is not type(want) or len(got) != len(want):
-            what = f"a {type(got).__name__} of {len(got)}" if isinstance(got, (list, tuple)) else _plain_type(got)
-            return Verdict(False, f"{where}returned {what}, expected a {type(want).__name__} of {len(want)}",
-                           "wrong_type")
+            what = say(language, "a {type} of {count}", type=type(got).__name__, count=len(got)) \
+                if isinstance(got, (list, tuple)) else _plain_type(got)
+            return Verdict(False, where + say(language, "returned {what}, expected a {type} of {count}", what=what,
+                                              type=type(want).__name__, count=len(want)), "wrong_type")
         keys, labels = list(range(len(want))), [f"{path or 'output'}[{i}]" for i in range(len(want))]
     for key, label in zip(keys, labels):
         part = {"expected": want[key], "variants": {  # mistakes come without gradients (without_gradients)
             number: value[key] for number, value in expected.get("variants", {}).items()
             if (isinstance(value, dict) and key in value) or
                (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
-        verdict = _judge_value(task, case, part, got[key], device, values, label)
+        verdict = _judge_value(task, case, part, got[key], device, language, values, label)
         if not verdict.passed:
             return verdict
     return Verdict(True)
 
 
-def _names_differ(missing: list[str], extra: list[str]) -> str:
+def _names_differ(missing: list[str], extra: list[str], language: str) -> str:
     def listed(names: list[str]) -> str:
-        return ", ".join(names[:6]) + (f" (and {len(names) - 6} more)" if len(names) > 6 else "")
-    parts = ([f"missing {listed(missing)}"] if missing else []) + ([f"unexpected {listed(extra)}"] if extra else [])
+        more = " " + say(language, "(and {count} more)", count=len(names) - 6) if len(names) > 6 else ""
+        return ", ".join(names[:6]) + more
+    parts = ([say(language, "missing {names}", names=listed(missing))] if missing else []) + \
+        ([say(language, "unexpected {names}", names=listed(extra))] if extra else [])
     return "; ".join(parts)
 
 
-def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool) -> Verdict:
+def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+                values: bool) -> Verdict:
     want = expected["expected"]
     if isinstance(want, TensorValue):
         if got is None:
-            return Verdict(False, f"None where a tensor is expected ({HINTS['missing_value']})", "missing_value")
-        return _judge_tensor(task, case, expected, got, device, values)
+            return Verdict(False, say(language, "None where a tensor is expected ({hint})",
+                                      hint=say(language, HINTS["missing_value"])), "missing_value")
+        return _judge_tensor(task, case, expected, got, device, language, values)
     if _same_plain(want, got):
         return Verdict(True)
-    message = f"expected {_show(want)}, got {_show(got)}"
+    message = say(language, "expected {want}, got {got}", want=_show(want, language), got=_show(got, language))
     matching = [v for v, _ in _matching_variants(task, expected, lambda value: _same_plain(value, got))]
     if matching:
         return _diagnosed(message, matching)
@@ -261,12 +281,15 @@ def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, v
         entry = "".join(f"[{i}]" for i in path)
         if isinstance(want_item, (list, tuple)) and isinstance(got_item, (list, tuple)) \
                 and len(want_item) != len(got_item):
-            message = f"{len(got_item)} entries{' in ' + entry if entry else ''}, expected {len(want_item)}"
+            message = say(language, "{count} entries in {entry}, expected {wanted}", count=len(got_item),
+                          entry=entry, wanted=len(want_item)) if entry else \
+                say(language, "{count} entries, expected {wanted}", count=len(got_item), wanted=len(want_item))
         else:
-            message = f"entry {entry}: expected {want_item!r}, got {_show(got_item)}"
+            message = say(language, "entry {entry}: expected {want}, got {got}", entry=entry, want=repr(want_item),
+                          got=_show(got_item, language))
     if _plain_type(got_item) != _plain_type(want_item):
-        return Verdict(False, f"{message} ({_plain_type(got_item)} where {_plain_type(want_item)} is expected)",
-                       "wrong_type")
+        return Verdict(False, message + " " + say(language, "({got} where {want} is expected)",
+                                                  got=_plain_type(got_item), want=_plain_type(want_item)), "wrong_type")
     return Verdict(False, message, "wrong_value")
 
 
@@ -310,11 +333,11 @@ def _same_plain(want: Any, got: Any) -> bool:
     return False
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, language: str = "en") -> str:
     if isinstance(value, TensorValue):
-        return f"tensor of shape {tuple(value.data.shape)}"
+        return say(language, "tensor of shape {shape}", shape=tuple(value.data.shape))
     if isinstance(value, OtherValue):
-        return f"a {value.type_name}"
+        return say(language, "a {type}", type=value.type_name)
     text = repr(value)
     return text if len(text) <= 200 else text[:200] + "..."
 
@@ -327,11 +350,13 @@ def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) ->
     return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
 
 
-def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str, values: bool = True) -> Verdict:
+def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+                  values: bool = True) -> Verdict:
     want: TensorValue = expected["expected"]
     if not isinstance(got, TensorValue) or not got.exact_type:
-        what = _plain_type(got) if not isinstance(got, TensorValue) else "a subclass of torch.Tensor"
-        return Verdict(False, f"returned {what}: {HINTS['wrong_type']}", "wrong_type")
+        what = _plain_type(got) if not isinstance(got, TensorValue) else say(language, "a subclass of torch.Tensor")
+        return Verdict(False, say(language, "returned {what}: {hint}", what=what, hint=say(language, HINTS["wrong_type"])),
+                       "wrong_type")
     input_dtype = _first_tensor_dtype((*case.args, *case.kwargs.values()))
     if want.data.is_floating_point():  # made from the inputs: their dtype
         dtype = input_dtype or task.output_dtype
@@ -342,30 +367,33 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
                                     and v.data.shape == got.data.shape)
     equal = [v for v, value in same_shape if _mismatch(value.data, got.data, tolerance) is None]
     if got.data.shape != want.data.shape:
-        message = f"shape {tuple(got.data.shape)}, expected {tuple(want.data.shape)}"
+        message = say(language, "shape {got}, expected {want}", got=tuple(got.data.shape), want=tuple(want.data.shape))
         if equal:
             return _diagnosed(message, equal)
         if len(same_shape) == 1 and same_shape[0][0].by_shape:  # only a size-formula mistake gives this shape
             variant = same_shape[0][0]
-            return Verdict(False, f"{message}; that is the shape you get when {variant.hint}", variant.code)
+            return Verdict(False, message + "; " + say(language, "that is the shape you get when {hint}",
+                                                       hint=variant.hint), variant.code)
         return Verdict(False, message, "wrong_shape")
-    bad = _mismatch(want.data, got.data, tolerance) if values else None
+    bad = _mismatch(want.data, got.data, tolerance, language) if values else None
     if bad is not None:
         if equal:
             verdict = _diagnosed(bad, equal)
         elif dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
-            verdict = Verdict(False, f"{bad}: {HINTS['float32_precision']}", "float32_precision")
+            verdict = Verdict(False, f"{bad}: {say(language, HINTS['float32_precision'])}", "float32_precision")
         else:
             verdict = Verdict(False, bad, "wrong_values")
         verdict.values = side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance))
         return verdict
     if dtype and got.dtype != dtype:
         own_dtype = dtype == task.output_dtype or not want.data.is_floating_point()  # not the input's
-        hint = f"make it a torch.{dtype} tensor" if own_dtype else HINTS["dtype_not_preserved"]
-        return Verdict(False, f"dtype {got.dtype}, expected {dtype}: {hint}", "dtype_not_preserved")
+        hint = say(language, "make it a torch.{dtype} tensor", dtype=dtype) if own_dtype \
+            else say(language, HINTS["dtype_not_preserved"])
+        return Verdict(False, say(language, "dtype {got}, expected {want}: {hint}", got=got.dtype, want=dtype, hint=hint),
+                       "dtype_not_preserved")
     if input_dtype and got.device.split(":")[0] != device:  # without tensor inputs, like torch: the CPU
-        return Verdict(False, f"on device {got.device}, expected {device}: {HINTS['wrong_device']}",
-                       "wrong_device")
+        return Verdict(False, say(language, "on device {got}, expected {want}: {hint}", got=got.device, want=device,
+                                  hint=say(language, HINTS["wrong_device"])), "wrong_device")
     return Verdict(True)
 
 
@@ -377,7 +405,7 @@ def _wrong(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> torch.Ten
     return wrong & ~(torch.isnan(want) & torch.isnan(got))
 
 
-def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> str | None:
+def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float, language: str = "en") -> str | None:
     """None when equal within tolerance, else where and how the values differ."""
     got = got.to(torch.float64) if got.dtype != torch.float64 else got
     want = want.to(torch.float64)
@@ -388,10 +416,11 @@ def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> str | 
         return None
     first = tuple(int(i) for i in torch.nonzero(wrong)[0])
     if want.numel() <= 16:
-        return f"expected {_round(want)}, got {_round(got)}"
-    nonfinite = " (NaN or inf)" if not bool(finite.all()) else ""
-    return (f"{count} of {want.numel()} values wrong{nonfinite}; first at index {first}: "
-            f"expected {want[first].item():.8g}, got {got[first].item():.8g}")
+        return say(language, "expected {want}, got {got}", want=_round(want), got=_round(got))
+    nonfinite = " " + say(language, "(NaN or inf)") if not bool(finite.all()) else ""
+    return say(language, "{count} of {total} values wrong{nonfinite}; first at index {first}: expected {want}, got {got}",
+               count=count, total=want.numel(), nonfinite=nonfinite, first=first, want=f"{want[first].item():.8g}",
+               got=f"{got[first].item():.8g}")
 
 
 MAX_SHOWN_VALUES = 64  # entries of a wrong tensor (or of its 2-D slice) the report shows side by side

@@ -32,12 +32,12 @@ def translation(language: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE, languages=[language])
 
 
-def say(language: str, message: str, **fields: Any) -> str:
+def say(language: str, message: str, /, **fields: Any) -> str:
     """`message` in `language`, its `{fields}` filled."""
     return translation(language).gettext(message).format(**fields)
 
 
-def say_n(language: str, singular: str, plural: str, count: int, **fields: Any) -> str:
+def say_n(language: str, singular: str, plural: str, count: int, /, **fields: Any) -> str:
     """The form of a message that fits `count` (Russian has three: 1 проверка, 3 проверки, 5
     проверок), its `{count}` and other fields filled."""
     return translation(language).ngettext(singular, plural, count).format(count=count, **fields)

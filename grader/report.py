@@ -47,7 +47,8 @@ def student_view(report: Report) -> Report:
     def hide(check: CheckResult) -> CheckResult:
         if not check.hidden:
             return check
-        return check.model_copy(update={"message": "hidden check", "diagnosis": None, "expected": None,
+        return check.model_copy(update={"message": say(report.environment.language, "hidden check"),
+                                        "diagnosis": None, "expected": None,
                                         "got": None, "wrong": None, "values_at": ""})
     tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
     return report.model_copy(update={"tasks": tasks})

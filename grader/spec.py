@@ -11,6 +11,8 @@ from typing import Any, Callable, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from .i18n import N_
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
 # What a task's checks are for; each group gets a declared share of the task's points.
@@ -83,7 +85,7 @@ class Random(Frozen):
         return tensor.to(device)
 
 
-MODEL_MUST_NOT_RUN = "this model must not be run: compute the shapes from the layers' settings"
+MODEL_MUST_NOT_RUN = N_("this model must not be run: compute the shapes from the layers' settings")
 
 
 class Model(Frozen):
