@@ -16,6 +16,7 @@ from .spec import Assignment
 
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
 PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed
+GLOSSARY = Path("assignments") / "GLOSSARY.md"  # the lectures' terms and PyTorch's names, for every assignment
 
 
 def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = None, timeout: float = 60.0,
@@ -37,8 +38,9 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
         shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
         shutil.copy2(TEMPLATES / "README.md", staging / "README.md")
         (staging / "assignments").mkdir()
-        if (root / settings.PUBLIC).exists():  # the course's language; reference/course.toml stays behind
-            shutil.copy2(root / settings.PUBLIC, staging / settings.PUBLIC)
+        for shared in (settings.PUBLIC, GLOSSARY):  # the course's language; reference/course.toml stays behind
+            if (root / shared).exists():
+                shutil.copy2(root / shared, staging / shared)
         (staging / "tests").mkdir()
         shutil.copy2(TEMPLATES / "test_handout.py", staging / "tests" / "test_handout.py")
         for spec in specs:

@@ -9,36 +9,45 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .i18n import N_, say, say_n
+from .report import GROUP_NAMES
 from .spec import GROUPS, Assignment, assignment_names, installed_course, load_assignment
 
 BEGIN = "<!-- points: made from the spec by `python -m grader.statement`; do not edit by hand -->"
 END = "<!-- /points -->"
 
 
-def points_table(assignment: Assignment) -> str:
+def points_table(assignment: Assignment, language: str = "en") -> str:
     """Markdown: each task's points, and for each group of checks its points and number of checks."""
-    lines = [BEGIN, "", f"| task | points | {' | '.join(GROUPS)} |", "|---|---:|" + "---:|" * len(GROUPS)]
+    heads = [say(language, "task"), say(language, "points"), *(say(language, GROUP_NAMES[g]) for g in GROUPS)]
+    lines = [BEGIN, "", f"| {' | '.join(heads)} |", "|---|---:|" + "---:|" * len(GROUPS)]
     for task in assignment.tasks:
         cells = []
         for group in GROUPS:
             share = task.shares.get(group, 0.0)
             count = sum(case.check_group == group for case in task.cases)
-            cells.append(f"{task.points * share:.3g} ({count} {'case' if count == 1 else 'cases'})" if share else "—")
+            cases = say_n(language, "{count} case", "{count} cases", count)
+            cells.append(f"{task.points * share:.3g} ({cases})" if share else "—")
         lines.append(f"| `{task.name}` | {task.points:g} | {' | '.join(cells)} |")
-    lines += ["", f"Total: {assignment.max_score:g} points.", END]
+    total = say_n(language, "Total: {points} point.", "Total: {points} points.", int(assignment.max_score),
+                  points=f"{assignment.max_score:g}")
+    lines += ["", total, END]
     return "\n".join(lines)
 
 
-def with_points(statement: str, assignment: Assignment) -> str:
+def with_points(statement: str, assignment: Assignment, language: str = "en") -> str:
     """The statement with its points table replaced (or added at the end)."""
-    table = points_table(assignment)
+    table = points_table(assignment, language)
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
     if pattern.search(statement):
         return pattern.sub(lambda _: table, statement)
-    return statement.rstrip("\n") + "\n\n## Points\n\n" + textwrap.fill(POINTS_RULES, 100) + "\n\n" + table + "\n"
+    heading, rules = say(language, "Points"), textwrap.fill(say(language, POINTS_RULES), 100)
+    return f"{statement.rstrip()}\n\n## {heading}\n\n{rules}\n\n{table}\n"
 
 
-POINTS_RULES = (
+STATEMENTS = {"en": "README.md", "ru": "README.ru.md"}  # the statement in each language it is written in
+
+POINTS_RULES = N_(
     "Each task's points are split between its groups of checks: the results (values, shapes, dtypes, gradients, "
     "the lecture's examples), the edge cases (unbatched inputs, tuples, empty outputs, other dtypes, "
     "non-contiguous inputs) and the argument checks (invalid calls that must raise). Within a group each case "
@@ -47,16 +56,22 @@ POINTS_RULES = (
     "change a grade.")
 
 
-def statement_path(root: Path, name: str) -> Path:
-    return root / "assignments" / name / "README.md"
+def statement_path(root: Path, name: str, language: str = "en") -> Path:
+    return root / "assignments" / name / STATEMENTS[language]
+
+
+def statements(root: Path, name: str) -> dict[str, Path]:
+    """The statement of an assignment in each language it exists in."""
+    return {language: path for language in STATEMENTS if (path := statement_path(root, name, language)).exists()}
 
 
 def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else installed_course()
     for name in assignment_names(root):
-        path = statement_path(root, name)
-        path.write_text(with_points(path.read_text(), load_assignment(name, root=root)))
-        print(f"{path}: points table written")
+        spec = load_assignment(name, root=root)
+        for language, path in statements(root, name).items():
+            path.write_text(with_points(path.read_text(encoding="utf-8"), spec, language), encoding="utf-8")
+            print(f"{path}: points table written")
 
 
 if __name__ == "__main__":
