@@ -151,8 +151,9 @@ def _judge_probe(expected: dict, got: dict, language: str) -> Verdict:
         return Verdict(False, say(language, "raised {type}, which is also a {others}: raise exactly {wanted} (or a "
                                             "subclass of it alone)", type=raised["type"], others=", ".join(others),
                                   wanted=wanted["type"]), "wrong_exception")
+    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised["message"] else raised["message"][:120]
     return Verdict(False, say(language, "raised {type} ({message}), but this call must raise {wanted}, as the "
-                                        "statement says", type=raised["type"], message=raised["message"][:120],
+                                        "statement says", type=raised["type"], message=message,
                               wanted=wanted["type"]), "wrong_exception")
 
 

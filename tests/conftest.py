@@ -5,6 +5,7 @@ import grader  # noqa: F401  (pins thread counts before torch is imported)
 
 import importlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,31 @@ def graded(grade, tmp_path_factory):
 def submission_path(assignment: str, name: str, folder: Path) -> Path:
     correct = SUBMISSIONS / assignment / name
     return correct if correct.is_dir() else mutant(assignment, name, folder)
+
+
+def class_of(folder: Path, assignment: str, names: list[str]) -> Path:
+    """A folder with one sub-folder per student, named after the submission in tests/."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = submission_path(assignment, name, folder.parent / f"{name}-source")
+        shutil.copytree(source, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def batch_graded(tmp_path_factory):
+    """Every submission in tests/ of an assignment (correct and mutants), graded in one batch with
+    seed 0 as a course grades a class: in the course's language, Russian. Once per session."""
+    from grader import batch
+    from test_wrong_submissions import BUGGY, CORRECT
+    reports = {}
+
+    def graded_class(assignment: str) -> dict:
+        if assignment not in reports:
+            names = [n for a, n in CORRECT if a == assignment] + [n for a, n, _ in BUGGY if a == assignment]
+            work = tmp_path_factory.mktemp(f"class-{assignment}")
+            folder = class_of(work / "class", assignment, names)
+            reports[assignment] = dict(batch.grade_batch(assignment, [folder], work / "results", jobs=2, seed=0,
+                                                         root=ROOT))
+        return reports[assignment]
+    return graded_class

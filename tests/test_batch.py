@@ -11,33 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, submission_path
+from conftest import ROOT, class_of
 from grader import api, batch, store
 from test_wrong_submissions import BUGGY, CORRECT
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 
 
-def class_of(folder: Path, assignment: str, names: list[str]) -> Path:
-    """A folder with one sub-folder per student, named after the submission in tests/."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        source = submission_path(assignment, name, folder.parent / f"{name}-source")
-        shutil.copytree(source, folder / name)
-    return folder
-
-
 @pytest.mark.parametrize("assignment", ["assignment1", "assignment2", "assignment3", "assignment4", "assignment5"])
-def test_a_batch_scores_every_submission_as_single_grading_does(graded, tmp_path, assignment):
+def test_a_batch_scores_every_submission_as_single_grading_does(graded, batch_graded, assignment):
     names = [name for a, name in CORRECT if a == assignment] + [name for a, name, _ in BUGGY if a == assignment]
-    folder = class_of(tmp_path / "class", assignment, names)
-    results = dict(batch.grade_batch(assignment, [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT))
+    results = batch_graded(assignment)
     assert sorted(results) == sorted(names)
     for name in names:
         alone, together = graded(assignment, name), results[name]
         assert together.score == alone.score, name
         assert [(t.name, t.status, t.score) for t in together.tasks] == [(t.name, t.status, t.score) for t in alone.tasks]
         assert together.sha256 == alone.sha256 and together.seed == alone.seed == 0
+        assert (together.environment.language, alone.environment.language) == ("ru", "en")  # course's, reader's
 
 
 def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_path):

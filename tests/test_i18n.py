@@ -91,26 +91,27 @@ def test_the_language_is_in_the_reports_environment(grade):
     assert "Итого: 20 / 20" in report.text(graded)
 
 
-def _in(report_, language: str):
-    return report_.model_copy(update={"environment": report_.environment.model_copy(update={"language": language})})
+def _pattern(message: str) -> re.Pattern:
+    """The message as shown, whatever fills its fields."""
+    return re.compile(".+?".join(map(re.escape, PLACEHOLDER.split(message)[::3])))
 
 
 def _renderings(graded) -> list[str]:
     return [report.text(graded), report.markdown(graded), report.as_html(graded)]
 
 
-def _pattern(message: str) -> re.Pattern:
-    """The message as shown, whatever fills its fields."""
-    return re.compile(".+?".join(map(re.escape, PLACEHOLDER.split(message)[::3])))
-
-
-def test_reports_in_english_hold_no_cyrillic_and_in_russian_no_english_sentence(graded):
-    sentences = [_pattern(m) for m in _extracted() if " " in PLACEHOLDER.sub("", m).strip()]  # not single words
-    assert len(sentences) > 15
+def test_reports_in_english_hold_no_cyrillic_and_in_russian_no_english_sentence(graded, batch_graded):
+    """Every submission in tests/: as graded for a reader whose locale is English, and as the
+    course's batch grades it, in Russian."""
+    # sentences, not single words or templates too short to tell from the specs' English texts
+    sentences = [_pattern(m) for m in _extracted() if len(PLACEHOLDER.sub("", m).strip().split()) >= 2
+                 and len(PLACEHOLDER.sub("", m)) >= 10]
+    assert len(sentences) > 30
     for assignment, name in CORRECT + [(a, n) for a, n, _ in BUGGY]:
-        shown = report.student_view(graded(assignment, name))
-        for text in _renderings(_in(shown, "en")):
+        english, russian = graded(assignment, name), batch_graded(assignment)[name]
+        assert (english.environment.language, russian.environment.language) == ("en", "ru")
+        for text in _renderings(report.student_view(english)):
             assert not CYRILLIC.search(text), (assignment, name, CYRILLIC.search(text))
-        russian = "\n".join(_renderings(_in(shown, "ru")))
-        leaked = [pattern.pattern for pattern in sentences if pattern.search(russian)]
+        shown = "\n".join(_renderings(report.student_view(russian)))
+        leaked = [pattern.pattern for pattern in sentences if pattern.search(shown)]
         assert not leaked, (assignment, name, leaked)
