@@ -36,7 +36,8 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
     try:
         shutil.copytree(grader_folder, staging / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
-        shutil.copy2(TEMPLATES / "README.md", staging / "README.md")
+        for readme in ("README.md", "README.en.md"):  # Russian first: the course's language
+            shutil.copy2(TEMPLATES / readme, staging / readme)
         (staging / "assignments").mkdir()
         for shared in (settings.PUBLIC, GLOSSARY):  # the course's language; reference/course.toml stays behind
             if (root / shared).exists():
