@@ -3,7 +3,7 @@
 A message is written in English in the code, marked `N_("...")` where it is defined and
 translated where it is shown, with `{name}` fields filled after translating. English is the
 catalog's key; `grader/locale/ru/LC_MESSAGES/grader.po` holds the Russian (see the README's
-"Translating").
+"Languages and translating").
 """
 from __future__ import annotations
 
