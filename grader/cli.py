@@ -1,6 +1,7 @@
 """The `grade` command: a thin click layer over `grader.api`."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -84,6 +85,9 @@ def _language(option: str | None, course: Path | None) -> str:
 
 def _grader_failed(error: Exception):
     """The grader's own failure: one line, exit 3, never a partial grade."""
+    if isinstance(error, BrokenPipeError):  # the reader stopped reading (`| head`): nothing went wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(EXIT_GRADED)
     if isinstance(error, sandbox.JailError):
         _fail(EXIT_GRADER, f"the sandbox for student code could not be set up: {error}")
     _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")

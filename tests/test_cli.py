@@ -1,5 +1,6 @@
 """The command contract: exit codes, one-line usage errors, formats, notebooks and zips."""
 import json
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -34,6 +35,12 @@ def test_stubs_exit_0_and_report_not_implemented():
     assert result.returncode == 0
     assert "not_implemented" in result.stdout
     assert "Total: 0 / 35" in result.stdout
+
+
+def test_a_reader_that_stops_reading_is_no_error():
+    command = f"{shlex.quote(sys.executable)} -m grader.cli list | head -1"
+    result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.startswith("assignment1") and result.stderr == ""
 
 
 def test_fail_under_exits_1():
