@@ -2,6 +2,7 @@
 and a report in one language holds nothing of the other."""
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -20,14 +21,15 @@ CYRILLIC = re.compile("[\u0400-\u04ff]")
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}|%\((\w+)\)s")
 
 
-def _extracted() -> set[str]:
+@functools.cache  # two tests read it: extract once
+def _extracted() -> frozenset[str]:
     """Every message id in the grader's code and templates, as pybabel extracts them."""
     method_map = [("grader/**.py", "python"), ("grader/templates/**.html", "jinja2")]
     options = {"grader/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])
-    return found - {""}
+    return frozenset(found - {""})
 
 
 def _catalog():
