@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .experiments import without_gradients
-from .i18n import N_, say
+from .i18n import N_, say, say_name
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
@@ -181,7 +181,7 @@ def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
     if not same:
         return verdict
-    diagnosed = _diagnosed(verdict.message, same)
+    diagnosed = _diagnosed(verdict.message, same, language)
     diagnosed.values = verdict.values
     return diagnosed
 
@@ -193,7 +193,10 @@ def _judge_law(case: Case, value: Any, language: str = "en") -> Verdict:
     except Exception as error:  # the output has a form the law cannot read
         return Verdict(False, say(language, "could not check this output ({error})",
                                   error=f"{type(error).__name__}: {error}"), "wrong_values")
-    return Verdict(True) if broken is None else Verdict(False, broken[1], broken[0])
+    if broken is None:
+        return Verdict(True)
+    diagnosis, message, fields = broken
+    return Verdict(False, say(language, message, **fields), diagnosis)
 
 
 def breaks_law(case: Case, value: Any) -> str | None:
@@ -235,7 +238,8 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
         if missing or extra:
             return Verdict(False, f"{where}{_names_differ(missing, extra, language)}: "
                                   f"{say(language, HINTS['wrong_names'])}", "wrong_names")
-        keys, labels = list(want), [f"{path} / {k}" if path else str(k) for k in want]
+        keys = list(want)
+        labels = [f"{path} / {say_name(language, str(k))}" if path else say_name(language, str(k)) for k in want]
     else:
         if type(got) is not type(want) or len(got) != len(want):
             what = say(language, "a {type} of {count}", type=type(got).__name__, count=len(got)) \
@@ -276,7 +280,7 @@ def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, l
     message = say(language, "expected {want}, got {got}", want=_show(want, language), got=_show(got, language))
     matching = [v for v, _ in _matching_variants(task, expected, lambda value: _same_plain(value, got))]
     if matching:
-        return _diagnosed(message, matching)
+        return _diagnosed(message, matching, language)
     path, want_item, got_item = _first_difference(want, got)
     if path or isinstance(want, (list, tuple)):
         entry = "".join(f"[{i}]" for i in path)
@@ -309,9 +313,9 @@ def _matching_variants(task: Task, expected: dict, same: Callable[[Any], bool]) 
             if key.isdigit() and int(key) < len(task.variants) and same(value)]
 
 
-def _diagnosed(message: str, variants: list[Variant]) -> Verdict:
-    hints = list(dict.fromkeys(v.hint for v in variants))
-    return Verdict(False, f"{message}: {' - or - '.join(hints)}", variants[0].code)
+def _diagnosed(message: str, variants: list[Variant], language: str) -> Verdict:
+    hints = list(dict.fromkeys(say(language, v.hint) for v in variants))
+    return Verdict(False, f"{message}: {say(language, ' - or - ').join(hints)}", variants[0].code)
 
 
 def _plain_type(value: Any) -> str:
@@ -370,16 +374,16 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     if got.data.shape != want.data.shape:
         message = say(language, "shape {got}, expected {want}", got=tuple(got.data.shape), want=tuple(want.data.shape))
         if equal:
-            return _diagnosed(message, equal)
+            return _diagnosed(message, equal, language)
         if len(same_shape) == 1 and same_shape[0][0].by_shape:  # only a size-formula mistake gives this shape
             variant = same_shape[0][0]
             return Verdict(False, message + "; " + say(language, "that is the shape you get when {hint}",
-                                                       hint=variant.hint), variant.code)
+                                                       hint=say(language, variant.hint)), variant.code)
         return Verdict(False, message, "wrong_shape")
     bad = _mismatch(want.data, got.data, tolerance, language) if values else None
     if bad is not None:
         if equal:
-            verdict = _diagnosed(bad, equal)
+            verdict = _diagnosed(bad, equal, language)
         elif dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
             verdict = Verdict(False, f"{bad}: {say(language, HINTS['float32_precision'])}", "float32_precision")
         else:

@@ -9,11 +9,17 @@ from typing import Any, Callable
 import torch
 
 from . import forbidden
-from .spec import recipe
+from .i18n import N_
+from .spec import Broken, recipe
 
 _grad = torch.autograd.grad  # taken at import, before a task's tripwires replace torch.autograd's names
 
 GRADIENTS = "gradients"  # the part of an experiment's output that holds gradients
+BUFFERS_KEPT_OUT = N_("buffers kept out of autograd (update them under torch.no_grad())")
+# The names of experiments' parts, which messages show ("training step 1 / output: ..."): the
+# catalog translates them as it does case names (i18n.say_name), numbers as fields.
+PART_NAMES = (N_("output"), N_("parameter count"), N_("gradients"), N_("input"), N_("input {0}"), N_("train"),
+              N_("train again"), N_("eval"), N_("training step {0}"), N_("argument {0}"))
 
 
 def without_gradients(value: Any) -> Any:
@@ -65,25 +71,31 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
                    gradients: bool = True) -> Callable[..., dict]:
     """Experiment: build `cls(*args, **kwargs)` with shared weights, run it on the input in train
     or eval mode, and report its state_dict layout, parameter count, output, the gradients of the
-    input and of every parameter, and whether the buffers stayed out of the autograd graph."""
+    input and of every parameter, and whether the buffers stayed out of the autograd graph. The
+    input may be a list of tensors, for a forward that takes one (FPN's feature maps)."""
 
-    def experiment(cls, input: torch.Tensor) -> dict:
-        module = _build(cls, args, kwargs or {}, input, seed)
+    def experiment(cls, input: torch.Tensor | list[torch.Tensor]) -> dict:
+        several = isinstance(input, (list, tuple))
+        inputs = list(input) if several else [input]
+        module = _build(cls, args, kwargs or {}, inputs[0], seed)
         module.train(train)
         result: dict[str, Any] = {
             "state_dict": {name: list(value.shape) for name, value in module.state_dict().items()},
             "parameter count": sum(p.numel() for p in module.parameters()),
         }
-        # The module sees a copy of a leaf that requires grad: the input's gradient is checked, and
-        # what the module does to its input in place is copied back for the usual check.
-        leaf = input.detach().clone().requires_grad_(gradients)
-        copy = leaf.clone() if gradients else input
-        output = module(copy)
+        # The module sees copies of leaves that require grad: the inputs' gradients are checked, and
+        # what the module does to its inputs in place is copied back for the usual check.
+        leaves = [x.detach().clone().requires_grad_(gradients) for x in inputs]
+        copies = [leaf.clone() for leaf in leaves] if gradients else inputs
+        output = module(copies if several else copies[0])
         result["output"] = output
         if gradients:
-            result[GRADIENTS] = _gradients(output, {**dict(module.named_parameters()), "input": leaf}, seed)
-            input.detach().copy_(copy.detach())
-        result["buffers kept out of autograd (update them under torch.no_grad())"] = all(
+            names = [f"input {index}" for index in range(1, len(inputs) + 1)] if several else ["input"]
+            result[GRADIENTS] = _gradients(output, {**dict(module.named_parameters()), **dict(zip(names, leaves))},
+                                           seed)
+            for original, copy in zip(inputs, copies):
+                original.detach().copy_(copy.detach())
+        result[BUFFERS_KEPT_OUT] = all(
             not buffer.requires_grad for buffer in module.buffers())
         return result
 
@@ -183,19 +195,19 @@ def dropout_runs(p: float, seed: int) -> Callable[..., dict]:
 
 
 @recipe
-def dropout2d_law(p: float) -> Callable[..., tuple[str, str] | None]:
+def dropout2d_law(p: float) -> Callable[..., Broken | None]:
     """The laws of channel dropout, checked on `dropout_runs` output for an input without zeros:
     identity in eval; in train each (sample, channel) map is either all zeros or the input times
     exactly 1/(1-p); the share of zeroed maps is near p (6 standard deviations); and the draws are
     random: independent across samples, across channels, and from one pass to the next. Each law
     is checked only where a correct implementation breaks it with a chance under 1e-9."""
 
-    def law(value: dict, input: torch.Tensor) -> tuple[str, str] | None:
+    def law(value: dict, input: torch.Tensor) -> Broken | None:
         """`value` is what the child sent (tensors as `wire.TensorValue`), `input` the case's input."""
         x = input.to(torch.float64)
         tolerance = 1e-5 * max(1.0, float(x.abs().max()))
         if not torch.allclose(value["eval"].data, x, rtol=0, atol=tolerance):
-            return "dropout_in_eval", "in eval mode the output must equal the input: dropout is off after .eval()"
+            return "dropout_in_eval", N_("in eval mode the output must equal the input: dropout is off after .eval()"), {}
         masks = []
         for name in ("train", "train again"):
             kept = _kept_channels(value[name].data, x, p, tolerance)
@@ -207,46 +219,50 @@ def dropout2d_law(p: float) -> Callable[..., tuple[str, str] | None]:
     return law
 
 
-def _kept_channels(train: torch.Tensor, x: torch.Tensor, p: float, tolerance: float) -> torch.Tensor | tuple[str, str]:
+def _kept_channels(train: torch.Tensor, x: torch.Tensor, p: float, tolerance: float) -> torch.Tensor | Broken:
     """Which (sample, channel) maps one training pass kept, or what law it broke."""
     if p == 0 and not torch.allclose(train, x, rtol=0, atol=tolerance):
-        return "wrong_values", "with p=0 nothing is dropped: the output must equal the input"
+        return "wrong_values", N_("with p=0 nothing is dropped: the output must equal the input"), {}
     if p == 1 and not bool((train == 0).all()):
-        return "wrong_values", "with p=1 every channel is dropped: the output is all zeros"
+        return "wrong_values", N_("with p=1 every channel is dropped: the output is all zeros"), {}
     ratio = (train / x).flatten(2)  # (N, C, H*W): 0 where dropped, 1/(1-p) where kept
     dropped = ratio.abs() <= tolerance
     whole = dropped.all(-1) | ~dropped.any(-1)
     if not bool(whole.all()):
         n, c = (int(i) for i in torch.nonzero(~whole)[0])
-        return ("dropout_elementwise", f"sample {n}, channel {c} is zeroed only in part: Dropout2d drops whole "
-                                       "channels, one random draw per (sample, channel), not per element")
+        return ("dropout_elementwise", N_("sample {sample}, channel {channel} is zeroed only in part: Dropout2d "
+                                          "drops whole channels, one random draw per (sample, channel), not per "
+                                          "element"), {"sample": n, "channel": c})
     kept = ~dropped.all(-1)
     if p in (0, 1):
         return kept
     scale, ratios = 1 / (1 - p), ratio[kept]
     if ratios.numel() and not torch.allclose(ratios, torch.full_like(ratios, scale), rtol=1e-5, atol=0):
         if torch.allclose(ratios, torch.ones_like(ratios), rtol=1e-5, atol=0):
-            return ("dropout_unscaled", f"kept channels must be scaled by 1/(1-p) = {scale:.4g} so that the "
-                                        "expected output equals the input; yours are unscaled")
-        return "wrong_values", f"kept channels are scaled by {ratios[0].item():.4g}, expected 1/(1-p) = {scale:.4g}"
+            return ("dropout_unscaled", N_("kept channels must be scaled by 1/(1-p) = {scale} so that the "
+                                           "expected output equals the input; yours are unscaled"),
+                    {"scale": f"{scale:.4g}"})
+        return ("wrong_values", N_("kept channels are scaled by {got}, expected 1/(1-p) = {scale}"),
+                {"got": f"{ratios[0].item():.4g}", "scale": f"{scale:.4g}"})
     rate = 1 - float(kept.sum()) / kept.numel()
     if abs(rate - p) > 6 * math.sqrt(p * (1 - p) / kept.numel()) + 1 / kept.numel():
-        return "dropout_rate", f"{rate:.1%} of the channels were dropped, expected about p = {p:.0%}"
+        return ("dropout_rate", N_("{rate} of the channels were dropped, expected about p = {p}"),
+                {"rate": f"{rate:.1%}", "p": f"{p:.0%}"})
     return kept
 
 
-def _random_draws(masks: list[torch.Tensor], p: float) -> tuple[str, str] | None:
+def _random_draws(masks: list[torch.Tensor], p: float) -> Broken | None:
     """Laws of independent draws, for the kept-channel masks (N, C) of two passes."""
     same = p * p + (1 - p) * (1 - p)  # the chance that two independent draws agree
     first, second = masks
     n, c = first.shape
     if same ** (n * c) < 1e-9 and torch.equal(first, second):
-        return ("dropout_not_random", "two training passes dropped exactly the same channels: draw a new random "
-                                      "mask on every call (no fixed seed, no fixed pattern)")
+        return ("dropout_not_random", N_("two training passes dropped exactly the same channels: draw a new "
+                                         "random mask on every call (no fixed seed, no fixed pattern)"), {})
     if same ** (c * (n - 1)) < 1e-9 and bool((first == first[:1]).all()):
-        return ("dropout_mask_shared", "every sample dropped the same channels: draw one random value per "
-                                       "(sample, channel), not one mask for the whole batch")
+        return ("dropout_mask_shared", N_("every sample dropped the same channels: draw one random value per "
+                                          "(sample, channel), not one mask for the whole batch"), {})
     if same ** (n * (c - 1)) < 1e-9 and bool((first == first[:, :1]).all()):
-        return ("dropout_mask_shared", "each sample kept or dropped all its channels together: draw one random "
-                                       "value per (sample, channel), not one per sample")
+        return ("dropout_mask_shared", N_("each sample kept or dropped all its channels together: draw one "
+                                          "random value per (sample, channel), not one per sample"), {})
     return None

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import settings
 from .settings import LANGUAGES
@@ -37,10 +38,105 @@ def say(language: str, message: str, /, **fields: Any) -> str:
     return translation(language).gettext(message).format(**fields)
 
 
+class ReaderError(Exception):
+    """An error a person reads: its message is a catalog key with `{fields}`, said in the reader's
+    language where it is shown (`error.say(language)`); `str(error)` is the English."""
+
+    def __init__(self, message: str, /, **fields: Any):
+        super().__init__(message.format(**fields))
+        self.message, self.fields = message, fields
+
+    @classmethod
+    def of(cls, error: ReaderError) -> ReaderError:
+        """Another kind of reader's error with the same message."""
+        return cls(error.message, **error.fields)
+
+    def say(self, language: str) -> str:
+        return say(language, self.message, **self.fields)
+
+
 def say_n(language: str, singular: str, plural: str, count: int, /, **fields: Any) -> str:
     """The form of a message that fits `count` (Russian has three: 1 проверка, 3 проверки, 5
     проверок), its `{count}` and other fields filled."""
     return translation(language).ngettext(singular, plural, count).format(count=count, **fields)
+
+
+# A number in a spec's text: it becomes a field, so that one catalog entry serves every value.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?")
+# Where a case's name splits into parts that are translated one by one: ": ", ", " or "; " outside brackets.
+_PART = re.compile(r"[([{]|[)\]}]|: |, |; ")
+
+
+def name_parts(name: str) -> Iterator[tuple[str, str]]:
+    """A case's name as (part, separator) pairs: "random 3: kernel (3, 5), stride=(2, 1)" gives
+    ("random 3", ": "), ("kernel (3, 5)", ", "), ("stride=(2, 1)", "")."""
+    depth, start = 0, 0
+    for match in _PART.finditer(name):
+        token = match.group()
+        if token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            yield name[start:match.start()], token
+            start = match.end()
+    yield name[start:], ""
+
+
+def is_code(part: str) -> bool:
+    """A part of a name that is code, said the same in every language: stride=(2, 1), float64, (3, 3)."""
+    outside = re.sub(r"\([^()]*\)|\[[^\[\]]*\]|'[^']*'", "", part)
+    return " " not in outside and (any(mark in part for mark in "=[(_'") or
+                                   bool(re.fullmatch(r"[-\d.]+|None|(float|int)\d+", part)))
+
+
+def template(text: str) -> tuple[str, list[str]]:
+    """The catalog's key for a text with numbers in it: "lecture: 5x5 image" -> ("lecture: {0}x{1} image", ["5", "5"])."""
+    numbers: list[str] = []
+
+    def field(match: re.Match) -> str:
+        numbers.append(match.group())
+        return f"{{{len(numbers) - 1}}}"
+    return _NUMBER.sub(field, text.replace("{", "{{").replace("}", "}}")), numbers
+
+
+def name_templates(name: str) -> Iterator[str]:
+    """What a case's name adds to the catalog: the template of each part that is not code."""
+    for part, _ in name_parts(name):
+        if part and not is_code(part):
+            yield template(part)[0]
+
+
+def say_name(language: str, name: str) -> str:
+    """A case's name in `language`, translated part by part (specs build names with f-strings:
+    their numbers are fields and their code stays code)."""
+    if language == "en":
+        return name
+    said = []
+    for part, separator in name_parts(name):
+        if part and not is_code(part):
+            key, numbers = template(part)
+            translated = translation(language).gettext(key)
+            part = translated.format(*numbers) if translated != key else part
+        said.append(part + separator)
+    return "".join(said)
+
+
+def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, None, str, list[str]]]:
+    """pybabel's extractor for `reference/*/spec.py` (see babel.cfg): the texts the spec builds,
+    as the grader looks them up: its title, its mistakes' hints and cases' notes, and the
+    templates of its case names' parts. Hidden cases' names add only templates: no numbers."""
+    from .spec import load_assignment
+
+    path = Path(fileobj.name).resolve()
+    spec = load_assignment(path.parent.name, root=path.parents[2])
+    texts = [spec.title]
+    for task in spec.tasks:
+        texts += [variant.hint for variant in task.variants]
+        for case in task.cases:
+            texts += [*name_templates(case.name), *([case.note] if case.note else [])]
+    for text in dict.fromkeys(texts):
+        yield 0, None, text, []
 
 
 def choose(option: str | None, root: Path) -> str:

@@ -43,12 +43,13 @@ def _md(value: object) -> str:
 
 
 def student_view(report: Report) -> Report:
-    """The report without the details of hidden checks."""
+    """The report without the details of hidden checks (that one is not attempted yet is no detail)."""
     def hide(check: CheckResult) -> CheckResult:
         if not check.hidden:
             return check
+        diagnosis = check.diagnosis if check.diagnosis == "not_implemented" else None
         return check.model_copy(update={"message": say(report.environment.language, "hidden check"),
-                                        "diagnosis": None, "expected": None,
+                                        "diagnosis": diagnosis, "expected": None,
                                         "got": None, "wrong": None, "values_at": ""})
     tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
     return report.model_copy(update={"tasks": tasks})

@@ -127,6 +127,10 @@ def build(value: Any, device: str = "cpu") -> Any:
     return value
 
 
+# A law's verdict on an output: (diagnosis, message with {fields}, the fields), translated where shown.
+Broken = tuple[str, str, dict]
+
+
 class Case(Frozen):
     """One call of the student's function. `raises`: an invalid-argument probe.
 
@@ -134,7 +138,7 @@ class Case(Frozen):
     case needs more: build a module and run it, a property of the function, several steps. It runs
     the same way on the reference (float64 arguments) and on the student's code. `law(value, *args,
     **kwargs)` replaces comparing with the reference, for outputs that are random by design: it
-    runs in the grader on the student's output and returns None or (diagnosis, message).
+    runs in the grader on the student's output and returns None or what it broke (`Broken`).
     """
 
     name: str
@@ -146,7 +150,7 @@ class Case(Frozen):
     expect: Any = None  # a value known independently (the lecture's), checked by check-reference
     note: str | None = None  # shown to the student when this case fails
     experiment: Callable[..., Any] | None = None
-    law: Callable[..., tuple[str, str] | None] | None = None
+    law: Callable[..., Broken | None] | None = None
     call: str | None = None  # how messages show this case's call, where the arguments do not say it
     terms: int | None = None  # terms summed per output value (tolerance), where task.reduction does not fit
     group: Literal["results", "edge cases", "argument checks"] | None = None  # default: probes are argument checks

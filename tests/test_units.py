@@ -175,7 +175,7 @@ def test_a_variant_is_named_at_the_part_where_it_matches():
 
 def test_a_law_replaces_equality_and_names_its_diagnosis():
     def positive(value, input):
-        return None if bool((value.data > 0).all()) else ("not_positive", "values must be positive")
+        return None if bool((value.data > 0).all()) else ("not_positive", "values must be positive", {})
     reference_draw = torch.ones(2, 2, dtype=torch.float64)
     assert _judge_structured(reference_draw, torch.full((2, 2), 3.0, dtype=torch.float64), law=positive).passed
     broken = _judge_structured(reference_draw, -torch.ones(2, 2, dtype=torch.float64), law=positive)

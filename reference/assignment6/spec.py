@@ -1,0 +1,861 @@
+"""Assignment 6, upsampling and segmentation: tasks, points, cases and known wrong answers."""
+from __future__ import annotations
+
+import math
+import random
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grader.experiments import module_forward, output_and_gradients, parameter_count
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+
+checks = load_checks(__file__)
+
+UPSAMPLE_FORBIDDEN = ("torch.nn.functional.interpolate", "torch.nn.functional.upsample*", "torch.nn.Upsample*",
+                      "torch.nn.modules.upsampling", "torch.ops.aten.upsample*", "torch._C._nn.upsample*",
+                      "torch.nn.functional.grid_sample", "torch.nn.functional.affine_grid",
+                      "torch._C._VariableFunctions.grid_sampler*", "torch.ops.aten.grid_sampler*")
+UNPOOL_FORBIDDEN = ("torch.nn.functional.max_unpool*", "torch.nn.MaxUnpool*", "torch.nn.modules.pooling.MaxUnpool*",
+                    "torch.ops.aten.max_unpool*", "torch._C._nn.max_unpool*")
+
+SQUARE = [[[[1.0, 2.0], [3.0, 4.0]]]]  # the usual first example of upsampling
+ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]  # lecture 000's image
+ARANGE_3X4 = [[[[float(4 * i + j + 1) for j in range(4)] for i in range(3)]]]
+
+
+def _values(tensor: torch.Tensor) -> list:
+    return tensor.tolist()
+
+
+# --- torch as the oracle ------------------------------------------------------------------------
+
+def _nearest_oracle(input, scale_factor):
+    return F.interpolate(input, scale_factor=scale_factor, mode="nearest")
+
+
+def _bilinear_oracle(input, size=None, scale_factor=None, align_corners=False):
+    return F.interpolate(input, size=size, scale_factor=scale_factor, mode="bilinear", align_corners=align_corners)
+
+
+def _nails_oracle(input, stride):
+    """A transposed convolution per channel whose kernel is 1 at its top-left tap."""
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    kernel = input.new_zeros(input.shape[1], 1, sh, sw)
+    kernel[:, :, 0, 0] = 1
+    return F.conv_transpose2d(input, kernel, stride=(sh, sw), groups=input.shape[1])
+
+
+def _four_terms(*args, **kwargs) -> int:
+    return 4  # a bilinear value mixes four inputs
+
+
+# --- known wrong answers ------------------------------------------------------------------------
+
+def _pair(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _tiled(ref, input, scale_factor):
+    sh, sw = _pair(scale_factor)
+    return input.repeat(1, 1, sh, sw)
+
+
+def _axes_swapped(ref, input, scale_factor):
+    sh, sw = _pair(scale_factor)
+    if sh == sw:
+        raise ValueError("one factor for both axes: nothing to swap")
+    return ref.upsample_nearest(input, (sw, sh))
+
+
+NEAREST_VARIANTS = (
+    Variant(code="image_tiled", compute=_tiled,
+            hint="this tiles copies of the whole image (repeat); each value must be repeated in place into a "
+                 "block (repeat_interleave)"),
+    Variant(code="scale_axes_swapped", compute=_axes_swapped,
+            hint="scale_factor is (height, width): the first factor scales the rows"),
+)
+
+
+def _bilinear(input, size=None, scale_factor=None, align_corners=False, *, source) -> torch.Tensor:
+    """Bilinear upsampling with another mapping `source(out, in, align_corners)` -> (low, high, weight)."""
+    if size is not None:
+        out_h, out_w = _pair(size)
+    else:
+        sh, sw = _pair(scale_factor)
+        out_h, out_w = input.shape[2] * sh, input.shape[3] * sw
+    top, bottom, dy = source(out_h, input.shape[2], align_corners)
+    left, right, dx = source(out_w, input.shape[3], align_corners)
+    dy, dx = dy.to(input.dtype), dx.to(input.dtype)
+    rows = input[:, :, top] * (1 - dy)[:, None] + input[:, :, bottom] * dy[:, None]
+    return rows[..., left] * (1 - dx) + rows[..., right] * dx
+
+
+def _corners_source(out_size, in_size, align_corners):
+    position = torch.arange(out_size, dtype=torch.float64)
+    source = position * ((in_size - 1) / (out_size - 1)) if out_size > 1 else position * 0
+    low = source.floor().long().clamp(max=in_size - 1)
+    return low, (low + 1).clamp(max=in_size - 1), source - low
+
+
+def _centres_source(out_size, in_size, align_corners, half_pixel=True, clamp=True):
+    position = torch.arange(out_size, dtype=torch.float64)
+    source = (position + 0.5) * (in_size / out_size) - 0.5 if half_pixel else position * (in_size / out_size)
+    if clamp:
+        source = source.clamp(min=0)
+    low = source.floor().long().clamp(max=in_size - 1)
+    return low, (low + 1).clamp(min=0, max=in_size - 1), source - low
+
+
+def _align_corners_swapped(ref, input, size=None, scale_factor=None, align_corners=False):
+    return ref.upsample_bilinear(input, size, scale_factor, not align_corners)
+
+
+def _half_pixel_dropped(ref, input, size=None, scale_factor=None, align_corners=False):
+    if align_corners:
+        raise ValueError("align_corners=True has no half-pixel offset")
+    return _bilinear(input, size, scale_factor, source=lambda o, i, a: _centres_source(o, i, a, half_pixel=False))
+
+
+def _border_not_clamped(ref, input, size=None, scale_factor=None, align_corners=False):
+    if align_corners:
+        raise ValueError("align_corners=True never reaches outside the input")
+    return _bilinear(input, size, scale_factor, source=lambda o, i, a: _centres_source(o, i, a, clamp=False))
+
+
+BILINEAR_VARIANTS = (
+    Variant(code="align_corners_mixed_up", compute=_align_corners_swapped,
+            hint="align_corners mixed up: with True the corner pixels' centres meet (source = x * (in - 1) / "
+                 "(out - 1)); with False pixels are areas (source = (x + 0.5) * in / out - 0.5)"),
+    Variant(code="half_pixel_offset_dropped", compute=_half_pixel_dropped,
+            hint="with align_corners=False a pixel's centre is at x + 0.5: source = (x + 0.5) * in / out - 0.5, "
+                 "not x * in / out (that shifts the image by a quarter of a pixel)"),
+    Variant(code="border_not_clamped", compute=_border_not_clamped,
+            hint="near the top and left borders the source position is below 0: clamp it to 0 (the border "
+                 "value is repeated), do not read past the edge"),
+)
+
+
+def _nails_at_last_tap(ref, input, stride):
+    sh, sw = _pair(stride)
+    if (sh, sw) == (1, 1):
+        raise ValueError("stride 1: one position per block")
+    output = input.new_zeros(*input.shape[:2], input.shape[2] * sh, input.shape[3] * sw)
+    output[:, :, sh - 1::sh, sw - 1::sw] = input
+    return output
+
+
+NAILS_VARIANTS = (
+    Variant(code="nails_filled", compute=lambda ref, input, stride: ref.upsample_nearest(input, stride),
+            hint="this is nearest-neighbour upsampling: a bed of nails puts each value once, at the top-left of "
+                 "its block, and leaves the rest of the block 0"),
+    Variant(code="nail_not_top_left", compute=_nails_at_last_tap,
+            hint="each value goes to the top-left corner of its block, position (stride * i, stride * j)"),
+)
+
+
+def _unpool_per_batch(ref, input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Indices read as offsets into each sample's channels together, not into each channel's plane."""
+    reference = ref.max_unpool2d(input, indices, kernel_size, stride, padding, output_size)
+    n, c, h, w = reference.shape
+    if c == 1:
+        raise ValueError("one channel: the plane is the sample")
+    flat = input.new_zeros(n, c * h * w).scatter(1, indices.flatten(1), input.flatten(1))
+    return flat.view(n, c, h, w)
+
+
+def _unpool_default_size(ref, input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if output_size is None:
+        raise ValueError("no output_size to ignore")
+    return ref.max_unpool2d(input, indices, kernel_size, stride, padding)
+
+
+def _unpool_stride_one(ref, input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if stride is not None or output_size is not None:
+        raise ValueError("the stride is given")
+    return ref.max_unpool2d(input, indices, kernel_size, 1, padding)
+
+
+def _through_pooling(variant: Callable[..., Any]) -> Callable[..., Any]:
+    """A variant of max_unpool2d, for the cases that pool first (checks.pool_then_unpool)."""
+    def compute(ref, input, kernel_size, stride=None, padding=0, output_size=None):
+        pooled, indices = F.max_pool2d(input, kernel_size, stride, padding, return_indices=True)
+        return variant(ref, pooled, indices, kernel_size, stride, padding, output_size)
+    return compute
+
+
+UNPOOL_VARIANTS = (
+    Variant(code="indices_per_batch", compute=_through_pooling(_unpool_per_batch),
+            hint="an index is a position h * W + w in its own (sample, channel) plane; here it was read as a "
+                 "position in the whole sample, so every value landed in the first channel's planes"),
+    Variant(code="output_size_ignored", by_shape=True, compute=_through_pooling(_unpool_default_size),
+            hint="output_size is the size to unpool to (the pooled input's size): without it the size is "
+                 "(H - 1) * stride - 2 * padding + kernel_size"),
+    Variant(code="stride_default_one", by_shape=True, compute=_through_pooling(_unpool_stride_one),
+            hint="stride=None means stride = kernel_size, as in max_pool2d"),
+)
+
+
+def _kernel_on_every_pair(ref, in_channels, out_channels, kernel_size, dtype=torch.float32):
+    if in_channels == out_channels == 1:
+        raise ValueError("one channel: no pair of different channels")
+    single = ref.bilinear_kernel(1, 1, kernel_size, dtype)
+    return single.expand(in_channels, out_channels, kernel_size, kernel_size).clone()
+
+
+def _centre_off_by_half(ref, in_channels, out_channels, kernel_size, dtype=torch.float32):
+    if kernel_size % 2:
+        raise ValueError("odd kernel: the centre is a tap")
+    factor = (kernel_size + 1) // 2
+    taps = 1 - (torch.arange(kernel_size, dtype=torch.float64) - (factor - 1)).abs() / factor
+    weight = torch.zeros(in_channels, out_channels, kernel_size, kernel_size, dtype=torch.float64)
+    channels = range(min(in_channels, out_channels))
+    weight[channels, channels] = taps[:, None] * taps[None, :]
+    return weight.to(dtype)
+
+
+def _on_kernel(variant: Callable[..., Any]) -> Callable[..., Any]:
+    """A kernel variant for the cases that upsample with the kernel (checks.transposed_upsampling)."""
+    def compute(ref, input, factor):
+        channels = input.shape[1]
+        weight = variant(ref, channels, channels, 2 * factor, input.dtype)
+        output = F.conv_transpose2d(input, weight, stride=factor, padding=factor // 2)
+        return output[..., factor:-factor, factor:-factor]
+    return compute
+
+
+def _through_dtype(variant: Callable[..., Any]) -> Callable[..., Any]:
+    """A kernel variant for the cases that ask for another dtype (checks.kernel_as)."""
+    return lambda ref, dtype, *args: variant(ref, *args, dtype=getattr(torch, dtype))
+
+
+def _kernel_variant(code: str, hint: str, variant: Callable[..., Any]) -> tuple[Variant, ...]:
+    """The same mistake for the three ways a case calls bilinear_kernel: directly, for a dtype, upsampling."""
+    return tuple(Variant(code=code, hint=hint, compute=compute)
+                 for compute in (variant, _through_dtype(variant), _on_kernel(variant)))
+
+
+KERNEL_VARIANTS = (
+    *_kernel_variant("kernel_on_every_pair",
+                     "the filter belongs only on the diagonal, weight[i, i]: weight[i, o] for i != o is 0, otherwise "
+                     "every output channel mixes all input channels", _kernel_on_every_pair),
+    *_kernel_variant("centre_off_by_half",
+                     "for an even kernel the centre falls between two taps: centre = factor - 0.5, with factor = "
+                     "(kernel_size + 1) // 2", _centre_off_by_half),
+)
+
+
+def _crop_top_left(ref, skip, x):
+    (hs, ws), (h, w) = skip.shape[2:], x.shape[2:]
+    if (hs, ws) == (h, w):
+        raise ValueError("nothing to crop")
+    return torch.cat([skip[:, :, :h, :w], x], dim=1)
+
+
+def _crop_rounded_up(ref, skip, x):
+    (hs, ws), (h, w) = skip.shape[2:], x.shape[2:]
+    if (hs - h) % 2 == 0 and (ws - w) % 2 == 0:
+        raise ValueError("even margins: nothing to round")
+    top, left = (hs - h + 1) // 2, (ws - w + 1) // 2
+    return torch.cat([skip[:, :, top:top + h, left:left + w], x], dim=1)
+
+
+def _concat_swapped(ref, skip, x):
+    output = ref.crop_and_concat(skip, x)
+    return torch.cat([output[:, skip.shape[1]:], output[:, :skip.shape[1]]], dim=1)
+
+
+CROP_VARIANTS = (
+    Variant(code="crop_off_centre", compute=_crop_top_left,
+            hint="the crop must be centred: start at ((H_skip - H) // 2, (W_skip - W) // 2), not at the corner"),
+    Variant(code="crop_rounded_up", compute=_crop_rounded_up,
+            hint="with an odd margin the extra row (column) stays at the bottom (right): start at (H_skip - H) "
+                 "// 2, rounded down"),
+    Variant(code="skip_concatenated_second", compute=_concat_swapped,
+            hint="the cropped skip comes first along the channels: torch.cat([cropped skip, x], dim=1)"),
+)
+
+
+def _unet_size(input_size: int, depth: int, down: int, bottom: int, up: int) -> int:
+    size = input_size
+    for _ in range(depth):
+        size = (size - down) // 2
+    size -= bottom
+    for _ in range(depth):
+        size = 2 * size - up
+    if size < 1:
+        raise ValueError("too small")
+    return size
+
+
+def _unet_size_variant(down: int, bottom: int, up: int):
+    return lambda ref, input_size, depth=4: _unet_size(input_size, depth, down, bottom, up)
+
+
+UNET_SIZE_VARIANTS = (
+    Variant(code="decoder_convs_forgotten", compute=_unet_size_variant(4, 4, 0),
+            hint="each level of the expanding path also has two unpadded 3x3 convolutions after the "
+                 "up-convolution: - 4 per level on the way up too"),
+    Variant(code="bottleneck_convs_forgotten", compute=_unet_size_variant(4, 0, 4),
+            hint="the lowest level (the bottleneck) has its two 3x3 convolutions too: - 4 there"),
+    Variant(code="one_conv_per_level", compute=_unet_size_variant(2, 2, 2),
+            hint="every level has two unpadded 3x3 convolutions, each removing 2: - 4 per level, not - 2"),
+    Variant(code="convs_padded", compute=lambda ref, input_size, depth=4: input_size,
+            hint="the paper's convolutions are unpadded: each 3x3 convolution makes the map 2 smaller"),
+)
+
+
+def _unet_variant(forward: Callable[[nn.Module, torch.Tensor], torch.Tensor]):
+    """A variant: the reference UNet with its forward replaced by `forward(net, x)`."""
+    def compute(ref, *args, **kwargs):
+        net = ref.UNet(*args, **kwargs)
+        net.forward = lambda x: forward(net, x)
+        return net
+    return compute
+
+
+def _unet_forward(net, x, join):
+    skips = []
+    for encoder in net.encoders:
+        x = encoder(x)
+        skips.append(x)
+        x = net.pool(x)
+    x = net.bottleneck(x)
+    for level in reversed(range(len(net.decoders))):
+        x = net.decoders[level](join(skips[level], net.upsamples[level](x)))
+    return net.head(x)
+
+
+def _join(crop: Callable[..., torch.Tensor], skip_first: bool = True):
+    def join(skip, x):
+        cropped = crop(skip, x)
+        return torch.cat([cropped, x] if skip_first else [x, cropped], dim=1)
+    return join
+
+
+def _centre(skip, x):
+    top, left = (skip.shape[2] - x.shape[2]) // 2, (skip.shape[3] - x.shape[3]) // 2
+    return skip[:, :, top:top + x.shape[2], left:left + x.shape[3]]
+
+
+def _corner(skip, x):
+    return skip[:, :, :x.shape[2], :x.shape[3]]
+
+
+UNET_VARIANTS = (
+    Variant(code="skip_concatenated_second", compute=_unet_variant(lambda net, x: _unet_forward(
+        net, x, _join(_centre, skip_first=False))),
+            hint="the decoder's input is torch.cat([cropped skip, upsampled], dim=1): the skip comes first"),
+    Variant(code="crop_off_centre", compute=_unet_variant(lambda net, x: _unet_forward(net, x, _join(_corner))),
+            hint="the skip is cropped at its centre, not at its top-left corner"),
+)
+
+
+def _fpn_variant(forward: Callable[[nn.Module, list], list]):
+    def compute(ref, *args, **kwargs):
+        net = ref.FPNTopDown(*args, **kwargs)
+        net.forward = lambda features: forward(net, features)
+        return net
+    return compute
+
+
+def _fpn_forward(net, features, upsample, smooth_first=False):
+    merged = net.lateral[-1](features[-1])
+    outputs = [net.smooth[-1](merged)]
+    for level in reversed(range(len(features) - 1)):
+        above = outputs[0] if smooth_first else merged
+        merged = net.lateral[level](features[level]) + upsample(above)
+        outputs.insert(0, net.smooth[level](merged))
+    return outputs
+
+
+def _nearest2(x):
+    return x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+
+
+def _bilinear2(x):
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+def _reversed_outputs(net, features):
+    outputs = _fpn_forward(net, features, _nearest2)
+    if len(outputs) == 1:
+        raise ValueError("one level: no order")
+    return outputs[::-1]
+
+
+FPN_VARIANTS = (
+    Variant(code="smoothed_map_passed_down", compute=_fpn_variant(lambda net, f: _fpn_forward(
+        net, f, _nearest2, smooth_first=True)),
+            hint="the top-down path carries the merged map before smoothing: P_i = smooth_i(lateral_i(C_i) + "
+                 "up(M_{i+1})), where M is the sum, not the smoothed output"),
+    Variant(code="bilinear_top_down", compute=_fpn_variant(lambda net, f: _fpn_forward(net, f, _bilinear2)),
+            hint="the top-down path upsamples by nearest neighbour (each value into a 2x2 block), not bilinearly"),
+    Variant(code="outputs_coarsest_first", compute=_fpn_variant(_reversed_outputs),
+            hint="return the outputs in the order of the inputs: finest first"),
+)
+
+
+def _dice(probs, target, smooth=1.0, *, per_sample=False, squared=False, two=2.0, numerator_smooth=True):
+    dims = tuple(range(2, probs.dim())) if per_sample else (0, *range(2, probs.dim()))
+    overlap = (probs * target).sum(dims)
+    total = (probs.square().sum(dims) + target.square().sum(dims)) if squared else probs.sum(dims) + target.sum(dims)
+    return 1 - ((two * overlap + (smooth if numerator_smooth else 0)) / (total + smooth)).mean()
+
+
+def _dice_variant(**mistake):
+    def compute(ref, probs, target, smooth=1.0):
+        return _dice(probs, target, smooth, **mistake)
+    return compute
+
+
+def _dice_without_smooth(ref, probs, target, smooth=1.0):
+    if smooth == 0:
+        raise ValueError("no smoothing asked for")
+    return _dice(probs, target, 0.0)
+
+
+def _dice_itself(ref, probs, target, smooth=1.0):
+    return 1 - ref.dice_loss(probs, target, smooth)
+
+
+def _on_probabilities(variant: Callable[..., Any]) -> Callable[..., Any]:
+    """A Dice variant for the cases that make probabilities first (checks.dice_on_probabilities)."""
+    def compute(ref, logits, labels, smooth=None):
+        class Wrong:
+            @staticmethod
+            def dice_loss(probs, target, smooth=1.0):
+                return variant(ref, probs, target, smooth)
+        return checks.dice_on_probabilities(Wrong.dice_loss, logits, labels, smooth)
+    return compute
+
+
+def _dice_variants(code: str, hint: str, variant: Callable[..., Any]) -> tuple[Variant, ...]:
+    return (Variant(code=code, hint=hint, compute=variant),
+            Variant(code=code, hint=hint, compute=_on_probabilities(variant)))
+
+
+DICE_VARIANTS = (
+    *_dice_variants("smooth_missing", "the smoothing term is missing: (2 |P∩T| + smooth) / (|P| + |T| + smooth); "
+                                      "without it a class absent from both gives 0 / 0", _dice_without_smooth),
+    *_dice_variants("smooth_in_denominator_only", "smooth is added to the numerator too: (2 |P∩T| + smooth) / "
+                                                  "(|P| + |T| + smooth)", _dice_variant(numerator_smooth=False)),
+    *_dice_variants("dice_per_sample", "the sums run over the whole batch and all positions for each class, "
+                                       "not per sample", _dice_variant(per_sample=True)),
+    *_dice_variants("denominator_squared", "the denominator is |P| + |T|, plain sums, not sums of squares "
+                                           "(that is V-Net's variant)", _dice_variant(squared=True)),
+    *_dice_variants("factor_two_missing", "the overlap counts twice: 2 |P∩T|, since |P| + |T| counts it twice",
+                    _dice_variant(two=1.0)),
+    *_dice_variants("dice_not_loss", "this is the Dice coefficient itself; the loss is 1 - Dice", _dice_itself),
+)
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+def _sampler(rng: random.Random):
+    def r(*shape, dtype="float32", contiguous=True):
+        return Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype, contiguous=contiguous)
+    return r
+
+
+def _pairish(rng: random.Random, low: int, high: int):
+    a, b = rng.randint(low, high), rng.randint(low, high)
+    return a if a == b or rng.random() < 0.5 else (a, b)
+
+
+def _nearest_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    square = torch.tensor(SQUARE)
+    arange = torch.tensor(ARANGE_3X4)
+    cases = [
+        Case(name="derived: [[1, 2], [3, 4]] x2", args=(Tensor(values=SQUARE), 2),
+             expect=_values(square.repeat_interleave(2, 2).repeat_interleave(2, 3)), weight=2),
+        Case(name="derived: equals a transposed conv with a 2x2 kernel of ones, stride 2",
+             args=(Tensor(values=ARANGE_3X4), 2),
+             expect=_values(F.conv_transpose2d(arange, torch.ones(1, 1, 2, 2), stride=2)),
+             note="nearest x2 stamps each value into a 2x2 block: a transposed convolution with a kernel of ones"),
+        Case(name="x3, several channels", args=(r(2, 3, 4, 5), 3)),
+        Case(name="a factor per axis (2, 3)", args=(r(1, 2, 3, 4), (2, 3))),
+        Case(name="a factor per axis (3, 1)", args=(r(2, 1, 2, 5), (3, 1))),
+        Case(name="factor 1: a copy", group="edge cases", args=(r(1, 2, 3, 3), 1)),
+        Case(name="1x1 maps", group="edge cases", args=(r(3, 2, 1, 1), 4)),
+        Case(name="float64", group="edge cases", args=(r(2, 2, 3, 4, dtype="float64"), 2)),
+        Case(name="non-contiguous input", group="edge cases", args=(r(1, 3, 4, 5, contiguous=False), 2)),
+        Case(name="keeps autograd graph", group="edge cases", args=(r(1, 2, 3, 3), 2), requires_grad=True),
+    ]
+    for i in range(5):
+        shape = (rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 6), rng.randint(1, 6))
+        factor = _pairish(rng, 1, 4)
+        cases.append(Case(name=f"random {i + 1}: x{factor}", args=(r(*shape, dtype=rng.choice(["float32", "float64"])),
+                                                                  factor)))
+    cases += [
+        Case(name="invalid: factor 0", args=(r(1, 1, 2, 2), 0), raises=True),
+        Case(name="invalid: factor 1.5", args=(r(1, 1, 2, 2), 1.5), raises=True),
+        Case(name="invalid: 3-D input", args=(r(2, 3, 3), 2), raises=True),
+    ]
+    return cases
+
+
+def _bilinear_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    square = torch.tensor(SQUARE)
+    cases = [
+        Case(name="derived: [[1, 2], [3, 4]] x2: first row [1, 1.25, 1.75, 2]", args=(Tensor(values=SQUARE),),
+             kwargs={"scale_factor": 2}, expect=_values(F.interpolate(square, scale_factor=2, mode="bilinear")),
+             weight=2, note="pixels are areas: output pixel x has its centre at (x + 0.5) / 2 - 0.5 in the input"),
+        Case(name="derived: align_corners=True, 2x2 -> 3x3", args=(Tensor(values=SQUARE),),
+             kwargs={"size": 3, "align_corners": True}, expect=[[[[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]]], weight=2,
+             note="with align_corners=True the corner values stay at the corners and the rest is evenly spaced"),
+        Case(name="size (7, 5) from 4x3", args=(r(2, 3, 4, 3),), kwargs={"size": (7, 5)}),
+        Case(name="size (7, 5) from 4x3, align_corners", args=(r(2, 3, 4, 3),), kwargs={"size": (7, 5),
+                                                                                      "align_corners": True}),
+        Case(name="x3", args=(r(1, 2, 3, 4),), kwargs={"scale_factor": 3}),
+        Case(name="a factor per axis (2, 1)", args=(r(1, 2, 3, 4),), kwargs={"scale_factor": (2, 1)}),
+        Case(name="x4, align_corners", args=(r(2, 1, 3, 3),), kwargs={"scale_factor": 4, "align_corners": True}),
+        Case(name="smaller than the input", args=(r(1, 2, 8, 9),), kwargs={"size": (3, 4)}),
+        Case(name="the input's own size: a copy", group="edge cases", args=(r(1, 2, 4, 5),), kwargs={"size": (4, 5)}),
+        Case(name="1x1 input", group="edge cases", args=(r(2, 3, 1, 1),), kwargs={"size": (3, 2)}),
+        Case(name="output of size 1, align_corners", group="edge cases", args=(r(1, 2, 4, 4),),
+             kwargs={"size": (1, 3), "align_corners": True}),
+        Case(name="float64", group="edge cases", args=(r(2, 2, 3, 4, dtype="float64"),), kwargs={"size": (7, 9)}),
+        Case(name="non-contiguous input", group="edge cases", args=(r(1, 2, 4, 5, contiguous=False),),
+             kwargs={"scale_factor": 2}),
+        Case(name="keeps autograd graph", group="edge cases", args=(r(1, 2, 3, 3),), kwargs={"size": 5},
+             requires_grad=True),
+    ]
+    for i in range(6):
+        shape = (rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 6), rng.randint(1, 6))
+        kwargs = {"size": (rng.randint(1, 12), rng.randint(1, 12))} if rng.random() < 0.6 else \
+            {"scale_factor": _pairish(rng, 1, 3)}
+        kwargs["align_corners"] = rng.random() < 0.4
+        label = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        cases.append(Case(name=f"random {i + 1}: {label}",
+                          args=(r(*shape, dtype=rng.choice(["float32", "float64"])),), kwargs=kwargs))
+    cases += [
+        Case(name="invalid: both size and scale_factor", args=(r(1, 1, 2, 2),), kwargs={"size": 4, "scale_factor": 2},
+             raises=True),
+        Case(name="invalid: neither size nor scale_factor", args=(r(1, 1, 2, 2),), raises=True),
+        Case(name="invalid: size 0", args=(r(1, 1, 2, 2),), kwargs={"size": (0, 3)}, raises=True),
+        Case(name="invalid: 3-D input", args=(r(2, 3, 3),), kwargs={"size": 4}, raises=True),
+    ]
+    return cases
+
+
+def _nails_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    cases = [
+        Case(name="derived: [[1, 2], [3, 4]], stride 2", args=(Tensor(values=SQUARE), 2),
+             expect=[[[[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]]], weight=2),
+        Case(name="stride 3, several channels", args=(r(2, 3, 3, 4), 3)),
+        Case(name="a stride per axis (2, 3)", args=(r(1, 2, 3, 3), (2, 3))),
+        Case(name="stride 1: a copy", group="edge cases", args=(r(1, 2, 3, 3), 1)),
+        Case(name="float64", group="edge cases", args=(r(2, 2, 2, 3, dtype="float64"), 2)),
+        Case(name="non-contiguous input", group="edge cases", args=(r(1, 2, 3, 4, contiguous=False), 2)),
+        Case(name="keeps autograd graph", group="edge cases", args=(r(1, 2, 3, 3), 2), requires_grad=True),
+    ]
+    for i in range(4):
+        shape = (rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 5), rng.randint(1, 5))
+        stride = _pairish(rng, 1, 4)
+        cases.append(Case(name=f"random {i + 1}: stride {stride}", args=(r(*shape), stride)))
+    cases += [
+        Case(name="invalid: stride 0", args=(r(1, 1, 2, 2), 0), raises=True),
+        Case(name="invalid: 3-D input", args=(r(2, 3, 3), 2), raises=True),
+    ]
+    return cases
+
+
+def _unpool_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    animated = torch.tensor([[ANIMATED]], dtype=torch.float32)
+    pooled, indices = F.max_pool2d(animated, 2, return_indices=True)
+
+    def unpool(name: str, input: Any, kernel_size, stride=None, padding=0, output_size=None, **more) -> Case:
+        return Case(name=name, args=(input, kernel_size, stride, padding, output_size),
+                    experiment=checks.pool_then_unpool, **more,
+                    call=f"max_unpool2d of max_pool2d({_describe(input)}, {kernel_size}, stride={stride}, "
+                         f"padding={padding}, return_indices=True), output_size={output_size}")
+
+    cases = [
+        unpool("derived: the lecture's 5x5 image pooled 2x2, unpooled to 5x5", Tensor(values=[[ANIMATED]]), 2,
+               output_size=(5, 5), expect=_values(F.max_unpool2d(pooled, indices, 2, output_size=(5, 5))), weight=2,
+               note="each maximum goes back where it was; every other position is 0"),
+        unpool("derived: the same without output_size: 4x4, the values land elsewhere",
+               Tensor(values=[[ANIMATED]]), 2, expect=_values(F.max_unpool2d(pooled, indices, 2)),
+               note="the indices count positions in the 5x5 input (h * 5 + w); in a 4x4 output they fall elsewhere: "
+                    "that is why output_size exists"),
+        unpool("several samples and channels", r(2, 3, 6, 6), 2),
+        unpool("kernel 3, stride 2, padding 1, back to 7x7", r(2, 2, 7, 7), 3, 2, 1, (7, 7)),
+        unpool("overlapping windows: kernel 3, stride 1", r(1, 3, 5, 5), 3, 1),
+        unpool("non-square: kernel (2, 3), stride (1, 2)", r(2, 2, 5, 7), (2, 3), (1, 2)),
+        unpool("odd size: 5x7 back from 2x3", r(1, 2, 5, 7), 2, output_size=(5, 7)),
+        unpool("float64", r(2, 2, 4, 4, dtype="float64"), 2, group="edge cases"),
+        unpool("keeps autograd graph", r(1, 2, 4, 4), 2, group="edge cases", requires_grad=True),
+    ]
+    for i in range(5):
+        kernel, stride = rng.randint(1, 3), rng.randint(1, 3)
+        padding = rng.randint(0, kernel // 2)
+        size = (rng.randint(kernel, 8), rng.randint(kernel, 8))
+        windows = [(side + 2 * padding - kernel) // stride + 1 for side in size]
+        default = tuple((side - 1) * stride - 2 * padding + kernel for side in windows)
+        output = None if default == size and rng.random() < 0.5 else size  # the pooled input's size
+        cases.append(unpool(f"random {i + 1}: kernel {kernel}, stride {stride}, padding {padding}",
+                            r(rng.randint(1, 2), rng.randint(1, 3), *size), kernel, stride, padding, output))
+    values = Tensor(values=_values(pooled))
+    index = Tensor(values=_values(indices), dtype="int64")
+    cases += [
+        Case(name="invalid: output_size more than a stride off", args=(values, index, 2),
+             kwargs={"output_size": (7, 7)}, raises=True),
+        Case(name="invalid: indices of another shape", args=(values, Tensor(values=[[[[0, 8]]]], dtype="int64"), 2),
+             raises=True),
+        Case(name="invalid: an index outside the output", args=(values, Tensor(values=[[[[0, 8], [10, 30]]]],
+                                                                             dtype="int64"), 2), raises=True),
+    ]
+    return cases
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Random):
+        return f"tensor {value.shape} {value.dtype}"
+    return f"tensor({value.values})"
+
+
+def _kernel_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    four = torch.tensor([0.25, 0.75, 0.75, 0.25])
+    three = torch.tensor([0.5, 1.0, 0.5])
+    square = torch.tensor(SQUARE)
+
+    def upsampling(name: str, input: Any, factor: int, **more) -> Case:
+        return Case(name=name, args=(input, factor), experiment=checks.transposed_upsampling,
+                    call=f"conv_transpose2d(x, bilinear_kernel(C, C, {2 * factor}), stride={factor}, "
+                         f"padding={factor // 2}) away from the border, x = {_describe(input)}", **more)
+
+    interior = F.interpolate(torch.tensor([[ANIMATED]], dtype=torch.float32), scale_factor=2, mode="bilinear")
+    cases = [
+        Case(name="derived: kernel 4 (factor 2)", args=(1, 1, 4), expect=_values((four[:, None] * four)[None, None]),
+             weight=2),
+        Case(name="derived: kernel 3 (odd: the centre is a tap)", args=(1, 1, 3),
+             expect=_values((three[:, None] * three)[None, None])),
+        upsampling("derived: away from the border, exactly bilinear x2 (the lecture's 5x5 image)",
+                   Tensor(values=[[ANIMATED]]), 2, expect=_values(interior[..., 2:-2, 2:-2]), weight=2,
+                   note="a transposed convolution with this kernel, stride f and padding f/2 is bilinear "
+                        "upsampling by f, except at the border"),
+        upsampling("x2 on three channels", r(1, 3, 5, 6), 2),
+        upsampling("x4 on two channels", r(2, 2, 4, 5), 4),
+        Case(name="3 -> 3 channels, kernel 4", args=(3, 3, 4)),
+        Case(name="2 -> 5 channels, kernel 8", args=(2, 5, 8)),
+        Case(name="4 -> 2 channels, kernel 6", args=(4, 2, 6)),
+        Case(name="kernel 5", args=(2, 2, 5)),
+        Case(name="kernel 1", group="edge cases", args=(1, 2, 1)),
+        Case(name="float64", group="edge cases", args=("float64", 2, 2, 4), experiment=checks.kernel_as,
+             call="bilinear_kernel(2, 2, 4, dtype=torch.float64)"),
+        Case(name="the square example, upsampled x2, float64", group="edge cases",
+             args=(Tensor(values=[[square[0, 0].repeat(3, 3).tolist()]], dtype="float64"), 2),
+             experiment=checks.transposed_upsampling),
+    ]
+    for i in range(4):
+        cases.append(Case(name=f"random {i + 1}", args=(rng.randint(1, 4), rng.randint(1, 4), rng.randint(1, 8))))
+    cases += [
+        Case(name="invalid: kernel 0", args=(1, 1, 0), raises=True),
+        Case(name="invalid: no channels", args=(0, 2, 4), raises=True),
+    ]
+    return cases
+
+
+def _crop_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    cases = [
+        Case(name=f"U-Net's level {level}: {skip} -> {size}", args=(r(1, 1, skip, skip), r(1, 1, size, size)), weight=2)
+        for level, (skip, size) in enumerate(((568, 392), (280, 200), (136, 104), (64, 56)), 1)
+    ] + [
+        Case(name="several channels on each side", args=(r(2, 3, 9, 9), r(2, 4, 5, 5))),
+        Case(name="odd margins: 9x8 onto 4x5", args=(r(1, 2, 9, 8), r(1, 1, 4, 5)),
+             note="with an odd margin the extra row or column stays at the bottom or right"),
+        Case(name="non-square maps", args=(r(2, 2, 10, 7), r(2, 3, 6, 3))),
+        Case(name="same size: no crop", group="edge cases", args=(r(1, 2, 4, 4), r(1, 2, 4, 4))),
+        Case(name="float64", group="edge cases", args=(r(1, 2, 6, 6, dtype="float64"), r(1, 2, 2, 2, dtype="float64"))),
+        Case(name="keeps autograd graph", group="edge cases", args=(r(1, 2, 6, 6), r(1, 1, 4, 4)),
+             requires_grad=True),
+    ]
+    for i in range(4):
+        size = (rng.randint(1, 6), rng.randint(1, 6))
+        skip = (size[0] + rng.randint(0, 5), size[1] + rng.randint(0, 5))
+        n = rng.randint(1, 2)
+        cases.append(Case(name=f"random {i + 1}: {skip} onto {size}",
+                          args=(r(n, rng.randint(1, 3), *skip), r(n, rng.randint(1, 3), *size))))
+    cases += [
+        Case(name="invalid: skip smaller than x", args=(r(1, 1, 4, 4), r(1, 1, 5, 5)), raises=True),
+        Case(name="invalid: batch sizes differ", args=(r(2, 1, 6, 6), r(1, 1, 4, 4)), raises=True),
+    ]
+    return cases
+
+
+def _unet_size_cases(rng: random.Random) -> list[Case]:
+    cases = [
+        Case(name="derived: the paper's 572 -> 388, depth 4", args=(572,), expect=388, weight=3),
+        Case(name="depth 1", args=(20, 1)),
+        Case(name="depth 2", args=(60, 2)),
+        Case(name="depth 3", args=(92, 3)),
+        Case(name="depth 5", args=(1212, 5)),
+        Case(name="keyword arguments", args=(), kwargs={"input_size": 252, "depth": 3}),
+    ]
+    for i in range(6):
+        depth = rng.randint(1, 5)
+        size = rng.randint(4, 8) + 4  # the bottleneck's input (its output of 4 or more keeps the decoder's maps)
+        for _ in range(depth):
+            size = 2 * size + 4
+        cases.append(Case(name=f"random {i + 1}: {size}, depth {depth}", args=(size, depth)))
+    cases += [
+        Case(name="invalid: an odd map before a pooling (570, depth 4)", args=(570, 4), raises=True),
+        Case(name="invalid: too small for the decoder (16, depth 2)", args=(16, 2), raises=True),
+        Case(name="invalid: nothing left (4, depth 1)", args=(4, 1), raises=True),
+    ]
+    return cases
+
+
+class _ModuleCases:
+    """Builds a module task's cases with seeds drawn from the assignment's random stream."""
+
+    def __init__(self, rng: random.Random, target: str):
+        self.rng, self.target = rng, target
+
+    def forward(self, name: str, args: tuple, kwargs: dict | None, input: Any, *, train: bool = True,
+                terms: int = 1, shown: str = "", **more) -> Case:
+        kwargs = kwargs or {}
+        signature = f"{self.target}({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
+        return Case(name=name, args=(input,), experiment=module_forward(args, kwargs, train=train,
+                                                                        seed=self.rng.randrange(2**31)),
+                    call=f"{signature} in {'train' if train else 'eval'} mode on {shown}", terms=terms, **more)
+
+
+def _unet_cases(rng: random.Random) -> list[Case]:
+    c = _ModuleCases(rng, "UNet")
+    r = _sampler(rng)
+
+    def run(name, args, kwargs, shape, dtype="float32", train=True, **more):
+        width = kwargs.get("width", 64)
+        return c.forward(name, args, kwargs, r(*shape, dtype=dtype), train=train, shown=f"input {shape} {dtype}",
+                         terms=9 * 16 * width * 4 + math.prod(shape), **more)
+
+    cases = [
+        Case(name="derived: the paper's U-Net (1 -> 2 classes) has 31,030,658 parameters",
+             experiment=parameter_count(1, 2, meta=True), expect=31030658, call="parameters of UNet(1, 2)", weight=2),
+        Case(name="derived: 572 -> 388 at depth 4 (width 1)", args=(r(1, 1, 572, 572), 4, 1),
+             experiment=checks.unet_shape, expect=(1, 2, 388, 388), call="UNet(1, 2, depth=4, width=1) on a 572x572 image"),
+        run("depth 1, width 4", (1, 2), {"depth": 1, "width": 4}, (2, 1, 20, 20)),
+        run("depth 2, width 4, float64", (1, 2), {"depth": 2, "width": 4}, (1, 1, 60, 60), "float64"),
+        run("3 input channels, 3 classes", (3, 3), {"depth": 2, "width": 2}, (1, 3, 60, 60)),
+        run("depth 3, width 2, eval", (1, 2), {"depth": 3, "width": 2}, (1, 1, 92, 92), train=False),
+        run("an input larger than the smallest", (2, 4), {"depth": 1, "width": 3}, (2, 2, 24, 24), "float64"),
+    ]
+    for i in range(3):
+        depth, width = rng.randint(1, 2), rng.randint(1, 3)
+        size = rng.randint(4, 6) + 4  # the bottleneck's input: its output of 4 or more keeps the decoder's maps
+        for _ in range(depth):
+            size = 2 * size + 4
+        args = (rng.randint(1, 3), rng.randint(1, 3))
+        cases.append(run(f"random {i + 1}: depth {depth}, width {width}", args, {"depth": depth, "width": width},
+                         (rng.randint(1, 2), args[0], size, size), rng.choice(["float32", "float64"])))
+    return cases
+
+
+def _fpn_cases(rng: random.Random) -> list[Case]:
+    c = _ModuleCases(rng, "FPNTopDown")
+    r = _sampler(rng)
+
+    def run(name, channels, out, batch, finest, dtype="float32", train=True, **more):
+        shapes = [(batch, ch, finest // 2 ** level, finest // 2 ** level) for level, ch in enumerate(channels)]
+        return c.forward(name, (channels, out), {}, [r(*shape, dtype=dtype) for shape in shapes], train=train,
+                         shown=f"feature maps {', '.join(map(str, shapes))} {dtype}",
+                         terms=9 * out + sum(channels) + batch * finest * finest, **more)
+
+    cases = [
+        Case(name="derived: on ResNet-50's C2..C5 (256, 512, 1024, 2048) -> 256: 3,344,384 parameters",
+             experiment=parameter_count([256, 512, 1024, 2048], 256, meta=True), expect=3344384, weight=2,
+             call="parameters of FPNTopDown([256, 512, 1024, 2048], 256)"),
+        run("three levels", [4, 8, 16], 6, 2, 16),
+        run("four levels, float64", [2, 3, 4, 5], 4, 1, 16, "float64"),
+        run("two levels, eval", [3, 6], 5, 2, 8, train=False),
+        run("one level: lateral and smoothing only", [4], 3, 2, 5, group="edge cases"),
+        run("1x1 coarsest map", [2, 2, 2], 3, 1, 4, "float64", group="edge cases"),
+    ]
+    for i in range(3):
+        levels = rng.randint(2, 4)
+        channels = [rng.randint(1, 6) for _ in range(levels)]
+        cases.append(run(f"random {i + 1}: {levels} levels", channels, rng.randint(1, 5), rng.randint(1, 2),
+                         2 ** (levels - 1) * rng.randint(1, 3), rng.choice(["float32", "float64"])))
+    cases.append(c.forward("invalid: two feature maps for three levels", ([2, 2, 2], 3), {},
+                           [r(1, 2, 8, 8), r(1, 2, 4, 4)], shown="2 feature maps", raises=True))
+    return cases
+
+
+def _dice_cases(rng: random.Random) -> list[Case]:
+    r = _sampler(rng)
+    probs, target = [[[[0.9, 0.2], [0.6, 0.1]]]], [[[[1.0, 0.0], [1.0, 0.0]]]]
+
+    def on_probabilities(name, shape, dtype="float32", smooth=None, **more):
+        return Case(name=name, args=(r(*shape, dtype=dtype), r(*shape, dtype=dtype), smooth),
+                    experiment=checks.dice_on_probabilities, terms=math.prod(shape),
+                    call=f"dice_loss(softmax of logits {shape} {dtype}, one-hot target"
+                         f"{'' if smooth is None else f', smooth={smooth}'}) and its gradients", **more)
+
+    cases = [
+        Case(name="derived: a 2x2 example: 1 - (2 * 1.5 + 1) / (1.8 + 2 + 1) = 1/6",
+             args=(Tensor(values=probs), Tensor(values=target)), expect=1 / 6, weight=2),
+        Case(name="derived: the same without smoothing: 1 - 3 / 3.8", args=(Tensor(values=probs), Tensor(values=target)),
+             kwargs={"smooth": 0.0}, expect=1 - 3 / 3.8),
+        Case(name="gradients of the 2x2 example", args=(Tensor(values=probs), Tensor(values=target)),
+             experiment=output_and_gradients),
+        Case(name="a class absent from target and prediction: the smoothing keeps it at 1",
+             args=(Tensor(values=[[[[0.0, 0.0]], [[1.0, 1.0]]]]), Tensor(values=[[[[0.0, 0.0]], [[1.0, 1.0]]]])),
+             expect=0.0, note="with smooth > 0 a class that is absent from both counts as a perfect match"),
+        on_probabilities("binary, one channel", (2, 1, 4, 4)),
+        on_probabilities("three classes", (2, 3, 4, 5)),
+        on_probabilities("three classes, smooth 0.5, float64", (3, 3, 3, 3), "float64", 0.5),
+        on_probabilities("1-D maps (N, C, L)", (2, 4, 7)),
+        on_probabilities("3-D volumes (N, C, D, H, W)", (1, 2, 3, 4, 4), "float64"),
+        Case(name="keeps autograd graph", group="edge cases", args=(r(2, 2, 3, 3), r(2, 2, 3, 3)), requires_grad=True),
+    ]
+    for i in range(4):
+        shape = (rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 5), rng.randint(1, 5))
+        cases.append(on_probabilities(f"random {i + 1}: {shape}", shape, rng.choice(["float32", "float64"]),
+                                      rng.choice([None, 1.0, 0.1])))
+    cases += [
+        Case(name="invalid: shapes differ", args=(r(2, 2, 3, 3), r(2, 2, 3, 4)), raises=True),
+        Case(name="invalid: 1-D input", args=(r(4), r(4)), raises=True),
+    ]
+    return cases
+
+
+def assignment() -> Assignment:
+    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
+    return Assignment(
+        name="assignment6", title="Upsampling and segmentation", module="upsampling.py",
+        tasks=(
+            Task(name="upsample_nearest", points=6, target="upsample_nearest", forbidden=UPSAMPLE_FORBIDDEN,
+                 oracle=_nearest_oracle, oracle_raises=False, variants=NEAREST_VARIANTS,
+                 cases=tuple(_nearest_cases(rng))),
+            Task(name="upsample_bilinear", points=14, target="upsample_bilinear", forbidden=UPSAMPLE_FORBIDDEN,
+                 oracle=_bilinear_oracle, oracle_raises=False, variants=BILINEAR_VARIANTS, reduction=_four_terms,
+                 cases=tuple(_bilinear_cases(rng))),
+            Task(name="bed_of_nails", points=5, target="bed_of_nails", oracle=_nails_oracle, oracle_raises=False,
+                 variants=NAILS_VARIANTS, cases=tuple(_nails_cases(rng))),
+            Task(name="max_unpool2d", points=10, target="max_unpool2d", forbidden=UNPOOL_FORBIDDEN,
+                 oracle=F.max_unpool2d, oracle_raises=False, variants=UNPOOL_VARIANTS,
+                 cases=tuple(_unpool_cases(rng))),
+            Task(name="bilinear_kernel", points=8, target="bilinear_kernel", variants=KERNEL_VARIANTS,
+                 cases=tuple(_kernel_cases(rng))),
+            Task(name="crop_and_concat", points=8, target="crop_and_concat", module="segmentation.py",
+                 variants=CROP_VARIANTS, cases=tuple(_crop_cases(rng))),
+            Task(name="unet_output_size", points=7, target="unet_output_size", module="segmentation.py",
+                 variants=UNET_SIZE_VARIANTS, cases=tuple(_unet_size_cases(rng))),
+            Task(name="unet", points=18, target="UNet", module="segmentation.py", variants=UNET_VARIANTS,
+                 cases=tuple(_unet_cases(rng))),
+            Task(name="fpn_top_down", points=12, target="FPNTopDown", module="segmentation.py",
+                 variants=FPN_VARIANTS, cases=tuple(_fpn_cases(rng))),
+            Task(name="dice_loss", points=12, target="dice_loss", module="segmentation.py", variants=DICE_VARIANTS,
+                 cases=tuple(_dice_cases(rng))),
+        ),
+    )
