@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .experiments import without_gradients
-from .i18n import N_, say, say_name
+from .i18n import N_, say, say_name, say_text
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
@@ -314,7 +314,7 @@ def _matching_variants(task: Task, expected: dict, same: Callable[[Any], bool]) 
 
 
 def _diagnosed(message: str, variants: list[Variant], language: str) -> Verdict:
-    hints = list(dict.fromkeys(say(language, v.hint) for v in variants))
+    hints = list(dict.fromkeys(say_text(language, v.hint) for v in variants))
     return Verdict(False, f"{message}: {say(language, ' - or - ').join(hints)}", variants[0].code)
 
 
@@ -378,7 +378,7 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
         if len(same_shape) == 1 and same_shape[0][0].by_shape:  # only a size-formula mistake gives this shape
             variant = same_shape[0][0]
             return Verdict(False, message + "; " + say(language, "that is the shape you get when {hint}",
-                                                       hint=say(language, variant.hint)), variant.code)
+                                                       hint=say_text(language, variant.hint)), variant.code)
         return Verdict(False, message, "wrong_shape")
     bad = _mismatch(want.data, got.data, tolerance, language) if values else None
     if bad is not None:

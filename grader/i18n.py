@@ -38,6 +38,12 @@ def say(language: str, message: str, /, **fields: Any) -> str:
     return translation(language).gettext(message).format(**fields)
 
 
+def say_text(language: str, text: str) -> str:
+    """A spec's own text (a mistake's hint, a note, a title) in `language`: translated, never
+    formatted, since it may hold braces of its own ("M_{i+1}")."""
+    return translation(language).gettext(text)
+
+
 class ReaderError(Exception):
     """An error a person reads: its message is a catalog key with `{fields}`, said in the reader's
     language where it is shown (`error.say(language)`); `str(error)` is the English."""

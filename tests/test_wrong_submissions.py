@@ -121,12 +121,38 @@ ASSIGNMENT5 = {
     "lenet_outputs_swapped": {"lenet5": ("partial", "outputs_swapped")},
 }
 
+ASSIGNMENT6 = {
+    "nearest_tiled": {"upsample_nearest": ("partial", "image_tiled")},
+    "nearest_axes_swapped": {"upsample_nearest": ("partial", "scale_axes_swapped")},
+    "bilinear_align_corners_swapped": {"upsample_bilinear": ("partial", "align_corners_mixed_up")},
+    "bilinear_no_half_pixel": {"upsample_bilinear": ("partial", "half_pixel_offset_dropped")},
+    "bilinear_no_clamp": {"upsample_bilinear": ("partial", "border_not_clamped")},
+    "nails_filled": {"bed_of_nails": ("partial", "nails_filled")},
+    "unpool_per_batch": {"max_unpool2d": ("partial", "indices_per_batch")},
+    "unpool_ignores_output_size": {"max_unpool2d": ("partial", "output_size_ignored")},
+    "kernel_every_pair": {"bilinear_kernel": ("partial", "kernel_on_every_pair")},
+    "kernel_centre_off": {"bilinear_kernel": ("partial", "centre_off_by_half")},
+    "nearest_forbidden": {"upsample_nearest": ("forbidden", "forbidden_api")},
+    "unpool_forbidden": {"max_unpool2d": ("forbidden", "forbidden_api")},
+    "crop_top_left": {"crop_and_concat": ("partial", "crop_off_centre"),
+                      "unet": ("partial", "crop_off_centre")},  # UNet uses crop_and_concat
+    "concat_swapped": {"crop_and_concat": ("partial", "skip_concatenated_second"),
+                       "unet": ("partial", "skip_concatenated_second")},
+    "unet_size_no_decoder_convs": {"unet_output_size": ("partial", "decoder_convs_forgotten")},
+    "fpn_smoothed_passed_down": {"fpn_top_down": ("partial", "smoothed_map_passed_down")},
+    "fpn_bilinear": {"fpn_top_down": ("partial", "bilinear_top_down")},
+    "dice_no_smooth": {"dice_loss": ("partial", "smooth_missing")},
+    "dice_per_sample": {"dice_loss": ("partial", "dice_per_sample")},
+    "dice_squared": {"dice_loss": ("partial", "denominator_squared")},
+}
+
 
 BUGGY = [(assignment, name, expected) for assignment, table in (("assignment1", ASSIGNMENT1),
                                                                    ("assignment2", ASSIGNMENT2),
                                                                    ("assignment3", ASSIGNMENT3),
                                                                    ("assignment4", ASSIGNMENT4),
-                                                                   ("assignment5", ASSIGNMENT5))
+                                                                   ("assignment5", ASSIGNMENT5),
+                                                                   ("assignment6", ASSIGNMENT6))
          for name, expected in table.items()]
 
 
@@ -140,7 +166,7 @@ def test_bug_is_diagnosed_on_its_task_only(graded, assignment, name, expected):
 
 
 CORRECT = [(assignment, folder.name) for assignment in ("assignment1", "assignment2", "assignment3", "assignment4",
-                                                         "assignment5")
+                                                         "assignment5", "assignment6")
            for folder in sorted((SUBMISSIONS / assignment).iterdir()) if folder.is_dir()]
 
 

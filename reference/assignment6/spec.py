@@ -178,22 +178,14 @@ def _unpool_stride_one(ref, input, indices, kernel_size, stride=None, padding=0,
     return ref.max_unpool2d(input, indices, kernel_size, 1, padding)
 
 
-def _through_pooling(variant: Callable[..., Any]) -> Callable[..., Any]:
-    """A variant of max_unpool2d, for the cases that pool first (checks.pool_then_unpool)."""
-    def compute(ref, input, kernel_size, stride=None, padding=0, output_size=None):
-        pooled, indices = F.max_pool2d(input, kernel_size, stride, padding, return_indices=True)
-        return variant(ref, pooled, indices, kernel_size, stride, padding, output_size)
-    return compute
-
-
 UNPOOL_VARIANTS = (
-    Variant(code="indices_per_batch", compute=_through_pooling(_unpool_per_batch),
+    Variant(code="indices_per_batch", compute=_unpool_per_batch,
             hint="an index is a position h * W + w in its own (sample, channel) plane; here it was read as a "
                  "position in the whole sample, so every value landed in the first channel's planes"),
-    Variant(code="output_size_ignored", by_shape=True, compute=_through_pooling(_unpool_default_size),
+    Variant(code="output_size_ignored", by_shape=True, compute=_unpool_default_size,
             hint="output_size is the size to unpool to (the pooled input's size): without it the size is "
                  "(H - 1) * stride - 2 * padding + kernel_size"),
-    Variant(code="stride_default_one", by_shape=True, compute=_through_pooling(_unpool_stride_one),
+    Variant(code="stride_default_one", by_shape=True, compute=_unpool_stride_one,
             hint="stride=None means stride = kernel_size, as in max_pool2d"),
 )
 
@@ -216,34 +208,13 @@ def _centre_off_by_half(ref, in_channels, out_channels, kernel_size, dtype=torch
     return weight.to(dtype)
 
 
-def _on_kernel(variant: Callable[..., Any]) -> Callable[..., Any]:
-    """A kernel variant for the cases that upsample with the kernel (checks.transposed_upsampling)."""
-    def compute(ref, input, factor):
-        channels = input.shape[1]
-        weight = variant(ref, channels, channels, 2 * factor, input.dtype)
-        output = F.conv_transpose2d(input, weight, stride=factor, padding=factor // 2)
-        return output[..., factor:-factor, factor:-factor]
-    return compute
-
-
-def _through_dtype(variant: Callable[..., Any]) -> Callable[..., Any]:
-    """A kernel variant for the cases that ask for another dtype (checks.kernel_as)."""
-    return lambda ref, dtype, *args: variant(ref, *args, dtype=getattr(torch, dtype))
-
-
-def _kernel_variant(code: str, hint: str, variant: Callable[..., Any]) -> tuple[Variant, ...]:
-    """The same mistake for the three ways a case calls bilinear_kernel: directly, for a dtype, upsampling."""
-    return tuple(Variant(code=code, hint=hint, compute=compute)
-                 for compute in (variant, _through_dtype(variant), _on_kernel(variant)))
-
-
 KERNEL_VARIANTS = (
-    *_kernel_variant("kernel_on_every_pair",
-                     "the filter belongs only on the diagonal, weight[i, i]: weight[i, o] for i != o is 0, otherwise "
-                     "every output channel mixes all input channels", _kernel_on_every_pair),
-    *_kernel_variant("centre_off_by_half",
-                     "for an even kernel the centre falls between two taps: centre = factor - 0.5, with factor = "
-                     "(kernel_size + 1) // 2", _centre_off_by_half),
+    Variant(code="kernel_on_every_pair", compute=_kernel_on_every_pair,
+            hint="the filter belongs only on the diagonal, weight[i, i]: weight[i, o] for i != o is 0, otherwise "
+                 "every output channel mixes all input channels"),
+    Variant(code="centre_off_by_half", compute=_centre_off_by_half,
+            hint="for an even kernel the centre falls between two taps: centre = factor - 0.5, with factor = "
+                 "(kernel_size + 1) // 2"),
 )
 
 
@@ -421,34 +392,19 @@ def _dice_itself(ref, probs, target, smooth=1.0):
     return 1 - ref.dice_loss(probs, target, smooth)
 
 
-def _on_probabilities(variant: Callable[..., Any]) -> Callable[..., Any]:
-    """A Dice variant for the cases that make probabilities first (checks.dice_on_probabilities)."""
-    def compute(ref, logits, labels, smooth=None):
-        class Wrong:
-            @staticmethod
-            def dice_loss(probs, target, smooth=1.0):
-                return variant(ref, probs, target, smooth)
-        return checks.dice_on_probabilities(Wrong.dice_loss, logits, labels, smooth)
-    return compute
-
-
-def _dice_variants(code: str, hint: str, variant: Callable[..., Any]) -> tuple[Variant, ...]:
-    return (Variant(code=code, hint=hint, compute=variant),
-            Variant(code=code, hint=hint, compute=_on_probabilities(variant)))
-
-
 DICE_VARIANTS = (
-    *_dice_variants("smooth_missing", "the smoothing term is missing: (2 |P∩T| + smooth) / (|P| + |T| + smooth); "
-                                      "without it a class absent from both gives 0 / 0", _dice_without_smooth),
-    *_dice_variants("smooth_in_denominator_only", "smooth is added to the numerator too: (2 |P∩T| + smooth) / "
-                                                  "(|P| + |T| + smooth)", _dice_variant(numerator_smooth=False)),
-    *_dice_variants("dice_per_sample", "the sums run over the whole batch and all positions for each class, "
-                                       "not per sample", _dice_variant(per_sample=True)),
-    *_dice_variants("denominator_squared", "the denominator is |P| + |T|, plain sums, not sums of squares "
-                                           "(that is V-Net's variant)", _dice_variant(squared=True)),
-    *_dice_variants("factor_two_missing", "the overlap counts twice: 2 |P∩T|, since |P| + |T| counts it twice",
-                    _dice_variant(two=1.0)),
-    *_dice_variants("dice_not_loss", "this is the Dice coefficient itself; the loss is 1 - Dice", _dice_itself),
+    Variant(code="smooth_missing", compute=_dice_without_smooth,
+            hint="the smoothing term is missing: (2 |P∩T| + smooth) / (|P| + |T| + smooth); without it a class "
+                 "absent from both gives 0 / 0"),
+    Variant(code="smooth_in_denominator_only", compute=_dice_variant(numerator_smooth=False),
+            hint="smooth is added to the numerator too: (2 |P∩T| + smooth) / (|P| + |T| + smooth)"),
+    Variant(code="dice_per_sample", compute=_dice_variant(per_sample=True),
+            hint="the sums run over the whole batch and all positions for each class, not per sample"),
+    Variant(code="denominator_squared", compute=_dice_variant(squared=True),
+            hint="the denominator is |P| + |T|, plain sums, not sums of squares (that is V-Net's variant)"),
+    Variant(code="factor_two_missing", compute=_dice_variant(two=1.0),
+            hint="the overlap counts twice: 2 |P∩T|, since |P| + |T| counts it twice"),
+    Variant(code="dice_not_loss", compute=_dice_itself, hint="this is the Dice coefficient itself; the loss is 1 - Dice"),
 )
 
 
