@@ -23,7 +23,7 @@ DEFAULT_TIMEOUT_S = 10.0
 Expected = Callable[[], dict[str, tuple[bytes, ...]]]  # loads the reference's frames per task, computed beforehand
 
 
-class UsageError(ValueError):
+class UsageError(i18n.ReaderError, ValueError):
     """Bad input from the user: unknown assignment or task, missing path. One line, exit 2."""
 
 
@@ -41,9 +41,11 @@ def course(root: Path | None = None) -> Path:
     never the current folder, which may be a submission's."""
     folder = Path(root).resolve() if root else installed_course()
     if not (((folder / "reference").is_dir() or (folder / "public").is_dir()) and (folder / "assignments").is_dir()):
-        given = "--course" if root else "the grader's installation"
-        raise UsageError(f"{folder} ({given}) is not a course folder: it needs assignments/ and reference/ "
-                         "(or public/, in a handout)")
+        if root:
+            raise UsageError("{folder} (--course) is not a course folder: it needs assignments/ and reference/ "
+                             "(or public/, in a handout)", folder=folder)
+        raise UsageError("{folder} (the grader's installation) is not a course folder: it needs assignments/ and "
+                         "reference/ (or public/, in a handout)", folder=folder)
     return folder
 
 
@@ -52,7 +54,7 @@ def choose_language(option: str | None, root: Path, reader: bool = True) -> str:
     try:
         return i18n.choose(option, root) if reader else option or settings.language(root)
     except settings.SettingsError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError.of(error) from None
 
 
 def secret_seed(root: Path) -> int:
@@ -60,7 +62,7 @@ def secret_seed(root: Path) -> int:
     try:
         return settings.secret_seed(root)
     except settings.SettingsError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError.of(error) from None
 
 
 def is_handout(root: Path) -> bool:
@@ -76,22 +78,24 @@ def open_graded(name: str, seed: int = 0, root: Path | None = None) -> tuple[Ass
     """The assignment, and in a handout the loader of its stored answers (None: run the reference)."""
     root = root or installed_course()
     if name not in assignment_names(root):
-        known = ", ".join(assignment_names(root)) or "none"
-        raise UsageError(f"unknown assignment {name!r} (known: {known})")
+        known = ", ".join(assignment_names(root))
+        if not known:
+            raise UsageError("unknown assignment {name} (known: none)", name=repr(name))
+        raise UsageError("unknown assignment {name} (known: {known})", name=repr(name), known=known)
     if not is_handout(root):
         return load_assignment(name, seed, root), None
     if seed != 0:
-        raise UsageError(f"--seed {seed}: a handout holds the answers for the public cases only (seed 0)")
+        raise UsageError("--seed {seed}: a handout holds the answers for the public cases only (seed 0)", seed=seed)
     try:
         spec, frames = published.read(root / "public" / name)
     except published.StaleHandout as error:
-        raise UsageError(str(error)) from None
+        raise UsageError.of(error) from None
     return spec, lambda: frames
 
 
 def need_reference(root: Path, what: str) -> None:
     if is_handout(root):
-        raise UsageError(f"{what} needs the course's reference solutions, which a handout does not hold")
+        raise UsageError("{what} needs the course's reference solutions, which a handout does not hold", what=what)
 
 
 def select_tasks(assignment: Assignment, names: Iterable[str] = ()) -> tuple[Task, ...]:
@@ -99,7 +103,8 @@ def select_tasks(assignment: Assignment, names: Iterable[str] = ()) -> tuple[Tas
     known = [task.name for task in assignment.tasks]
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise UsageError(f"unknown task {unknown[0]!r} in {assignment.name} (tasks: {', '.join(known)})")
+        raise UsageError("unknown task {name} in {assignment} (tasks: {known})", name=repr(unknown[0]),
+                         assignment=assignment.name, known=", ".join(known))
     return tuple(t for t in assignment.tasks if not names or t.name in names)
 
 
@@ -127,7 +132,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
         return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
                                 workers, expected, language)
     except SubmissionError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError.of(error) from None
 
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
@@ -145,7 +150,7 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     findings = scan_source(spec, found.sources, tasks)
-    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found) for r in runs)
+    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
                   sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
                   environment=environment(devices, mode, language),
@@ -173,12 +178,12 @@ def default_submission(assignment: str, root: Path) -> Path:
     return root / "assignments" / assignment
 
 
-def _locate(result: TaskResult, submission: Submission) -> TaskResult:
+def _locate(result: TaskResult, submission: Submission, language: str = "en") -> TaskResult:
     """Point messages at notebook cells rather than at the module extracted from them."""
     if not submission.notebook:
         return result
-    checks = tuple(c.model_copy(update={"message": submission.locate(c.message)}) for c in result.checks)
-    problem = submission.locate(result.problem) if result.problem else None
+    checks = tuple(c.model_copy(update={"message": submission.locate(c.message, language)}) for c in result.checks)
+    problem = submission.locate(result.problem, language) if result.problem else None
     return result.model_copy(update={"checks": checks, "problem": problem})
 
 
@@ -201,7 +206,7 @@ def isolation_mode(root: Path) -> str:
     GRADER_ISOLATION=process asks for it. The instructor's grading never falls back by itself."""
     forced = os.environ.get("GRADER_ISOLATION", "")
     if forced not in ("", "jail", "process"):
-        raise UsageError(f"GRADER_ISOLATION={forced}: use jail or process")
+        raise UsageError("GRADER_ISOLATION={value}: use jail or process", value=forced)
     if forced:
         return forced
     return "process" if is_handout(root) and not sandbox.jail_works() else "jail"
@@ -352,13 +357,14 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
             verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
                 problem, problem_status = verdict.message, "forbidden"
-            label = case.name if case.hidden is False else i18n.say(language, "hidden case {number}", number=index + 1)
+            label = i18n.say_name(language, case.name) if case.hidden is False else \
+                i18n.say(language, "hidden case {number}", number=index + 1)
             message = verdict.message
             if not verdict.passed and not case.hidden:
                 call = compare.describe_call(task, case)
                 message = message if call == case.name else f"{call}: {message}"
                 if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
-                    message += " " + i18n.say(language, "(note: {note})", note=case.note)
+                    message += " " + i18n.say(language, "(note: {note})", note=i18n.say_text(language, case.note))
             checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
                                       diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
                                       weight=case.weight, **verdict.values))
@@ -443,9 +449,11 @@ def list_assignments(root: Path | None = None) -> list[Assignment]:
 
 
 def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), timeout: float = 60.0,
-                    root: Path | None = None, progress: Callable[[str], None] = lambda line: None) -> list[str]:
+                    root: Path | None = None, progress: Callable[[str], None] = lambda line: None,
+                    language: str = "en") -> list[str]:
     """Defects found: a reference losing points, disagreeing with torch or with the lecture's
-    numbers, or an untouched stub that does not score 0 as "not implemented"."""
+    numbers, or an untouched stub that does not score 0 as "not implemented". The defects are
+    for the course's developers, in English; the progress lines are in `language`."""
     root = course(root)
     need_reference(root, "check-reference")
     names = list(names) or assignment_names(root)
@@ -466,7 +474,9 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
         stub = grade(name, root / "assignments" / name, seed=seed, timeout=timeout, root=root, device="cpu")
         defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
                     f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
-        progress(f"{name}: checked {len(spec.tasks)} tasks on {', '.join(devices)} with seed {seed}")
+        progress(i18n.say_n(language, "{name}: checked {count} task on {devices} with seed {seed}",
+                            "{name}: checked {count} tasks on {devices} with seed {seed}", len(spec.tasks), name=name,
+                            devices=", ".join(devices), seed=seed))
     return defects
 
 

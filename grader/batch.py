@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import api, sandbox, sources, store
+from .i18n import say
 from .load import SubmissionError, find
 from .report import write_report
 from .results import Report
@@ -61,7 +62,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         try:
             entries = sources.discover(list(origins), work / "sources")
         except sources.SourceError as error:
-            raise api.UsageError(str(error)) from None
+            raise api.UsageError.of(error) from None
         connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:
@@ -71,7 +72,8 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         total, done = len(todo) + len(empty), 0
         for entry in empty:
             done += 1
-            report = api.ungraded(spec, entry.student, root, seed, entry.problem or "no submission", settings.language)
+            problem = entry.problem.say(settings.language) if entry.problem else say(settings.language, "no submission")
+            report = api.ungraded(spec, entry.student, root, seed, problem, settings.language)
             store.save(connection, entry.student, report)
             progress(done, total, entry.student, report)
         if todo:
@@ -175,7 +177,8 @@ def _collect(entry: sources.Entry, index: int, status: int, settings: Settings) 
     try:
         return Report.model_validate_json(path.read_text())
     except (OSError, ValueError):
-        reason = f"the grader failed on this submission (exit status {status}): please report it"
+        reason = say(settings.language, "the grader failed on this submission (exit status {status}): please report it",
+                     status=status)
         return api.ungraded(settings.spec, str(entry.path), settings.root, settings.seed, reason, settings.language)
     finally:
         path.unlink(missing_ok=True)
@@ -215,8 +218,8 @@ def _grade_one(settings: Settings, index: int, path: Path) -> None:
                                           expected=lambda: _read_frames(settings.work / "reference.frames"),
                                           language=settings.language)
         except SubmissionError as error:
-            report = api.ungraded(settings.spec, str(path), settings.root, settings.seed, str(error),
-                                  settings.language)
+            report = api.ungraded(settings.spec, str(path), settings.root, settings.seed,
+                                  error.say(settings.language), settings.language)
         temporary = settings.work / f".{index}.json"
         temporary.write_text(report.model_dump_json())
         temporary.replace(settings.work / f"{index}.json")
@@ -226,12 +229,13 @@ def _grade_one(settings: Settings, index: int, path: Path) -> None:
         os._exit(status)
 
 
-def write_outputs(results: Path, entries: list[tuple[str, Report]]) -> list[Path]:
+def write_outputs(results: Path, entries: list[tuple[str, Report]], language: str | None = None) -> list[Path]:
     """gradebook.csv, moodle_worksheet.csv (for a Moodle export), summary.html and feedback/STUDENT/
-    (HTML, Markdown, JSON, Gradescope's results.json), all made from the stored reports."""
+    (HTML, Markdown, JSON, Gradescope's results.json), all made from the stored reports; the
+    summary in `language` (default: the reports')."""
     from . import feedback, gradebook, summary
 
-    title = entries[0][1].assignment if entries else "no submissions"
+    title = entries[0][1].assignment if entries else say(language or "en", "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", entries)]
     worksheet = gradebook.moodle_worksheet_csv(entries)
     if worksheet is not None:
@@ -239,12 +243,13 @@ def write_outputs(results: Path, entries: list[tuple[str, Report]]) -> list[Path
         written.append(results / "moodle_worksheet.csv")
     for student, report in entries:
         feedback.write_feedback(results / "feedback", student, report)
-    write_report(results / "summary.html", summary.render_summary(title, entries))
+    write_report(results / "summary.html", summary.render_summary(title, entries, language))
     return [*written, results / "summary.html", results / "feedback"]
 
 
 def regenerate(assignment: str, results: Path, root: Path | None = None) -> list[tuple[str, Report]]:
     """Every stored (student, report), without grading anything."""
     if not (results / store.FILE_NAME).exists():
-        raise api.UsageError(f"{results} holds no batch results ({store.FILE_NAME} is missing)")
+        raise api.UsageError("{folder} holds no batch results ({file} is missing)", folder=results,
+                             file=store.FILE_NAME)
     return store.load_all(store.open_store(results), assignment)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 from . import api, report, sandbox
-from .i18n import say, say_n
+from .i18n import say, say_n, translation
 from .settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -83,14 +85,29 @@ def _language(option: str | None, course: Path | None) -> str:
         return option or "en"
 
 
-def _grader_failed(error: Exception):
+def _grader_failed(error: Exception, language: str):
     """The grader's own failure: one line, exit 3, never a partial grade."""
     if isinstance(error, BrokenPipeError):  # the reader stopped reading (`| head`): nothing went wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         sys.exit(EXIT_GRADED)
     if isinstance(error, sandbox.JailError):
-        _fail(EXIT_GRADER, f"the sandbox for student code could not be set up: {error}")
-    _fail(EXIT_GRADER, f"internal error: {type(error).__name__}: {error}")
+        _fail(EXIT_GRADER, say(language, "the sandbox for student code could not be set up: {error}", error=error))
+    _fail(EXIT_GRADER, say(language, "internal error: {kind}: {error}", kind=type(error).__name__, error=error))
+
+
+@contextmanager
+def _failures(language: str) -> Iterator[None]:
+    """A command's work: a usage error is one line in `language` and exit 2, the grader's own
+    failure exit 3 (`_grader_failed`), an interrupt exit 3."""
+    try:
+        yield
+    except api.UsageError as error:
+        _fail(EXIT_USAGE, error.say(language))
+    except KeyboardInterrupt:
+        click.echo(err=True)  # past the ^C
+        _fail(EXIT_GRADER, say(language, "interrupted"))
+    except Exception as error:
+        _grader_failed(error, language)
 
 
 @main.command("assignment", cls=_AssignmentCommand, hidden=True)
@@ -111,13 +128,9 @@ def _grader_failed(error: Exception):
 def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, timeout, fail_under, verbose, lang,
                      course):
     """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
-    try:
+    with _failures(_language(lang, course)):
         result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout,
                            root=course, language=lang)
-    except api.UsageError as error:
-        _fail(EXIT_USAGE, str(error))
-    except Exception as error:
-        _grader_failed(error)
     shown = report.student_view(result)
     fmt = fmt or (FORMATS_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "text")
     if output:
@@ -142,22 +155,19 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
 def list_assignments(lang, course):
     """Assignments, their tasks and points."""
     language = _language(lang, course)
-    try:
+    with _failures(language):
         for assignment in api.list_assignments(course):
             files = say_n(language, "file {names}", "files {names}", len(assignment.modules),
                           names=", ".join(assignment.modules))
             points = say_n(language, "{points} point", "{points} points", int(assignment.max_score),
-                           points=f"{assignment.max_score:g}")
-            click.echo(f"{assignment.name}  {assignment.title}  ({points}, {files})")
+                           points=format(assignment.max_score, "g"))
+            title = translation(language).gettext(assignment.title)  # the spec's, in the catalog by extract_spec
+            click.echo(f"{assignment.name}  {title}  ({points}, {files})")
             for task in assignment.tasks:
                 where = "  " + say(language, "in {file}", file=assignment.module_of(task)) \
                     if len(assignment.modules) > 1 else ""
                 cases = say_n(language, "{count} case", "{count} cases", len(task.cases))
                 click.echo(f"  {task.name:<28} {task.points:>5g}  {cases}{where}")
-    except api.UsageError as error:
-        _fail(EXIT_USAGE, str(error))
-    except Exception as error:
-        _grader_failed(error)
 
 
 @main.command("check-reference")
@@ -168,16 +178,12 @@ def list_assignments(lang, course):
 @COURSE
 def check_reference(assignments, seeds, timeout, lang, course):
     """Prove that every reference scores full marks and agrees with torch, and the stubs score 0."""
-    try:
-        defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, root=course,
-                                      progress=click.echo)
-    except api.UsageError as error:
-        _fail(EXIT_USAGE, str(error))
-    except Exception as error:
-        _grader_failed(error)
-    for defect in defects:
-        click.echo(f"DEFECT {defect}")
     language = _language(lang, course)
+    with _failures(language):
+        defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, root=course,
+                                      progress=click.echo, language=language)
+    for defect in defects:
+        click.echo(f"DEFECT {defect}")  # a marker to grep for, as the README says
     click.echo(say_n(language, "{count} defect", "{count} defects", len(defects)) if defects
                else say(language, "all references and stubs check out"))
     sys.exit(EXIT_BELOW if defects else EXIT_GRADED)
@@ -195,14 +201,12 @@ def release_command(out, assignments, timeout, lang, course):
     answers to the public cases, without the solutions [default: every assignment]."""
     from . import release
 
-    try:
-        names = release.build_handout(out, assignments, root=course, timeout=timeout, progress=click.echo)
-    except api.UsageError as error:
-        _fail(EXIT_USAGE, str(error))
-    except Exception as error:
-        _grader_failed(error)
-    click.echo(say(_language(lang, course), "handout of {names} -> {folder} (see its README.md)",
-                   names=", ".join(names), folder=out))
+    language = _language(lang, course)
+    with _failures(language):
+        names = release.build_handout(out, assignments, root=course, timeout=timeout, progress=click.echo,
+                                      language=language)
+    click.echo(say(language, "handout of {names} -> {folder} (see its README.md)", names=", ".join(names),
+                   folder=out))
 
 
 @main.command("batch")
@@ -226,29 +230,25 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
     manifests (student,path)."""
     from . import batch  # only here: grading one submission needs none of it
 
-    try:
+    language = _language(lang, course)
+    with _failures(language):
         if report_only:
             entries = batch.regenerate(assignment, results, root=course)
         else:
-            with _Progress() as progress:
+            with _Progress(language) as progress:
                 entries = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
                                             device=device, regrade=regrade, root=course, progress=progress,
                                             language=lang)
-        written = batch.write_outputs(results, entries)
-    except api.UsageError as error:
-        _fail(EXIT_USAGE, str(error))
-    except Exception as error:
-        _grader_failed(error)
-    click.echo(f"{assignment}: " + say_n(_language(lang, course), "{count} student -> {paths}",
-                                         "{count} students -> {paths}", len(entries),
-                                         paths=", ".join(str(path) for path in written)))
+        written = batch.write_outputs(results, entries, api.choose_language(lang, api.course(course), reader=False))
+    click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
+                                         len(entries), paths=", ".join(str(path) for path in written)))
 
 
 class _Progress:
     """A bar with the count, the rate, the time left and the failures on a terminal; else a line each."""
 
-    def __init__(self):
-        self.bar, self.failures = None, 0
+    def __init__(self, language: str):
+        self.bar, self.failures, self.language = None, 0, language
 
     def __enter__(self):
         return self
@@ -269,7 +269,7 @@ class _Progress:
             from tqdm import tqdm  # only on a terminal
 
             self.bar = tqdm(total=total, unit="submission", dynamic_ncols=True)
-        self.bar.set_postfix_str(f"{self.failures} failed" if self.failures else "")
+        self.bar.set_postfix_str(say(self.language, "{count} failed", count=self.failures) if self.failures else "")
         self.bar.update(1)
 
 

@@ -14,9 +14,6 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import settings
-from .settings import LANGUAGES
-
 DOMAIN = "grader"
 LOCALE = Path(__file__).parent / "locale"
 
@@ -58,7 +55,9 @@ class ReaderError(Exception):
         return cls(error.message, **error.fields)
 
     def say(self, language: str) -> str:
-        return say(language, self.message, **self.fields)
+        """The message in `language`; a field that is an error itself is said in it too ("export.zip: {error}")."""
+        return say(language, self.message, **{name: value.say(language) if isinstance(value, ReaderError) else value
+                                              for name, value in self.fields.items()})
 
 
 def say_n(language: str, singular: str, plural: str, count: int, /, **fields: Any) -> str:
@@ -148,13 +147,15 @@ def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
 def choose(option: str | None, root: Path) -> str:
     """`--lang`, else the reader's own locale (LC_ALL, LC_MESSAGES, LANG) where it is a language we
     have, else the course's default (`language` in assignments/course.toml), else English."""
+    from . import settings  # here, not at the top: settings' errors are ReaderErrors
+
     if option:
         return option
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "")
         if value:
             code = value.split(".")[0].split("_")[0].lower()
-            if code in LANGUAGES:
+            if code in settings.LANGUAGES:
                 return code
             break  # C, POSIX or a language we lack: the course decides
     return settings.language(root)

@@ -11,7 +11,9 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Callable
+from typing import Any, Callable
+
+from .i18n import ReaderError, say
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
 MAX_PY_FILES = 500
@@ -24,11 +26,18 @@ _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 Reader = Callable[[PurePosixPath, int], bytes]  # (path inside the submission, at most so many bytes) -> bytes
 
 
-class SubmissionError(ValueError):
+class SubmissionError(ReaderError, ValueError):
     """The submission cannot be graded as given (missing, unreadable, wrong kind)."""
 
-    def __init__(self, message: str):  # file names come from the submission: one line, no terminal escapes
-        super().__init__(re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", message)[:1000])
+    def __init__(self, message: str, /, **fields: Any):
+        super().__init__(message, **{name: one_line(value) for name, value in fields.items()})
+
+
+def one_line(value: Any) -> Any:
+    """A field of an error's message: names come from a submission, so one line, no terminal escapes."""
+    if isinstance(value, (int, float)):
+        return value
+    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", str(value))[:1000]
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class Submission:
             digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
-    def locate(self, text: str) -> str:
+    def locate(self, text: str, language: str = "en") -> str:
         """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""
         if not self.notebook:
             return text
@@ -56,8 +65,8 @@ class Submission:
         def cell_line(match: re.Match) -> str:
             line = int(match.group(1))
             cell = bisect.bisect_right(self.cell_starts, line)
-            return f"{self.notebook.name} code cell {cell}, line {line - self.cell_starts[cell - 1] + 1}" if cell \
-                else match.group(0)
+            return say(language, "{notebook} code cell {cell}, line {line}", notebook=self.notebook.name, cell=cell,
+                       line=line - self.cell_starts[cell - 1] + 1) if cell else match.group(0)
         names = "|".join(re.escape(name) for name in {path.name for path in self.files.values()})
         return re.sub(rf"(?:{names}):(\d+)", cell_line, text)
 
@@ -72,7 +81,7 @@ def find(origin: Path, modules: tuple[str, ...], workdir: Path) -> Submission:
         return _choose(origin, *_walk(origin), _folder_reader(origin), modules, copy)
     suffix = origin.suffix.lower()
     if suffix not in (".py", ".ipynb", ".zip"):
-        raise SubmissionError(f"cannot grade {origin.name}: expected a folder, .py, .ipynb or .zip")
+        raise SubmissionError("cannot grade {name}: expected a folder, .py, .ipynb or .zip", name=origin.name)
     name = PurePosixPath(origin.name)
     read = _file_reader(origin)
     if suffix == ".py":
@@ -84,7 +93,7 @@ def find(origin: Path, modules: tuple[str, ...], workdir: Path) -> Submission:
     try:
         zipped = zipfile.ZipFile(archive)
     except Exception:  # zipfile raises many kinds on a damaged archive
-        raise SubmissionError(f"{origin.name} is not a valid zip file") from None
+        raise SubmissionError("{name} is not a valid zip file", name=origin.name) from None
     with zipped:
         return _choose(origin, *_members(origin, zipped), _zip_reader(zipped), modules, copy)
 
@@ -93,11 +102,11 @@ def _lstat(origin: Path) -> os.stat_result:
     try:
         status = os.lstat(origin)
     except FileNotFoundError:
-        raise SubmissionError(f"no such file or folder: {origin}") from None
+        raise SubmissionError("no such file or folder: {path}", path=origin) from None
     except OSError as error:
-        raise SubmissionError(f"cannot read {origin}: {error.strerror}") from None
+        raise SubmissionError("cannot read {path}: {why}", path=origin, why=error.strerror) from None
     if stat.S_ISLNK(status.st_mode):
-        raise SubmissionError(f"{origin} is a symbolic link: submit the file or folder itself")
+        raise SubmissionError("{path} is a symbolic link: submit the file or folder itself", path=origin)
     return status
 
 
@@ -107,14 +116,23 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
     chosen = {module: path for module in modules if (path := _shallowest(origin, sources, module))}
     if chosen:
         if len(sources) > MAX_PY_FILES:
-            raise SubmissionError(f"{origin.name} holds {len(sources)} .py files; the limit is {MAX_PY_FILES}")
+            raise SubmissionError("{name} holds {count} .py files; the limit is {limit}", name=origin.name,
+                                  count=len(sources), limit=MAX_PY_FILES)
         copied = {path: copy.take(path, read) for path in sources}
         return Submission(origin, copy.folder, {m: copied[p][0] for m, p in chosen.items()},
                           {m: copied[p][1] for m, p in chosen.items()})
     if len(notebooks) == 1:
         return _from_notebook(origin, notebooks[0], read, modules, copy)
-    extra = f" and {len(notebooks)} notebooks, not one" if notebooks else ""
-    raise SubmissionError(f"no {' or '.join(modules)} in {origin}{extra}")
+    files, last = ", ".join(modules[:-1]), modules[-1]
+    if notebooks and files:
+        raise SubmissionError("no {files} or {last} in {origin} and {count} notebooks, not one", files=files, last=last,
+                              origin=origin, count=len(notebooks))
+    if notebooks:
+        raise SubmissionError("no {file} in {origin} and {count} notebooks, not one", file=last, origin=origin,
+                              count=len(notebooks))
+    if files:
+        raise SubmissionError("no {files} or {last} in {origin}", files=files, last=last, origin=origin)
+    raise SubmissionError("no {file} in {origin}", file=last, origin=origin)
 
 
 def _shallowest(origin: Path, sources: list[PurePosixPath], module: str) -> PurePosixPath | None:
@@ -125,7 +143,8 @@ def _shallowest(origin: Path, sources: list[PurePosixPath], module: str) -> Pure
     shallowest = sorted(path for path in found if len(path.parts) == depth)
     if len(shallowest) > 1:
         names = ", ".join(str(path) for path in shallowest)
-        raise SubmissionError(f"{origin.name} holds {len(shallowest)} files named {module} ({names}): keep one")
+        raise SubmissionError("{name} holds {count} files named {module} ({names}): keep one", name=origin.name,
+                              count=len(shallowest), module=module, names=names)
     return shallowest[0]
 
 
@@ -155,7 +174,8 @@ def _cells_code(raw: bytes, name: str) -> tuple[str, tuple[int, ...]]:
         if not all(isinstance(source, str) for source in cells):
             raise ValueError("a code cell's source is not text")
     except Exception as error:  # whatever the notebook holds, one line for the student
-        raise SubmissionError(f"cannot read notebook {name}: {error}".splitlines()[0][:300]) from None
+        why = (str(error).splitlines() or [""])[0][:250]  # whatever nbformat says: one short line
+        raise SubmissionError("cannot read notebook {name}: {why}", name=name, why=why) from None
     lines: list[str] = [""]  # line 1 takes the __future__ imports: Python wants them first
     starts: list[int] = []
     futures: list[str] = []
@@ -185,9 +205,10 @@ class _Copy:
         limit = min(MAX_FILE_BYTES, MAX_TOTAL_BYTES - self.total)
         data = read(path, limit + 1)  # one byte more tells "over the limit" from "exactly at it"
         if len(data) > MAX_FILE_BYTES:
-            raise SubmissionError(f"{path} is over {MAX_FILE_BYTES >> 20} MiB")
+            raise SubmissionError("{path} is over {limit} MiB", path=path, limit=MAX_FILE_BYTES >> 20)
         if len(data) > limit:
-            raise SubmissionError(f"{self.origin.name} holds over {MAX_TOTAL_BYTES >> 20} MiB of code")
+            raise SubmissionError("{name} holds over {limit} MiB of code", name=self.origin.name,
+                                  limit=MAX_TOTAL_BYTES >> 20)
         self.total += len(data)
         return self.write(path, data), data
 
@@ -203,7 +224,7 @@ class _Copy:
                 os.fchmod(fd, 0o644)
                 out.write(data)
         except OSError as error:  # e.g. a file and a folder of the same name in a zip
-            raise SubmissionError(f"cannot copy {path}: {error.strerror}") from None
+            raise SubmissionError("cannot copy {path}: {why}", path=path, why=error.strerror) from None
         return target
 
 
@@ -216,10 +237,11 @@ def _walk(origin: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
             with os.scandir(origin / folder) as entries:
                 listed = list(entries)
         except OSError as error:
-            raise SubmissionError(f"cannot read {origin / folder}: {error.strerror}") from None
+            raise SubmissionError("cannot read {path}: {why}", path=origin / folder, why=error.strerror) from None
         seen += len(listed)
         if seen > MAX_ENTRIES:
-            raise SubmissionError(f"{origin.name} holds over {MAX_ENTRIES} files and folders: submit only your code")
+            raise SubmissionError("{name} holds over {limit} files and folders: submit only your code",
+                                  name=origin.name, limit=MAX_ENTRIES)
         for entry in listed:
             path = folder / entry.name
             if _skipped(entry.name):
@@ -265,24 +287,25 @@ def _open_folder(name: str, shown: str, folder_fd: int | None = None) -> int:
     try:
         return os.open(name, _DIR_FLAGS, dir_fd=folder_fd)
     except OSError as error:  # O_DIRECTORY with O_NOFOLLOW says ENOTDIR for a link
-        raise SubmissionError(_why(error, shown, _kind(name, folder_fd))) from None
+        raise _why(error, shown, _kind(name, folder_fd)) from None
 
 
 def _read_regular(name: str, shown: str, limit: int, folder_fd: int | None = None) -> bytes:
     """At most `limit` bytes of a regular file, opened without following a link or blocking on a FIFO."""
-    if _kind(name, folder_fd) not in ("a file", None):  # before opening: opening a device can do things
-        raise SubmissionError(f"{shown} is {_kind(name, folder_fd)}: submit the file itself")
+    kind = _kind(name, folder_fd)
+    if kind not in ("a file", None):  # before opening: opening a device can do things
+        raise _not_a_file(shown, kind)
     try:
         fd = os.open(name, _FILE_FLAGS, dir_fd=folder_fd)
     except OSError as error:
-        raise SubmissionError(_why(error, shown, None)) from None
+        raise _why(error, shown, None) from None
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since we looked
-            raise SubmissionError(f"{shown} is not a regular file: submit the file itself")
+            raise SubmissionError("{path} is not a regular file: submit the file itself", path=shown)
         try:
             return file.read(limit)
         except OSError as error:
-            raise SubmissionError(f"cannot read {shown}: {error.strerror}") from None
+            raise SubmissionError("cannot read {path}: {why}", path=shown, why=error.strerror) from None
 
 
 def _kind(name: str, folder_fd: int | None) -> str | None:
@@ -296,16 +319,32 @@ def _kind(name: str, folder_fd: int | None) -> str | None:
     return next((kind for test, kind in kinds if test(mode)), "not a regular file")
 
 
-def _why(error: OSError, shown: str, kind: str | None) -> str:
+def _not_a_file(shown: str, kind: str) -> SubmissionError:
+    """What `_kind` found where a file should be, one message per kind."""
+    if kind == "a folder":
+        return SubmissionError("{path} is a folder: submit the file itself", path=shown)
+    if kind == "a symbolic link":
+        return SubmissionError("{path} is a symbolic link: submit the file itself", path=shown)
+    if kind == "a FIFO":
+        return SubmissionError("{path} is a FIFO: submit the file itself", path=shown)
+    if kind == "a socket":
+        return SubmissionError("{path} is a socket: submit the file itself", path=shown)
+    if kind == "a device":
+        return SubmissionError("{path} is a device: submit the file itself", path=shown)
+    return SubmissionError("{path} is not a regular file: submit the file itself", path=shown)
+
+
+def _why(error: OSError, shown: str, kind: str | None) -> SubmissionError:
     if error.errno == errno.ELOOP or kind == "a symbolic link":
-        return f"{shown} is a symbolic link: submit the file itself"
-    return f"cannot read {shown}: {error.strerror}"
+        return SubmissionError("{path} is a symbolic link: submit the file itself", path=shown)
+    return SubmissionError("cannot read {path}: {why}", path=shown, why=error.strerror)
 
 
 def _zip_bytes(origin: Path, read: Reader) -> io.BytesIO:
     data = read(PurePosixPath(origin.name), MAX_TOTAL_BYTES + 1)
     if len(data) > MAX_TOTAL_BYTES:  # its central directory alone could take much memory to parse
-        raise SubmissionError(f"{origin.name} is over {MAX_TOTAL_BYTES >> 20} MiB: submit only your code")
+        raise SubmissionError("{name} is over {limit} MiB: submit only your code", name=origin.name,
+                              limit=MAX_TOTAL_BYTES >> 20)
     return io.BytesIO(data)
 
 
@@ -313,18 +352,21 @@ def _members(origin: Path, zipped: zipfile.ZipFile) -> tuple[list[PurePosixPath]
     """The .py files and notebooks in a zip, by their path inside it; links and escaping paths refused."""
     infos = zipped.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise SubmissionError(f"{origin.name} holds over {MAX_ENTRIES} entries: submit only your code")
+        raise SubmissionError("{name} holds over {limit} entries: submit only your code", name=origin.name,
+                              limit=MAX_ENTRIES)
     sources, notebooks, seen = [], [], set()
     for info in infos:
         path = PurePosixPath(info.filename)
         if path.is_absolute() or ".." in path.parts:
-            raise SubmissionError(f"{origin.name} holds a path outside the archive: {info.filename}")
+            raise SubmissionError("{name} holds a path outside the archive: {path}", name=origin.name,
+                                  path=info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise SubmissionError(f"{origin.name} holds a symbolic link ({info.filename}): zip the files themselves")
+            raise SubmissionError("{name} holds a symbolic link ({path}): zip the files themselves", name=origin.name,
+                                  path=info.filename)
         if info.is_dir() or not path.parts or any(_skipped(part) for part in path.parts):
             continue
         if path in seen:
-            raise SubmissionError(f"{origin.name} holds {info.filename} twice: keep one")
+            raise SubmissionError("{name} holds {path} twice: keep one", name=origin.name, path=info.filename)
         seen.add(path)
         _sort_into(path, sources, notebooks)
     return sorted(sources), sorted(notebooks)
@@ -338,5 +380,5 @@ def _zip_reader(zipped: zipfile.ZipFile) -> Reader:
             with zipped.open(names[path]) as member:
                 return member.read(limit)  # the declared size can lie: what counts is what comes out
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError) as error:
-            raise SubmissionError(f"cannot unzip {path}: {error}") from None
+            raise SubmissionError("cannot unzip {path}: {why}", path=path, why=str(error)) from None
     return read

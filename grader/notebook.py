@@ -10,7 +10,10 @@ import tempfile
 from pathlib import Path
 
 from . import report
+from .i18n import N_, say
 from .results import Report
+
+UNKNOWN_NOTEBOOK = N_("cannot tell which notebook this is: save it and pass its file name, e.g. {example}")
 
 
 class InlineReport:
@@ -33,6 +36,11 @@ def grade(assignment: str, notebook: str | Path | None = None, *, tasks: tuple[s
     separate `grade` process, as the command line would: the kernel's own state plays no part."""
     with tempfile.TemporaryDirectory(prefix="grade-notebook-") as folder:
         path = Path(notebook) if notebook else _this_notebook(Path(folder))
+        if path is None:
+            from . import api  # only here: the kernel need not import torch to grade
+
+            language = api.choose_language(None, api.course(Path(course) if course else None))
+            raise ValueError(say(language, UNKNOWN_NOTEBOOK, example=f"grade({assignment!r}, '{assignment}.ipynb')"))
         out = Path(folder) / "report.json"
         command = [sys.executable, "-m", "grader", assignment, str(path), "-o", str(out)]
         command += [option for task in tasks for option in ("--task", task)]
@@ -40,13 +48,13 @@ def grade(assignment: str, notebook: str | Path | None = None, *, tasks: tuple[s
         command += ["--course", str(course)] if course else []
         done = subprocess.run(command, capture_output=True, text=True)
         if not out.exists():
-            raise RuntimeError(done.stderr.strip() or f"grade exited with status {done.returncode}")
+            raise RuntimeError(done.stderr.strip() or f"grade: exit status {done.returncode}")
         return InlineReport(Report.model_validate_json(out.read_text(encoding="utf-8")))
 
 
-def _this_notebook(folder: Path) -> Path:
+def _this_notebook(folder: Path) -> Path | None:
     """Jupyter names the kernel's notebook in JPY_SESSION_NAME; VS Code in __vsc_ipynb_file__;
-    Colab hands over its current content."""
+    Colab hands over its current content. None: none of them."""
     if os.environ.get("JPY_SESSION_NAME", "").endswith(".ipynb"):
         return Path(os.environ["JPY_SESSION_NAME"])
     shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
@@ -58,5 +66,4 @@ def _this_notebook(folder: Path) -> Path:
         path = folder / "notebook.ipynb"
         path.write_text(json.dumps(_message.blocking_request("get_ipynb", timeout_sec=30)["ipynb"]))
         return path
-    raise ValueError("cannot tell which notebook this is: save it and pass its file name, "
-                     "e.g. grade('assignment3', 'assignment3.ipynb')")
+    return None

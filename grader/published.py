@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from . import __version__, experiments
+from .i18n import ReaderError
 from .spec import Assignment, Case, Model, Random, Task, Tensor, Variant, checks_module_name, load_checks
 
 FORMAT = 1
@@ -25,7 +26,7 @@ _MODELS = {cls.__name__: cls for cls in (Assignment, Task, Case, Variant, Tensor
 _LENGTH = struct.Struct("<Q")
 
 
-class StaleHandout(ValueError):
+class StaleHandout(ReaderError, ValueError):
     """Expected data built for another grader or spec, or altered since: one line, exit 2."""
 
 
@@ -95,13 +96,16 @@ def read(folder: Path) -> tuple[Assignment, dict[str, tuple[bytes, ...]]]:
         spec = json.loads((folder / SPEC_FILE).read_text(encoding="utf-8"))
         blob = (folder / FRAMES_FILE).read_bytes()
     except (OSError, ValueError) as error:
-        raise StaleHandout(f"{folder}: the expected data cannot be read ({error})") from None
+        raise StaleHandout("{folder}: the expected data cannot be read ({error})", folder=folder,
+                           error=str(error)) from None
     here = grader_fingerprint()
     if spec.get("format") != FORMAT or spec.get("grader") != here:
-        raise StaleHandout(f"{folder.name}: its expected data was built for grader {spec.get('grader')}, this is "
-                           f"grader {here}: get the current handout (or reinstall its grader)")
+        raise StaleHandout("{folder}: its expected data was built for grader {built}, this is grader {here}: get "
+                           "the current handout (or reinstall its grader)", folder=folder.name,
+                           built=spec.get("grader"), here=here)
     if hashlib.sha256(blob).hexdigest() != spec.get("frames_sha256"):
-        raise StaleHandout(f"{folder.name}: {FRAMES_FILE} does not match {SPEC_FILE}: get the current handout")
+        raise StaleHandout("{folder}: {frames} does not match {spec}: get the current handout", folder=folder.name,
+                           frames=FRAMES_FILE, spec=SPEC_FILE)
     checks = load_checks(folder / SPEC_FILE) if (folder / CHECKS_FILE).exists() else None
     assignment = _decode(spec["assignment"], checks)
     return assignment, _split(blob, spec["frame_counts"], assignment)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import api, published, settings
+from .i18n import say_n
 from .spec import Assignment
 
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
@@ -20,14 +21,14 @@ GLOSSARY = Path("assignments") / "GLOSSARY.md"  # the lectures' terms and PyTorc
 
 
 def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = None, timeout: float = 60.0,
-                  progress: Callable[[str], None] = lambda line: None) -> list[str]:
-    """Write the handout for `names` (default: every assignment) into the new folder `out`.
-    Returns the assignments released."""
+                  progress: Callable[[str], None] = lambda line: None, language: str = "en") -> list[str]:
+    """Write the handout for `names` (default: every assignment) into the new folder `out`, telling
+    `progress` in `language` what each holds. Returns the assignments released."""
     root = api.course(root)
     api.need_reference(root, "grade release")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise api.UsageError(f"{out} already exists and is not empty: give a new folder")
+        raise api.UsageError("{folder} already exists and is not empty: give a new folder", folder=out)
     names = list(names) or published_names(root)
     specs = [api.open_assignment(name, PUBLIC_SEED, root) for name in names]
     grader_folder = Path(__file__).parent
@@ -45,7 +46,7 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
         (staging / "tests").mkdir()
         shutil.copy2(TEMPLATES / "test_handout.py", staging / "tests" / "test_handout.py")
         for spec in specs:
-            progress(_release_assignment(spec, root, staging, timeout))
+            progress(_release_assignment(spec, root, staging, timeout, language))
         if out.exists():
             out.rmdir()
         staging.rename(out)
@@ -58,7 +59,7 @@ def published_names(root: Path) -> list[str]:
     return [name for name in api.assignment_names(root) if (root / "assignments" / name).is_dir()]
 
 
-def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: float) -> str:
+def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: float, language: str = "en") -> str:
     shutil.copytree(root / "assignments" / spec.name, staging / "assignments" / spec.name,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
     visible = published.visible(spec)
@@ -71,5 +72,7 @@ def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: fl
     checks_file = root / "reference" / spec.name / published.CHECKS_FILE
     if checks_file.exists():
         shutil.copy2(checks_file, folder / published.CHECKS_FILE)
-    cases = sum(len(task.cases) for task in visible.tasks)
-    return f"{spec.name}: {cases} public cases with their answers, {sum(t.withheld for t in visible.tasks)} hidden"
+    public = say_n(language, "{count} public case with its answer", "{count} public cases with their answers",
+                   sum(len(task.cases) for task in visible.tasks))
+    hidden = say_n(language, "{count} hidden", "{count} hidden", sum(task.withheld for task in visible.tasks))
+    return f"{spec.name}: {public}, {hidden}"

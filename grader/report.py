@@ -9,11 +9,15 @@ import re
 import secrets
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import markupsafe
 
 from .i18n import N_, say, say_n
 from .results import CheckResult, Report, TaskResult
+
+if TYPE_CHECKING:
+    import jinja2
 
 MAX_FAILURES_SHOWN = 8
 _COLOURS = {"passed": "32", "partial": "33", "failed": "31", "not_implemented": "90",
@@ -203,7 +207,7 @@ def _shown(value: object) -> object:
 
 
 @functools.lru_cache(maxsize=None)
-def template(name: str, language: str) -> "jinja2.Template":
+def template(name: str, language: str) -> jinja2.Template:
     """A page template of grader/templates, its `_()` and `ngettext()` in `language`."""
     import jinja2  # only when a page is rendered: the text report starts faster
 

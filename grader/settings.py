@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .i18n import ReaderError
+
 PUBLIC = Path("assignments") / "course.toml"
 PRIVATE = Path("reference") / "course.toml"
 LANGUAGES = ("en", "ru")
 
 
-class SettingsError(ValueError):
+class SettingsError(ReaderError, ValueError):
     """A setting that cannot be read or is out of range: one line naming the file."""
 
 
@@ -22,7 +24,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (OSError, ValueError) as error:
-        raise SettingsError(f"{path}: {error}") from None
+        raise SettingsError("{path}: {error}", path=path, error=str(error)) from None
 
 
 def language(root: Path) -> str:
@@ -30,7 +32,8 @@ def language(root: Path) -> str:
     path = root / PUBLIC
     value = _read(path).get("language", "en")
     if value not in LANGUAGES:
-        raise SettingsError(f"{path}: language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+        raise SettingsError("{path}: language must be one of {languages}, not {value}", path=path,
+                            languages=", ".join(LANGUAGES), value=repr(value))
     return value
 
 
@@ -39,5 +42,6 @@ def secret_seed(root: Path) -> int:
     path = root / PRIVATE
     value = _read(path).get("secret_seed", 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SettingsError(f"{path}: secret_seed must be a whole number >= 0, not {value!r}")
+        raise SettingsError("{path}: secret_seed must be a whole number >= 0, not {value}", path=path,
+                            value=repr(value))
     return value

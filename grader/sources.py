@@ -10,9 +10,11 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from grader.i18n import N_, ReaderError, say
 from grader.load import (MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, SubmissionError, _Copy, _folder_reader,
-                         _read_regular, _skipped, _zip_reader)
+                         _read_regular, _skipped, _zip_reader, one_line)
 
 # A whole class's export: many submissions, each within load.py's caps, which apply again when one is graded.
 MAX_EXPORT_BYTES = 8 * MAX_TOTAL_BYTES
@@ -22,22 +24,41 @@ SUFFIXES = (".py", ".ipynb", ".zip")
 # clean_filename(fullname with "_" made " " + "_" + participant id), then "_assignsubmission_<plugin>_" and
 # either nothing (a folder per student, Moodle >= 3.1) or the file's own name (flat, older Moodle or "folders" off).
 MOODLE = re.compile(r"(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<rest>.*)", re.DOTALL)
-LINK = "a symbolic link: not graded"
-NOT_A_SOURCE = "expected a folder of submissions, a Moodle export (.zip or folder) or a CSV manifest"
 
 
-class SourceError(ValueError):
+class SourceError(ReaderError, ValueError):
     """A SOURCE of a batch cannot be read as a list of students."""
 
-    def __init__(self, message: str):  # names come from students' uploads: one line, no terminal escapes
-        super().__init__(re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", message)[:1000])
+    def __init__(self, message: str, /, **fields: Any):  # names come from students' uploads: one line, no escapes
+        super().__init__(message, **{name: value if isinstance(value, ReaderError) else one_line(value)
+                                     for name, value in fields.items()})
+
+
+class Problem(str):
+    """Why a student has nothing to grade: the English text, which also knows its catalog key and
+    fields, to be said in the feedback's language (`problem.say(language)`)."""
+
+    message: str
+    fields: dict[str, Any]
+
+    def __new__(cls, message: str, /, **fields: Any) -> Problem:
+        fields = {name: one_line(value) for name, value in fields.items()}
+        problem = super().__new__(cls, message.format(**fields))
+        problem.message, problem.fields = message, fields
+        return problem
+
+    def say(self, language: str) -> str:
+        return say(language, self.message, **self.fields)
+
+
+LINK = Problem(N_("a symbolic link: not graded"))
 
 
 @dataclass(frozen=True)
 class Entry:
     student: str  # the id that names the student in the gradebook (unique within the batch)
     path: Path | None  # what to grade (a folder, .py, .ipynb or .zip); None if there is nothing
-    problem: str | None = None  # why there is nothing to grade: the student still gets a row with 0
+    problem: Problem | None = None  # why there is nothing to grade: the student still gets a row with 0
     name: str = ""  # a display name where the source has one (Moodle's full name)
 
 
@@ -47,7 +68,8 @@ def discover(sources: list[Path], workdir: Path) -> list[Entry]:
     for number, source in enumerate(sources, 1):
         for entry in _entries(Path(source), Path(workdir) / f"source{number}"):
             if entry.student in found:
-                raise SourceError(f"student {entry.student} is in two places: {found[entry.student][1]} and {source}")
+                raise SourceError("student {student} is in two places: {first} and {second}", student=entry.student,
+                                  first=found[entry.student][1], second=source)
             found[entry.student] = entry, Path(source)
     return sorted((entry for entry, _ in found.values()), key=lambda entry: entry.student)
 
@@ -56,7 +78,7 @@ def _entries(source: Path, scratch: Path) -> list[Entry]:
     try:
         mode = os.stat(source).st_mode  # the instructor named it: a link to the export is fine here
     except OSError as error:
-        raise SourceError(f"cannot read {source}: {error.strerror}") from None
+        raise SourceError("cannot read {path}: {why}", path=source, why=error.strerror) from None
     if stat.S_ISDIR(mode):  # by its real path: load.py's readers refuse a folder that is a link
         return _folder(Path(os.path.realpath(source)), scratch)
     suffix = source.suffix.lower()
@@ -65,7 +87,8 @@ def _entries(source: Path, scratch: Path) -> list[Entry]:
         return _folder(scratch / "unzipped", scratch)
     if stat.S_ISREG(mode) and suffix == ".csv":
         return _manifest(source)
-    raise SourceError(f"cannot read {source}: {NOT_A_SOURCE}")
+    raise SourceError("cannot read {path}: expected a folder of submissions, a Moodle export (.zip or folder) or a "
+                      "CSV manifest", path=source)
 
 
 def _folder(folder: Path, scratch: Path) -> list[Entry]:
@@ -90,13 +113,13 @@ def _listing(folder: Path) -> list[os.DirEntry]:
         with os.scandir(folder) as entries:
             listed = [entry for entry in entries if not _skipped(entry.name)]
     except OSError as error:
-        raise SourceError(f"cannot read {folder}: {error.strerror}") from None
+        raise SourceError("cannot read {path}: {why}", path=folder, why=error.strerror) from None
     if len(listed) > MAX_EXPORT_ENTRIES:
-        raise SourceError(f"{folder} holds over {MAX_EXPORT_ENTRIES} entries")
+        raise SourceError("{path} holds over {limit} entries", path=folder, limit=MAX_EXPORT_ENTRIES)
     return sorted(listed, key=lambda entry: entry.name)
 
 
-def _inside(folder: Path) -> tuple[Path | None, str | None]:
+def _inside(folder: Path) -> tuple[Path | None, Problem | None]:
     """What to grade in a student's folder: the folder, or its only .zip (load.find looks for no zip in a
     folder, and students often upload one); or None and why there is nothing."""
     pending, seen, files, zips = [folder], 0, False, []
@@ -105,7 +128,7 @@ def _inside(folder: Path) -> tuple[Path | None, str | None]:
             with os.scandir(pending.pop()) as entries:
                 listed = [entry for entry in entries if not _skipped(entry.name)]
         except OSError as error:
-            return None, f"cannot read it: {error.strerror}"
+            return None, Problem(N_("cannot read it: {why}"), why=error.strerror)
         seen += len(listed)
         for entry in listed:
             if entry.is_dir(follow_symlinks=False):
@@ -119,10 +142,10 @@ def _inside(folder: Path) -> tuple[Path | None, str | None]:
         if seen > MAX_ENTRIES:
             return folder, None  # load.find says what is wrong with it when it is graded
     if len(zips) > 1:
-        return None, f"{len(zips)} .zip files and no .py or .ipynb: keep one"
+        return None, Problem(N_("{count} .zip files and no .py or .ipynb: keep one"), count=len(zips))
     if zips:
         return zips[0], None
-    return None, "no .py, .ipynb or .zip in it" if files else "empty submission"
+    return None, Problem(N_("no .py, .ipynb or .zip in it")) if files else Problem(N_("empty submission"))
 
 
 def _moodle(folder: Path, listed: list[os.DirEntry], gathered: Path) -> list[Entry]:
@@ -135,7 +158,7 @@ def _moodle(folder: Path, listed: list[os.DirEntry], gathered: Path) -> list[Ent
         name = unicodedata.normalize("NFC", items[0][1]["name"])  # macOS unpacks names decomposed
         files = [(entry, match) for entry, match in items if match["plugin"] == "file"]
         if not files:  # e.g. only the online text (onlinetext.html): no code
-            entries.append(Entry(student, None, "no file submitted (only online text)", name))
+            entries.append(Entry(student, None, Problem(N_("no file submitted (only online text)")), name))
         elif len(files) == 1 and not files[0][1]["rest"] and files[0][0].is_dir(follow_symlinks=False):
             entries.append(Entry(student, *_inside(Path(files[0][0].path)), name))
         else:
@@ -143,7 +166,8 @@ def _moodle(folder: Path, listed: list[os.DirEntry], gathered: Path) -> list[Ent
     return entries
 
 
-def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]], target: Path) -> tuple[Path | None, str | None]:
+def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]],
+            target: Path) -> tuple[Path | None, Problem | None]:
     """The flat layout: one student's files, renamed back to their own names, in a folder of their own."""
     read, copy, links = _folder_reader(folder), _Copy(folder, target), False
     for entry, match in files:
@@ -154,9 +178,9 @@ def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]], target: Pat
         try:  # one byte over the cap is kept so that load.find reports the file as too big, as it would the original
             copy.write(PurePosixPath(rest), read(PurePosixPath(entry.name), MAX_TOTAL_BYTES + 1))
         except SubmissionError as error:
-            return None, str(error)
+            return None, Problem(error.message, **error.fields)
     if not target.is_dir():
-        return None, LINK if links else "no .py, .ipynb or .zip in it"
+        return None, LINK if links else Problem(N_("no .py, .ipynb or .zip in it"))
     return _inside(target)
 
 
@@ -165,23 +189,24 @@ def _unzip(archive: Path, target: Path) -> None:
     try:
         data = _read_regular(str(archive), archive.name, MAX_EXPORT_BYTES + 1)
     except SubmissionError as error:
-        raise SourceError(str(error)) from None
+        raise SourceError.of(error) from None
     if len(data) > MAX_EXPORT_BYTES:
-        raise SourceError(f"{archive.name} is over {MAX_EXPORT_BYTES >> 20} MiB")
+        raise SourceError("{name} is over {limit} MiB", name=archive.name, limit=MAX_EXPORT_BYTES >> 20)
     try:
         zipped = zipfile.ZipFile(io.BytesIO(data))
     except Exception:  # zipfile raises many kinds on a damaged archive
-        raise SourceError(f"{archive.name} is not a valid zip file") from None
+        raise SourceError("{name} is not a valid zip file", name=archive.name) from None
     with zipped:
         infos = zipped.infolist()
         if len(infos) > MAX_EXPORT_ENTRIES:
-            raise SourceError(f"{archive.name} holds over {MAX_EXPORT_ENTRIES} entries")
+            raise SourceError("{path} holds over {limit} entries", path=archive.name, limit=MAX_EXPORT_ENTRIES)
         read, copy, total = _zip_reader(zipped), _Copy(archive, target), 0
         target.mkdir(parents=True)
         for info in infos:
             path = PurePosixPath(_utf8(info))
             if path.is_absolute() or ".." in path.parts:
-                raise SourceError(f"{archive.name} holds a path outside the archive: {info.filename}")
+                raise SourceError("{name} holds a path outside the archive: {path}", name=archive.name,
+                                  path=info.filename)
             if not path.parts or any(_skipped(part) for part in path.parts):
                 continue
             try:
@@ -192,12 +217,14 @@ def _unzip(archive: Path, target: Path) -> None:
                 member = read(PurePosixPath(info.filename), MAX_TOTAL_BYTES + 1)  # over the cap: see _gather
                 total += len(member)
                 if total > MAX_EXPORT_BYTES:
-                    raise SourceError(f"{archive.name} unpacks to over {MAX_EXPORT_BYTES >> 20} MiB")
+                    raise SourceError("{name} unpacks to over {limit} MiB", name=archive.name,
+                                      limit=MAX_EXPORT_BYTES >> 20)
                 copy.write(path, member)
             except SubmissionError as error:
-                raise SourceError(f"{archive.name}: {error}") from None
+                raise SourceError("{name}: {error}", name=archive.name, error=error) from None
             except OSError as error:  # a file and a folder of one name
-                raise SourceError(f"{archive.name}: cannot unpack {info.filename}: {error.strerror}") from None
+                raise SourceError("{name}: cannot unpack {path}: {why}", name=archive.name, path=info.filename,
+                                  why=error.strerror) from None
 
 
 def _utf8(info: zipfile.ZipInfo) -> str:
@@ -215,22 +242,22 @@ def _manifest(manifest: Path) -> list[Entry]:
     try:
         text = _read_regular(str(manifest), manifest.name, MAX_FILE_BYTES + 1).decode("utf-8-sig")
     except SubmissionError as error:
-        raise SourceError(str(error)) from None
+        raise SourceError.of(error) from None
     except UnicodeDecodeError:
-        raise SourceError(f"{manifest}: not UTF-8 text") from None
+        raise SourceError("{path}: not UTF-8 text", path=manifest) from None
     rows = csv.DictReader(io.StringIO(text))
     columns = {(column or "").strip().lower(): column for column in rows.fieldnames or []}
     if "student" not in columns or "path" not in columns:
-        raise SourceError(f"{manifest}: a manifest's first row must name the columns student and path")
+        raise SourceError("{path}: a manifest's first row must name the columns student and path", path=manifest)
     entries = []
     for row in rows:
         student, given = (row[columns["student"]] or "").strip(), (row[columns["path"]] or "").strip()
         if not student:
-            raise SourceError(f"{manifest}, line {rows.line_num}: no student id")
+            raise SourceError("{path}, line {line}: no student id", path=manifest, line=rows.line_num)
         name = (row[columns["name"]] or "").strip() if "name" in columns else ""
         path = manifest.parent / given
         if not given or not os.path.lexists(path):
-            entries.append(Entry(student, None, f"no such file: {given}", name))
+            entries.append(Entry(student, None, Problem(N_("no such file: {path}"), path=given), name))
         elif path.is_symlink():
             entries.append(Entry(student, None, LINK, name))
         else:

@@ -16,15 +16,18 @@ from grader import api, i18n, report
 from test_wrong_submissions import BUGGY, CORRECT
 
 PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
-KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2)}
+# as the README's pybabel command: the errors a person reads take their message first
+KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2),
+            **dict.fromkeys(("UsageError", "SubmissionError", "SourceError", "SettingsError", "StaleHandout"))}
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}|%\((\w+)\)s")
 
 
 @functools.cache  # two tests read it: extract once
 def _extracted() -> frozenset[str]:
-    """Every message id in the grader's code and templates, as pybabel extracts them."""
-    method_map = [("grader/**.py", "python"), ("grader/templates/**.html", "jinja2")]
+    """Every message id in the grader's code and templates and the specs' texts, as pybabel extracts them."""
+    method_map = [("grader/**.py", "python"), ("grader/templates/**.html", "jinja2"),
+                  ("reference/*/spec.py", "grader.i18n:extract_spec")]
     options = {"grader/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=KEYWORDS):
@@ -54,6 +57,19 @@ def test_every_message_has_a_russian_translation_with_the_same_fields():
         assert len(strings) == (3 if len(ids) > 1 else 1), ids[0]
         for string in strings:
             assert _fields(string) == _fields(ids[0]), f"{ids[0]!r} -> {string!r}"
+
+
+def test_a_case_name_is_translated_part_by_part_its_numbers_and_code_kept():
+    name = "random 3: kernel (3, 5), stride=(2, 1), padding='same' with dilation 2"
+    assert [part for part, _ in i18n.name_parts(name)] == ["random 3", "kernel (3, 5)", "stride=(2, 1)",
+                                                           "padding='same' with dilation 2"]
+    assert list(i18n.name_templates(name)) == ["random {0}", "kernel ({0}, {1})", "padding='same' with dilation {0}"]
+    assert i18n.say_name("en", name) == name
+    assert i18n.say_name("ru", "random 12: kernel (3, 5), stride=(2, 1)") == "случайный 12: ядро (3, 5), stride=(2, 1)"
+    assert i18n.say_name("ru", "lecture: 5x5 image, 3x3 kernel") == "лекция: изображение 5x5, ядро 3x3"
+    assert i18n.say_name("ru", "no such {text} 7") == "no such {text} 7"  # not in the catalog: as it is
+    assert [i18n.is_code(p) for p in ("float64", "(3, 3)", "p=-0.5", "FILTERS['blur']", "-1", "invalid", "3x3 kernel")] \
+        == [True, True, True, True, True, False, False]
 
 
 def test_the_compiled_catalog_is_the_current_one():
