@@ -427,7 +427,7 @@ def _nearest_cases(rng: random.Random) -> list[Case]:
     arange = torch.tensor(ARANGE_3X4)
     cases = [
         Case(name="derived: [[1, 2], [3, 4]] x2", args=(Tensor(values=SQUARE), 2),
-             expect=_values(square.repeat_interleave(2, 2).repeat_interleave(2, 3)), weight=2),
+             expect=_values(square.repeat_interleave(2, 2).repeat_interleave(2, 3))),
         Case(name="derived: equals a transposed conv with a 2x2 kernel of ones, stride 2",
              args=(Tensor(values=ARANGE_3X4), 2),
              expect=_values(F.conv_transpose2d(arange, torch.ones(1, 1, 2, 2), stride=2)),
@@ -460,9 +460,9 @@ def _bilinear_cases(rng: random.Random) -> list[Case]:
     cases = [
         Case(name="derived: [[1, 2], [3, 4]] x2: first row [1, 1.25, 1.75, 2]", args=(Tensor(values=SQUARE),),
              kwargs={"scale_factor": 2}, expect=_values(F.interpolate(square, scale_factor=2, mode="bilinear")),
-             weight=2, note="pixels are areas: output pixel x has its centre at (x + 0.5) / 2 - 0.5 in the input"),
+             note="pixels are areas: output pixel x has its centre at (x + 0.5) / 2 - 0.5 in the input"),
         Case(name="derived: align_corners=True, 2x2 -> 3x3", args=(Tensor(values=SQUARE),),
-             kwargs={"size": 3, "align_corners": True}, expect=[[[[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]]], weight=2,
+             kwargs={"size": 3, "align_corners": True}, expect=[[[[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]]],
              note="with align_corners=True the corner values stay at the corners and the rest is evenly spaced"),
         Case(name="size (7, 5) from 4x3", args=(r(2, 3, 4, 3),), kwargs={"size": (7, 5)}),
         Case(name="size (7, 5) from 4x3, align_corners", args=(r(2, 3, 4, 3),), kwargs={"size": (7, 5),
@@ -503,7 +503,7 @@ def _nails_cases(rng: random.Random) -> list[Case]:
     r = _sampler(rng)
     cases = [
         Case(name="derived: [[1, 2], [3, 4]], stride 2", args=(Tensor(values=SQUARE), 2),
-             expect=[[[[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]]], weight=2),
+             expect=[[[[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]]]),
         Case(name="stride 3, several channels", args=(r(2, 3, 3, 4), 3)),
         Case(name="a stride per axis (2, 3)", args=(r(1, 2, 3, 3), (2, 3))),
         Case(name="stride 1: a copy", group="edge cases", args=(r(1, 2, 3, 3), 1)),
@@ -535,7 +535,7 @@ def _unpool_cases(rng: random.Random) -> list[Case]:
 
     cases = [
         unpool("derived: the lecture's 5x5 image pooled 2x2, unpooled to 5x5", Tensor(values=[[ANIMATED]]), 2,
-               output_size=(5, 5), expect=_values(F.max_unpool2d(pooled, indices, 2, output_size=(5, 5))), weight=2,
+               output_size=(5, 5), expect=_values(F.max_unpool2d(pooled, indices, 2, output_size=(5, 5))),
                note="each maximum goes back where it was; every other position is 0"),
         unpool("derived: the same without output_size: 4x4, the values land elsewhere",
                Tensor(values=[[ANIMATED]]), 2, expect=_values(F.max_unpool2d(pooled, indices, 2)),
@@ -590,12 +590,11 @@ def _kernel_cases(rng: random.Random) -> list[Case]:
 
     interior = F.interpolate(torch.tensor([[ANIMATED]], dtype=torch.float32), scale_factor=2, mode="bilinear")
     cases = [
-        Case(name="derived: kernel 4 (factor 2)", args=(1, 1, 4), expect=_values((four[:, None] * four)[None, None]),
-             weight=2),
+        Case(name="derived: kernel 4 (factor 2)", args=(1, 1, 4), expect=_values((four[:, None] * four)[None, None])),
         Case(name="derived: kernel 3 (odd: the centre is a tap)", args=(1, 1, 3),
              expect=_values((three[:, None] * three)[None, None])),
         upsampling("derived: away from the border, exactly bilinear x2 (the lecture's 5x5 image)",
-                   Tensor(values=[[ANIMATED]]), 2, expect=_values(interior[..., 2:-2, 2:-2]), weight=2,
+                   Tensor(values=[[ANIMATED]]), 2, expect=_values(interior[..., 2:-2, 2:-2]),
                    note="a transposed convolution with this kernel, stride f and padding f/2 is bilinear "
                         "upsampling by f, except at the border"),
         upsampling("x2 on three channels", r(1, 3, 5, 6), 2),
@@ -623,7 +622,7 @@ def _kernel_cases(rng: random.Random) -> list[Case]:
 def _crop_cases(rng: random.Random) -> list[Case]:
     r = _sampler(rng)
     cases = [
-        Case(name=f"U-Net's level {level}: {skip} -> {size}", args=(r(1, 1, skip, skip), r(1, 1, size, size)), weight=2)
+        Case(name=f"U-Net's level {level}: {skip} -> {size}", args=(r(1, 1, skip, skip), r(1, 1, size, size)))
         for level, (skip, size) in enumerate(((568, 392), (280, 200), (136, 104), (64, 56)), 1)
     ] + [
         Case(name="several channels on each side", args=(r(2, 3, 9, 9), r(2, 4, 5, 5))),
@@ -650,7 +649,7 @@ def _crop_cases(rng: random.Random) -> list[Case]:
 
 def _unet_size_cases(rng: random.Random) -> list[Case]:
     cases = [
-        Case(name="derived: the paper's 572 -> 388, depth 4", args=(572,), expect=388, weight=3),
+        Case(name="derived: the paper's 572 -> 388, depth 4", args=(572,), expect=388),
         Case(name="depth 1", args=(20, 1)),
         Case(name="depth 2", args=(60, 2)),
         Case(name="depth 3", args=(92, 3)),
@@ -697,7 +696,7 @@ def _unet_cases(rng: random.Random) -> list[Case]:
 
     cases = [
         Case(name="derived: the paper's U-Net (1 -> 2 classes) has 31,030,658 parameters",
-             experiment=parameter_count(1, 2, meta=True), expect=31030658, call="parameters of UNet(1, 2)", weight=2),
+             experiment=parameter_count(1, 2, meta=True), expect=31030658, call="parameters of UNet(1, 2)"),
         Case(name="derived: 572 -> 388 at depth 4 (width 1)", args=(r(1, 1, 572, 572), 4, 1),
              experiment=checks.unet_shape, expect=(1, 2, 388, 388), call="UNet(1, 2, depth=4, width=1) on a 572x572 image"),
         run("depth 1, width 4", (1, 2), {"depth": 1, "width": 4}, (2, 1, 20, 20)),
@@ -729,7 +728,7 @@ def _fpn_cases(rng: random.Random) -> list[Case]:
 
     cases = [
         Case(name="derived: on ResNet-50's C2..C5 (256, 512, 1024, 2048) -> 256: 3,344,384 parameters",
-             experiment=parameter_count([256, 512, 1024, 2048], 256, meta=True), expect=3344384, weight=2,
+             experiment=parameter_count([256, 512, 1024, 2048], 256, meta=True), expect=3344384,
              call="parameters of FPNTopDown([256, 512, 1024, 2048], 256)"),
         run("three levels", [4, 8, 16], 6, 2, 16),
         run("four levels, float64", [2, 3, 4, 5], 4, 1, 16, "float64"),
@@ -759,7 +758,7 @@ def _dice_cases(rng: random.Random) -> list[Case]:
 
     cases = [
         Case(name="derived: a 2x2 example: 1 - (2 * 1.5 + 1) / (1.8 + 2 + 1) = 1/6",
-             args=(Tensor(values=probs), Tensor(values=target)), expect=1 / 6, weight=2),
+             args=(Tensor(values=probs), Tensor(values=target)), expect=1 / 6),
         Case(name="derived: the same without smoothing: 1 - 3 / 3.8", args=(Tensor(values=probs), Tensor(values=target)),
              kwargs={"smooth": 0.0}, expect=1 - 3 / 3.8),
         Case(name="gradients of the 2x2 example", args=(Tensor(values=probs), Tensor(values=target)),
