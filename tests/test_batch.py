@@ -18,7 +18,8 @@ from test_wrong_submissions import BUGGY, CORRECT
 GRADE = str(Path(sys.executable).with_name("grade"))
 
 
-@pytest.mark.parametrize("assignment", ["assignment1", "assignment2", "assignment3", "assignment4", "assignment5"])
+@pytest.mark.parametrize("assignment", ["assignment1", "assignment2", "assignment3", "assignment4", "assignment5",
+                                        "assignment6"])
 def test_a_batch_scores_every_submission_as_single_grading_does(graded, batch_graded, assignment):
     names = [name for a, name in CORRECT if a == assignment] + [name for a, name, _ in BUGGY if a == assignment]
     results = batch_graded(assignment)

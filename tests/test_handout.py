@@ -17,7 +17,7 @@ from grader import api, published, release, wire
 from grader.spec import load_assignment
 from test_wrong_submissions import BUGGY, CORRECT
 
-NAMES = ("assignment1", "assignment2", "assignment3", "assignment4", "assignment5")
+NAMES = ("assignment1", "assignment2", "assignment3", "assignment4", "assignment5", "assignment6")
 GRADE = str(Path(sys.executable).with_name("grade"))
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 

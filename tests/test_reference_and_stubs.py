@@ -3,6 +3,7 @@ import pytest
 
 from conftest import ROOT
 from grader import api
+from grader.report import student_view
 from grader.spec import assignment_names
 
 ASSIGNMENTS = assignment_names(ROOT)
@@ -21,6 +22,8 @@ def test_stubs_score_zero_as_not_implemented(grade, assignment):
     report = grade(assignment)
     assert report.score == 0
     assert {t.status for t in report.tasks} == {"not_implemented"}
+    # as the student sees it too: a hidden check keeps no detail, but "not attempted" is none
+    assert {t.status for t in student_view(report).tasks} == {"not_implemented"}
 
 
 def test_check_reference_finds_no_defect():
