@@ -25,6 +25,12 @@ IMAGE5 = [[1, 2, 3, 1, 0], [3, 4, 5, 2, 1], [1, 0, 2, 3, 4], [0, 1, 3, 1, 2], [1
 KERNEL3 = [[0, 1, 0], [1, 0, -1], [0, -1, 0]]
 ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
 KERNEL_ANIMATED = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+# The padding slide: [1, 2, 3, 4, 5] padded by 2 elements on each side, then convolved with this kernel.
+PADDING_KERNEL = [-1, 0, 2, 0, -1]
+EDGE_PADDED = [1, 1, 1, 2, 3, 4, 5, 5, 5]  # the slide's "constant": torch's replicate
+SYMMETRIC_PADDED = [2, 1, 1, 2, 3, 4, 5, 5, 4]  # the slide's mirror, edge repeated: no torch mode
+REFLECT_PADDED = [3, 2, 1, 2, 3, 4, 5, 4, 3]  # torch's reflect: not on the slide
+CIRCULAR_PADDED = [4, 5, 1, 2, 3, 4, 5, 1, 2]
 
 
 # --- known wrong answers --------------------------------------------------------------------
@@ -259,11 +265,11 @@ def _pad_cases(rng: random.Random) -> list[Case]:
     cases = [
         Case(name="lecture: zero padding", args=(line, (2, 2)), expect=[[[0, 0, 1, 2, 3, 4, 5, 0, 0]]]),
         Case(name="lecture: edge replication", args=(line, (2, 2), "replicate"),
-             expect=[[[1, 1, 1, 2, 3, 4, 5, 5, 5]]]),
-        Case(name="lecture: mirror, torch's reflect", args=(line, (2, 2), "reflect"),
-             expect=[[[3, 2, 1, 2, 3, 4, 5, 4, 3]]],
+             expect=[[EDGE_PADDED]]),
+        Case(name="derived: mirror, torch's reflect", args=(line, (2, 2), "reflect"),
+             expect=[[REFLECT_PADDED]],
              note="the lecture's mirror padding repeats the edge value; torch's 'reflect' does not"),
-        Case(name="lecture: circular", args=(line, (2, 2), "circular"), expect=[[[4, 5, 1, 2, 3, 4, 5, 1, 2]]]),
+        Case(name="lecture: circular", args=(line, (2, 2), "circular"), expect=[[CIRCULAR_PADDED]]),
         Case(name="constant value 1.5", args=(Random(shape=(2, 3, 6), seed=1), (1, 3)), kwargs={"value": 1.5}),
         Case(name="4-D, constant, last dim only", args=(Random(shape=(2, 2, 4, 5), seed=2), (2, 1))),
         Case(name="4-D, constant, both dims", args=(Random(shape=(1, 3, 4, 5), seed=3), (1, 2, 3, 0))),
@@ -362,12 +368,28 @@ def _conv_probes(r, dims: int) -> list[Case]:
 
 def _conv1d_cases(rng: random.Random) -> list[Case]:
     signal, kernel = Tensor(values=SIGNAL), Tensor(values=[[[-1, 0, 1]]])
+    taps = Tensor(values=[[PADDING_KERNEL]])
     r = lambda *shape, dtype="float32", contiguous=True: Random(shape=shape, seed=rng.randrange(2**31),
                                                                 dtype=dtype, contiguous=contiguous)
     cases = [
         Case(name="lecture: signal * [-1, 0, 1]", args=(signal, kernel), expect=[[[2, 2, 2, 1, -1, -2, -2, -2]]]),
         Case(name="lecture: stride 3", args=(signal, kernel), kwargs={"stride": 3}, expect=[[[2, 1, -2]]]),
         Case(name="lecture: dilation 3", args=(signal, kernel), kwargs={"dilation": 3}, expect=[[[3, 1, -1, -3]]]),
+        # The padding slide: [1, 2, 3, 4, 5] padded by 2 in each of its four ways (the `pad` task's lecture
+        # cases), then convolved with [-1, 0, 2, 0, -1]. Its mirror repeats the edge (no torch mode; `pad`
+        # names it symmetric_instead_of_reflect): torch's reflect is derived.
+        Case(name="lecture: zeros, padding=2, * [-1, 0, 2, 0, -1]", args=(Tensor(values=[[[1, 2, 3, 4, 5]]]), taps),
+             kwargs={"padding": 2}, expect=[[[-1, 0, 0, 6, 7]]]),
+        Case(name="lecture: edge-repeated signal * [-1, 0, 2, 0, -1]", args=(Tensor(values=[[EDGE_PADDED]]), taps),
+             expect=[[[-2, -1, 0, 1, 2]]]),
+        Case(name="lecture: the slide's mirror (edge repeated) * [-1, 0, 2, 0, -1]",
+             args=(Tensor(values=[[SYMMETRIC_PADDED]]), taps), expect=[[[-3, -1, 0, 1, 3]]],
+             note="the slide's mirror repeats the edge value (numpy's 'symmetric'); torch's 'reflect' pads "
+                  "[3, 2, 1, 2, 3, 4, 5, 4, 3], which gives [-4, -2, 0, 2, 4]"),
+        Case(name="derived: torch's reflect-padded signal * [-1, 0, 2, 0, -1]",
+             args=(Tensor(values=[[REFLECT_PADDED]]), taps), expect=[[[-4, -2, 0, 2, 4]]]),
+        Case(name="lecture: circular-padded signal * [-1, 0, 2, 0, -1]", args=(Tensor(values=[[CIRCULAR_PADDED]]), taps),
+             expect=[[[-5, -5, 0, 5, 5]]]),
         Case(name="kernel of size 1", group="edge cases", args=(r(2, 3, 7), r(4, 3, 1), r(4))),
         Case(name="kernel as long as the input", group="edge cases", args=(r(1, 2, 6), r(3, 2, 6))),
         Case(name="stride larger than the kernel", args=(r(2, 2, 11), r(2, 2, 2)), kwargs={"stride": 4}),
@@ -437,7 +459,7 @@ def _conv2d_cases(rng: random.Random) -> list[Case]:
 def _convolve_cases(rng: random.Random) -> list[Case]:
     r = lambda *shape, dtype="float32": Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype)
     cases = [
-        Case(name="lecture: 3x3 image, 2x2 kernel, flipped", args=(Tensor(values=IMAGE3), Tensor(values=KERNEL2)),
+        Case(name="derived: 3x3 image, 2x2 kernel, flipped", args=(Tensor(values=IMAGE3), Tensor(values=KERNEL2)),
              expect=[[4, 5], [2, 1]]),
         Case(name="lecture: 5x5 image, 3x3 kernel", args=(Tensor(values=IMAGE5), Tensor(values=KERNEL3))),
         Case(name="1x1 kernel", group="edge cases", args=(r(4, 5), r(1, 1))),

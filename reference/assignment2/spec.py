@@ -19,7 +19,7 @@ ALEXNET = ("nn.Sequential(nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2
            "nn.Linear(4096, 1000))")
 BIAS_FREE = "nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.Linear(8, 2, bias=False))"
 TRACE_MODELS = {
-    "lecture: LeNet-style 28x28": (LENET, (1, 1, 28, 28)),
+    "derived: LeNet-style 28x28": (LENET, (1, 1, 28, 28)),
     "lecture: AlexNet 227x227": (ALEXNET, (1, 3, 227, 227)),
     "transposed conv upsampling": ("nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.Tanh(), "
                                    "nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1))", (2, 3, 15, 15)),
@@ -39,6 +39,19 @@ TRACE_MODELS = {
     "strided transposed conv with dilation": ("nn.Sequential(nn.ConvTranspose2d(4, 2, (2, 3), stride=(3, 2), "
                                               "padding=(0, 1), output_padding=(2, 1), dilation=(1, 2)))", (1, 4, 5, 6)),
 }
+
+# The lecture's AlexNet table (001): the output of every layer and each layer's weights and biases.
+ALEXNET_SHAPES = [(1, 96, 55, 55), (1, 96, 55, 55), (1, 96, 27, 27), (1, 256, 27, 27), (1, 256, 27, 27), (1, 256, 13, 13),
+                  (1, 384, 13, 13), (1, 384, 13, 13), (1, 384, 13, 13), (1, 384, 13, 13), (1, 256, 13, 13),
+                  (1, 256, 13, 13), (1, 256, 6, 6), (1, 256 * 6 * 6), (1, 4096), (1, 4096), (1, 4096), (1, 4096),
+                  (1, 4096), (1, 4096), (1, 1000)]
+ALEXNET_TABLE = [("0", 34848, 96), ("3", 614400, 256), ("6", 884736, 384), ("8", 1327104, 384), ("10", 884736, 256),
+                 ("14", 37748736, 4096), ("17", 16777216, 4096), ("20", 4096000, 1000)]
+# The layers of the lecture's code (000, 001), with the shapes its inputs get; the shapes are not printed there.
+LECTURE_CONV = "nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1))"
+LECTURE_POOL = "nn.MaxPool2d((3, 2), stride=(2, 1))"
+THREE_3X3 = ("nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.ReLU(), "
+             "nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1, bias=False))")
 
 
 # --- torch as the oracle ------------------------------------------------------------------
@@ -199,6 +212,10 @@ def _size_cases(rng: random.Random, kind: str) -> list[Case]:
 def _conv_output_cases(rng):
     return [
         Case(name="lecture: 28 -> 26 with a 3x3 kernel", args=(28, 3), expect=26),
+        Case(name="derived: the lecture's Conv2d(16, 33, (3, 5), ...), height 50 -> 26", args=(50, 3),
+             kwargs={"stride": 2, "padding": 4, "dilation": 3}, expect=26),
+        Case(name="derived: the lecture's Conv2d(16, 33, (3, 5), ...), width 100 -> 100", args=(100, 5),
+             kwargs={"stride": 1, "padding": 2, "dilation": 1}, expect=100),
         Case(name="AlexNet conv1: 227, k=11, stride 4", args=(227, 11), kwargs={"stride": 4}, expect=55),
         Case(name="padding keeps the size", args=(32, 3), kwargs={"padding": 1}, expect=32),
         Case(name="dilation 2", args=(10, 3), kwargs={"dilation": 2}, expect=6),
@@ -218,6 +235,10 @@ def _pool_output_cases(rng):
     return [
         Case(name="lecture: 26 -> 13 with 2x2 max pool", args=(26, 2), expect=13),
         Case(name="lecture: 11 -> 5 with 2x2 max pool", args=(11, 2), expect=5),
+        Case(name="derived: the lecture's MaxPool2d((3, 2), stride=(2, 1)), height 50 -> 24", args=(50, 3, 2),
+             expect=24),
+        Case(name="derived: the lecture's MaxPool2d((3, 2), stride=(2, 1)), width 32 -> 31", args=(32, 2, 1),
+             expect=31),
         Case(name="ceil_mode keeps the partial window", args=(11, 2), kwargs={"ceil_mode": True}, expect=6),
         Case(name="ceil_mode: last window would start in the padding",
              args=(6, 2), kwargs={"stride": 2, "padding": 1, "ceil_mode": True}, expect=4),
@@ -256,6 +277,7 @@ def _same_padding_cases(rng):
 def _receptive_field_cases(rng):
     cases = [
         Case(name="lecture: two 3x3 convs see 5x5", args=([(3, 1, 1), (3, 1, 1)],), expect=5),
+        Case(name="lecture: three 3x3 convs see 7x7 (VGG's cascade)", args=([(3, 1, 1)] * 3,), expect=7),
         Case(name="one 1x1 conv", args=([(1, 1, 1)],), expect=1),
         Case(name="conv then stride-2 pool then conv", args=([(3, 1, 1), (2, 2, 1), (3, 1, 1)],), expect=8),
         Case(name="dilated stack 1, 2, 4", args=([(3, 1, 1), (3, 1, 2), (3, 1, 4)],), expect=15),
@@ -274,6 +296,11 @@ def _parameter_cases(rng):
              expect=27),
         Case(name="lecture: pointwise 3->16", args=(3, 16, 1), kwargs={"bias": False}, expect=48),
         Case(name="lecture: AlexNet conv1", args=(3, 96, 11), expect=34944),
+        Case(name="derived: Conv2d(1, 10, 28) on 28x28 images is a linear layer", args=(1, 10, 28), expect=7850,
+             note="the lecture's naive linear classifier: 10 filters as large as the image, 10 * 28 * 28 + 10 "
+                  "parameters, as nn.Linear(28 * 28, 10)"),
+        Case(name="derived: one 7x7 conv C -> C without bias, C=64: 49C^2", args=(64, 64, 7), kwargs={"bias": False},
+             expect=200704, note="three stacked 3x3 convolutions see as much with 27C^2 = 110,592 weights"),
         Case(name="non-square kernel", args=(4, 6, (3, 5))),
     ]
     for i in range(8):
@@ -302,7 +329,21 @@ def _trace_cases(rng):
              for name, (code, shape) in TRACE_MODELS.items()]
     cases[0] = cases[0].model_copy(update={"expect": [(1, 6, 26, 26), (1, 6, 26, 26), (1, 6, 13, 13),
                                                       (1, 16, 11, 11), (1, 16, 11, 11), (1, 16, 5, 5)]})
+    cases[1] = cases[1].model_copy(update={"expect": ALEXNET_SHAPES})
     cases += [
+        Case(name="lecture: Conv2d(1, 1, 3) then 2x2 max pool, twice, on 28x28",
+             args=(Model(code="nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3), nn.MaxPool2d(2))",
+                         runnable=False), (1, 1, 28, 28)),
+             expect=[(1, 1, 26, 26), (1, 1, 13, 13), (1, 1, 11, 11), (1, 1, 5, 5)]),
+        Case(name="derived: the lecture's Conv2d(16, 33, (3, 5), ...) on (20, 16, 50, 100)",
+             args=(Model(code=f"nn.Sequential({LECTURE_CONV})", runnable=False), (20, 16, 50, 100)),
+             expect=[(20, 33, 26, 100)]),
+        Case(name="derived: the lecture's MaxPool2d((3, 2), stride=(2, 1)) on (20, 16, 50, 32)",
+             args=(Model(code=f"nn.Sequential({LECTURE_POOL})", runnable=False), (20, 16, 50, 32)),
+             expect=[(20, 16, 24, 31)]),
+        Case(name="derived: Conv2d(1, 10, 28) then flatten, on one 28x28 image",
+             args=(Model(code="nn.Sequential(nn.Conv2d(1, 10, 28), nn.Flatten())", runnable=False), (1, 1, 28, 28)),
+             expect=[(1, 10, 1, 1), (1, 10)]),
         Case(name="invalid: conv expects 3 channels, gets 1", raises=True,
              args=(Model(code="nn.Sequential(nn.Conv2d(3, 4, 3))", runnable=False), (1, 1, 8, 8))),
         Case(name="invalid: linear expects 10 features, gets 8", raises=True,
@@ -328,6 +369,18 @@ def _trace_cases(rng):
         code = f"nn.Sequential({', '.join(layers)})"
         cases.append(Case(name=f"random {i + 1}", args=(Model(code=code, runnable=False), shape)))
     return cases
+
+
+def _table_cases(rng):
+    cases = [Case(name=name, args=(Model(code=code),)) for name, (code, _) in list(TRACE_MODELS.items())[:4]]
+    cases[1] = cases[1].model_copy(update={"expect": ALEXNET_TABLE})
+    return [
+        *cases,
+        Case(name="layers without bias", args=(Model(code=BIAS_FREE),), expect=[("0", 216, 0), ("1", 8, 8), ("3", 16, 0)]),
+        Case(name="derived: three 3x3 convs C -> C without bias, C=64: 27C^2 weights", args=(Model(code=THREE_3X3),),
+             expect=[("0", 36864, 0), ("2", 36864, 0), ("4", 36864, 0)],
+             note="VGG's cascade: 3 * 9C^2 = 110,592 weights where one 7x7 convolution has 49C^2 = 200,704"),
+    ]
 
 
 def assignment() -> Assignment:
@@ -365,8 +418,6 @@ def assignment() -> Assignment:
                  cases=tuple(_trace_cases(rng))),
             Task(name="parameter_table", points=5, target="parameter_table", oracle=_parameter_table,
                  oracle_raises=False,
-                 cases=(*(Case(name=name, args=(Model(code=code),)) for name, (code, _) in list(TRACE_MODELS.items())[:4]),
-                        Case(name="layers without bias", args=(Model(code=BIAS_FREE),),
-                             expect=[("0", 216, 0), ("1", 8, 8), ("3", 16, 0)]))),
+                 cases=tuple(_table_cases(rng))),
         ),
     )

@@ -26,7 +26,7 @@ OWN_FILE_ONLY = ("pooling",)  # the statement: im2col.py imports nothing from po
 AUTOGRAD_FORBIDDEN = ("torch.autograd", "torch.autograd.*", "torch.Tensor.backward", "torch.func",
                       "torch._functorch", "torch.Tensor.grad_fn")
 
-LECTURE_MAX = [[1, 3, 2], [0, -1, 5], [4, 2, 1]]  # the gradient-of-max example
+LECTURE_MAX = [[1, 3, 2], [0, -1, 5], [4, 2, 1]]  # for the lecture's gradient-of-max rule (its slide has no numbers)
 ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
 IMAGE3 = [[1, 2, 3], [3, 4, 5], [1, 0, 2]]
 KERNEL2 = [[0, 1], [1, -1]]
@@ -728,13 +728,13 @@ def _max_cases(rng: random.Random) -> list[Case]:
     r = _random(rng)
     lecture = Tensor(values=[LECTURE_MAX])
     cases = [
-        Case(name="lecture: 3x3 input, kernel 2, stride 1", args=(lecture, 2, 1), expect=[[[3, 5], [4, 5]]]),
-        Case(name="lecture: same, with indices", args=(lecture, 2, 1), kwargs={"return_indices": True},
+        Case(name="derived: 3x3 input, kernel 2, stride 1", args=(lecture, 2, 1), expect=[[[3, 5], [4, 5]]]),
+        Case(name="derived: same, with indices", args=(lecture, 2, 1), kwargs={"return_indices": True},
              expect=([[[3, 5], [4, 5]]], [[[1, 5], [6, 5]]]),
              note="the 5 at row 1, column 2 has flat index 1 * 3 + 2 = 5; it wins two windows"),
-        Case(name="lecture's 5x5 image, kernel 2 (stride = kernel)", args=(Tensor(values=[[ANIMATED]]), 2),
+        Case(name="derived: 5x5 image, kernel 2 (stride = kernel)", args=(Tensor(values=[[ANIMATED]]), 2),
              expect=[[[[3, 3], [3, 2]]]]),
-        Case(name="lecture's 5x5 image, kernel 2, ceil_mode keeps the partial windows",
+        Case(name="derived: 5x5 image, kernel 2, ceil_mode keeps the partial windows",
              args=(Tensor(values=[[ANIMATED]]), 2), kwargs={"ceil_mode": True, "return_indices": True},
              expect=([[[[3, 3, 1], [3, 2, 3], [2, 0, 1]]]], [[[[0, 8, 9], [10, 12, 14], [20, 22, 24]]]])),
         Case(name="ceil_mode: the last-window rule drops a window in the padding",
@@ -888,10 +888,10 @@ def _backward_cases(rng: random.Random) -> list[Case]:
 
     lecture = Tensor(values=[LECTURE_MAX])
     cases = [
-        Case(name="lecture: gradient of ones goes to the arg-maxes; the 5 collects 2",
+        Case(name="derived: gradient of ones goes to the arg-maxes; the 5 collects 2",
              args=(Tensor(values=[[[1, 1], [1, 1]]]), lecture, 2, 1), expect=[[[0, 1, 0], [0, 0, 2], [1, 0, 0]]],
              note="windows [[1,3],[0,-1]] -> 3, [[3,2],[-1,5]] -> 5, [[0,-1],[4,2]] -> 4, [[-1,5],[2,1]] -> 5"),
-        Case(name="lecture's input, grad_output [[1, 2], [3, 4]]",
+        Case(name="derived: same input, grad_output [[1, 2], [3, 4]]",
              args=(Tensor(values=[[[1, 2], [3, 4]]]), lecture, 2, 1), expect=[[[0, 1, 0], [0, 0, 6], [3, 0, 0]]]),
         case("kernel 2, stride 2: no overlap", r(2, 2, 6, 6), 2),
         case("kernel 3, stride 1: heavy overlap", r(2, 2, 6, 7), 3, 1),
@@ -976,8 +976,8 @@ def _global_cases(rng: random.Random) -> list[Case]:
     r = _random(rng)
     animated = Tensor(values=[[ANIMATED]])
     cases = [
-        Case(name="lecture's 5x5 image, avg", args=(animated,), expect=[[34 / 25]]),
-        Case(name="lecture's 5x5 image, max", args=(animated, "max"), expect=[[3]]),
+        Case(name="derived: 5x5 image, avg", args=(animated,), expect=[[34 / 25]]),
+        Case(name="derived: 5x5 image, max", args=(animated, "max"), expect=[[3]]),
         Case(name="4 channels, avg", args=(r(2, 4, 5, 6),)),
         Case(name="4 channels, max", args=(r(2, 4, 5, 6), "max")),
         Case(name="unbatched (C, H, W), max", group="edge cases", args=(r(3, 4, 4), "max")),
@@ -1084,7 +1084,7 @@ def _unfold_cases(rng: random.Random) -> list[Case]:
 def _matrix_cases(rng: random.Random) -> list[Case]:
     r = _random(rng)
     cases = [
-        Case(name="lecture: H for a 3x3 input and a 2x2 kernel [[1, 2], [3, 4]]",
+        Case(name="derived: H for a 3x3 input and a 2x2 kernel [[1, 2], [3, 4]]",
              args=(Tensor(values=[[[[1, 2], [3, 4]]]]), 3), expect=LECTURE_H,
              note="the lecture writes H with k11, k12, k21, k22; row o holds the kernel where window o reads"),
         Case(name="lecture: H applied to the flattened 3x3 image gives conv2d's [1, 2, 5, 3]",

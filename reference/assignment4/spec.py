@@ -522,11 +522,11 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
     r = _sampler(rng)
     lecture_kernel = Tensor(values=[[[[1, 2], [3, 4]]]])
     cases = [
-        Case(name="lecture: 2x2 input, 2x2 kernel: the transpose of the 4x9 matrix H",
+        Case(name="derived: 2x2 input, 2x2 kernel: the transpose of the 4x9 matrix H",
              args=(lecture_kernel, (2, 2)), expect=[list(col) for col in zip(*LECTURE_H)],
              note="the lecture's H maps a 3x3 input to the 2x2 conv output; its transpose maps 2x2 to 3x3, "
                   "which is the transposed conv with the same kernel"),
-        Case(name="lecture example with input_size as an int", args=(lecture_kernel, 2),
+        Case(name="derived: the same with input_size as an int", args=(lecture_kernel, 2),
              expect=[list(col) for col in zip(*LECTURE_H)]),
     ]
     for name, w_shape, size, kwargs in (
@@ -579,10 +579,10 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
 
 def _overlap_cases(rng: random.Random) -> list[Case]:
     cases = [
-        Case(name="lecture: checkerboard, 3x3 kernel with stride 2", args=(4, 3, 2), expect=CHECKERBOARD,
+        Case(name="derived: checkerboard, 3x3 kernel with stride 2", args=(4, 3, 2), expect=CHECKERBOARD,
              note="with a kernel size that is not a multiple of the stride, interior pixels are covered 1, 2 or 4 "
                   "times: the checkerboard pattern of upsampling networks"),
-        Case(name="lecture: 2x2 kernel with stride 1 (the arange example's overlaps)", args=(4, 2, 1),
+        Case(name="derived: 2x2 kernel with stride 1 (the arange example's overlaps)", args=(4, 2, 1),
              expect=[[1, 2, 2, 2, 1], [2, 4, 4, 4, 2], [2, 4, 4, 4, 2], [2, 4, 4, 4, 2], [1, 2, 2, 2, 1]]),
         Case(name="kernel equal to the stride: every pixel once", args=(3, 2, 2), expect=[[1] * 6] * 6),
         Case(name="kernel twice the stride: uniform inside", args=(4, 4, 2)),

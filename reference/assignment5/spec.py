@@ -25,6 +25,7 @@ BATCHNORM_FORBIDDEN = (*(f"{door}.*{kind}_norm*" for door in _DOORS for kind in 
 
 VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 VGG11 = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+VGG19 = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 INCEPTION_3A = checks.INCEPTION_3A
 
 
@@ -368,7 +369,7 @@ def _depthwise_cases(rng: random.Random) -> list[Case]:
     cases = [
         c.count("lecture: 3 -> 16 has 75 weights (432 for a full 3x3 conv)", checks.depthwise_weights, 75,
                 "weights of DepthwiseSeparableConv(3, 16), biases not counted"),
-        c.count("lecture: 3 -> 16, biases included", parameter_count(3, 16), 94, "parameters of DepthwiseSeparableConv(3, 16)"),
+        c.count("derived: 3 -> 16, biases included", parameter_count(3, 16), 94, "parameters of DepthwiseSeparableConv(3, 16)"),
         c.forward("lecture's 3 -> 16", (3, 16), {}, (2, 3, 8, 8), terms=_conv_terms((2, 3, 8, 8), 9, 3)),
         c.forward("float64, 5x5 kernel", (4, 6), {"kernel_size": 5, "padding": 2}, (2, 4, 7, 6), dtype="float64",
                   terms=_conv_terms((2, 4, 7, 6), 25, 4)),
@@ -425,6 +426,9 @@ def _bottleneck_cases(rng: random.Random) -> list[Case]:
     cases = [
         c.count("Bottleneck(256, 64) has 70,400 parameters", parameter_count(256, 64), 70400,
                 "parameters of Bottleneck(256, 64)"),
+        c.count("lecture: ResNet-152's blocks (3, 8, 36, 3) give 152 layers", checks.resnet152_layers, 152,
+                "ResNet-152 from Bottleneck blocks as in the lecture's table (3, 8, 36 and 3 blocks): the 7x7 "
+                "convolution, the convolutions of the blocks (downsample shortcuts not counted) and the fc"),
         c.forward("identity shortcut (inplanes = 4 * planes)", (16, 4), {}, (2, 16, 5, 5), terms=t((2, 16, 5, 5), 16, 4)),
         c.forward("identity shortcut, eval, float64", (16, 4), {}, (2, 16, 5, 5), dtype="float64", train=False,
                   terms=t((2, 16, 5, 5), 16, 4)),
@@ -451,8 +455,8 @@ def _se_cases(rng: random.Random) -> list[Case]:
     c = _Cases(rng, "SELayer")
     t = lambda shape, channel: channel + math.prod(shape[2:]) * shape[0]  # noqa: E731
     cases = [
-        c.count("lecture: C=64, r=16 has 512 parameters", parameter_count(64, 16), 512, "parameters of SELayer(64, 16)"),
-        c.forward("lecture's C=64, default reduction", (64,), {}, (2, 64, 3, 3), terms=t((2, 64, 3, 3), 64)),
+        c.count("derived: C=64, r=16 has 512 parameters", parameter_count(64, 16), 512, "parameters of SELayer(64, 16)"),
+        c.forward("derived: C=64, default reduction", (64,), {}, (2, 64, 3, 3), terms=t((2, 64, 3, 3), 64)),
         c.forward("C=64, eval, float64", (64,), {}, (2, 64, 3, 3), dtype="float64", train=False,
                   terms=t((2, 64, 3, 3), 64)),
         c.forward("reduction 2, non-square maps", (8, 2), {}, (3, 8, 5, 4), dtype="float64", terms=t((3, 8, 5, 4), 8)),
@@ -502,7 +506,7 @@ def _lenet_cases(rng: random.Random) -> list[Case]:
     maps = [(1, 6, 28, 28), (1, 6, 28, 28), (1, 6, 14, 14), (1, 16, 10, 10), (1, 16, 10, 10), (1, 16, 5, 5),
             (1, 120, 1, 1), (1, 120, 1, 1)]
     cases = [
-        c.count("lecture: the maps of one 32x32 image", checks.lenet_maps, maps,
+        c.count("derived: the maps of one 32x32 image", checks.lenet_maps, maps,
                 "LeNet5(10).feature_extractor on input (1, 1, 32, 32): the shape after every layer"),
         c.count("10 classes: 61,706 parameters", parameter_count(10), 61706, "parameters of LeNet5(10)"),
         c.forward("10 classes", (10,), {}, (2, 1, 32, 32), terms=t((2, 1, 32, 32))),
@@ -528,6 +532,12 @@ def _vgg_cases(rng: random.Random) -> list[Case]:
                 "parameters of make_vgg_layers(VGG-16's configuration D, batch_norm=True)"),
         c.count("VGG-11's convolutions: 9,220,480 parameters", parameter_count(VGG11, meta=True), 9220480,
                 "parameters of make_vgg_layers(VGG-11's configuration A)"),
+        *(Case(name=f"derived: {net} with the lecture's classifier: {total:,} parameters", args=(cfg,),
+               experiment=checks.vgg_parameters, expect=total,
+               call=f"parameters of make_vgg_layers({net}'s configuration {key}) and the lecture's three fully "
+                    f"connected layers")
+          for net, key, cfg, total in (("VGG-11", "A", VGG11, 132_863_336), ("VGG-16", "D", VGG16, 138_357_544),
+                                       ("VGG-19", "E", VGG19, 143_667_240))),
         c.forward("two stages", ([4, "M", 8, "M"],), {}, (2, 3, 8, 8), terms=t((2, 3, 8, 8), [4, 8])),
         c.forward("two stages with BatchNorm, float64", ([4, "M", 8, "M"],), {"batch_norm": True}, (2, 3, 8, 8),
                   dtype="float64", terms=t((2, 3, 8, 8), [4, 8])),

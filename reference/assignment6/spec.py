@@ -131,7 +131,7 @@ BILINEAR_VARIANTS = (
                  "(out - 1)); with False pixels are areas (source = (x + 0.5) * in / out - 0.5)"),
     Variant(code="half_pixel_offset_dropped", compute=_half_pixel_dropped,
             hint="with align_corners=False a pixel's centre is at x + 0.5: source = (x + 0.5) * in / out - 0.5, "
-                 "not x * in / out (that shifts the image by a quarter of a pixel)"),
+                 "not x * in / out, which shifts the image towards the top left"),
     Variant(code="border_not_clamped", compute=_border_not_clamped,
             hint="near the top and left borders the source position is below 0: clamp it to 0 (the border "
                  "value is repeated), do not read past the edge"),
