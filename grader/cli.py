@@ -11,7 +11,7 @@ from typing import Iterator
 import click
 
 from . import api, report, sandbox
-from .i18n import say, say_n, translation
+from .i18n import say, say_n, say_text
 from .settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -161,7 +161,7 @@ def list_assignments(lang, course):
                           names=", ".join(assignment.modules))
             points = say_n(language, "{points} point", "{points} points", int(assignment.max_score),
                            points=format(assignment.max_score, "g"))
-            title = translation(language).gettext(assignment.title)  # the spec's, in the catalog by extract_spec
+            title = say_text(language, assignment.title)  # the spec's, in the catalog by extract_spec
             click.echo(f"{assignment.name}  {title}  ({points}, {files})")
             for task in assignment.tasks:
                 where = "  " + say(language, "in {file}", file=assignment.module_of(task)) \

@@ -1,5 +1,6 @@
 """The command contract: exit codes, one-line usage errors, formats, notebooks and zips."""
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -28,6 +29,18 @@ def test_usage_errors_exit_2_with_one_line(args, fragment):
     assert fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["assignment9"], ["assignment1", "--task", "conv3d"], ["assignment1", "no/such/folder"],
+                                  ["assignment1", "--task", "filters", "-o", "/no/such/dir/report.json"]])
+def test_usage_errors_are_in_the_readers_language(args):
+    """The course's language is Russian: --lang ru (or the course's default) gives a Russian line,
+    whose names and paths stay as they are."""
+    result = grade_cli(*args, "--lang", "ru")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    line = result.stderr.strip()
+    assert re.search("[\u0400-\u04ff]", line), line
+    assert all(word in line for word in args if "/" in word or word.startswith(("assignment9", "conv3d"))), line
 
 
 def test_stubs_exit_0_and_report_not_implemented():

@@ -55,3 +55,13 @@ def test_cases_are_valid_for_many_seeds(assignment):
                 elif not compare.agree(_as_sent(ours), _as_sent(oracle_run(*args, **kwargs))):
                     problems.append(f"{where} disagrees with torch")
     assert problems == []
+
+
+@pytest.mark.parametrize("assignment", assignment_names(ROOT))
+def test_a_worked_example_says_whether_the_lecture_prints_it(assignment):
+    """A case whose numbers the lecture prints is named "lecture: ..." or "lecture's ..."; one computed
+    from the lecture's settings but not printed there is named "derived: ..."; no other spelling."""
+    for task in load_assignment(assignment, root=ROOT).tasks:
+        for case in task.cases:
+            if case.name.lower().startswith(("lecture", "derived")):
+                assert case.name.startswith(("lecture: ", "lecture's ", "derived: ")), (task.name, case.name)

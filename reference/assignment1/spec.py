@@ -378,8 +378,8 @@ def _conv1d_cases(rng: random.Random) -> list[Case]:
         # The padding slide: [1, 2, 3, 4, 5] padded by 2 in each of its four ways (the `pad` task's lecture
         # cases), then convolved with [-1, 0, 2, 0, -1]. Its mirror repeats the edge (no torch mode; `pad`
         # names it symmetric_instead_of_reflect): torch's reflect is derived.
-        Case(name="lecture: zeros, padding=2, * [-1, 0, 2, 0, -1]", args=(Tensor(values=[[[1, 2, 3, 4, 5]]]), taps),
-             kwargs={"padding": 2}, expect=[[[-1, 0, 0, 6, 7]]]),
+        Case(name="lecture: zero-padded signal (padding=2) * [-1, 0, 2, 0, -1]",
+             args=(Tensor(values=[[[1, 2, 3, 4, 5]]]), taps), kwargs={"padding": 2}, expect=[[[-1, 0, 0, 6, 7]]]),
         Case(name="lecture: edge-repeated signal * [-1, 0, 2, 0, -1]", args=(Tensor(values=[[EDGE_PADDED]]), taps),
              expect=[[[-2, -1, 0, 1, 2]]]),
         Case(name="lecture: the slide's mirror (edge repeated) * [-1, 0, 2, 0, -1]",

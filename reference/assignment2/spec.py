@@ -299,7 +299,7 @@ def _parameter_cases(rng):
         Case(name="derived: Conv2d(1, 10, 28) on 28x28 images is a linear layer", args=(1, 10, 28), expect=7850,
              note="the lecture's naive linear classifier: 10 filters as large as the image, 10 * 28 * 28 + 10 "
                   "parameters, as nn.Linear(28 * 28, 10)"),
-        Case(name="derived: one 7x7 conv C -> C without bias, C=64: 49C^2", args=(64, 64, 7), kwargs={"bias": False},
+        Case(name="derived: one 7x7 conv 64 -> 64 without bias has 49C^2 weights", args=(64, 64, 7), kwargs={"bias": False},
              expect=200704, note="three stacked 3x3 convolutions see as much with 27C^2 = 110,592 weights"),
         Case(name="non-square kernel", args=(4, 6, (3, 5))),
     ]
@@ -377,7 +377,7 @@ def _table_cases(rng):
     return [
         *cases,
         Case(name="layers without bias", args=(Model(code=BIAS_FREE),), expect=[("0", 216, 0), ("1", 8, 8), ("3", 16, 0)]),
-        Case(name="derived: three 3x3 convs C -> C without bias, C=64: 27C^2 weights", args=(Model(code=THREE_3X3),),
+        Case(name="derived: three 3x3 convs 64 -> 64 without bias have 27C^2 weights", args=(Model(code=THREE_3X3),),
              expect=[("0", 36864, 0), ("2", 36864, 0), ("4", 36864, 0)],
              note="VGG's cascade: 3 * 9C^2 = 110,592 weights where one 7x7 convolution has 49C^2 = 200,704"),
     ]
