@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, class_of
-from grader import api, batch, store
+from grader import api, batch, i18n, store
 from test_wrong_submissions import BUGGY, CORRECT
 
 GRADE = str(Path(sys.executable).with_name("grade"))
@@ -47,7 +47,8 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
     assert sorted(first) == ["broken", "correct_naive", "empty", "no_bias"]
     assert first["correct_naive"].score == 100 and 0 < first["no_bias"].score < 100
     assert first["no_bias"].seed == api.secret_seed(ROOT) != 0  # final grading: the course's secret seed
-    assert first["empty"].score == 0 and first["empty"].tasks[0].problem == "empty submission"
+    assert first["empty"].score == 0  # and why, in the course's language (Russian)
+    assert first["empty"].tasks[0].problem == i18n.say("ru", "empty submission") != "empty submission"
     assert first["broken"].score == 0 and "SyntaxError" in first["broken"].tasks[0].problem
     assert sorted(graded_now) == sorted(first)
 
