@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import torch
 
 from . import __version__, compare, forbidden, i18n, published, run, sandbox, settings, wire
+from .i18n import N_
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
 from .spec import Assignment, Task, assignment_names, installed_course, load_assignment
@@ -361,8 +362,8 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                 i18n.say(language, "hidden case {number}", number=index + 1)
             message = verdict.message
             if not verdict.passed and not case.hidden:
-                call = compare.describe_call(task, case)
-                message = message if call == case.name else f"{call}: {message}"
+                call = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
+                message = message if call == case.name else f"{i18n.say_name(language, call)}: {message}"
                 if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
                     message += " " + i18n.say(language, "(note: {note})", note=i18n.say_text(language, case.note))
             checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
@@ -424,7 +425,7 @@ def environment(devices: tuple[str, ...], mode: str = "jail", language: str = "e
 def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     """What every student child of this grading ran under: each one checked it before running."""
     if mode == "process":
-        return Isolation(level="process only (no sandbox)", measures=(
+        return Isolation(level=N_("process only (no sandbox)"), measures=(
             "a fresh Python process per task", "the time limit per task", "results as data, never pickle",
             "no jail: GRADER_ISOLATION=process asked for none" if os.environ.get("GRADER_ISOLATION") == "process"
             else f"no jail: this {platform.system()} cannot build one"))
@@ -436,7 +437,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
                if "memory" in capped else "no memory cgroup here" + (": CUDA children have no memory cap"
                                                                       if "cuda" in devices else "")]
     processes = f"{jail.processes} processes" + (" (pids cgroup)" if "pids" in capped else " (RLIMIT_NPROC)")
-    return Isolation(level="jail as root" if as_root else "jail in a user namespace", measures=(
+    return Isolation(level=N_("jail as root") if as_root else N_("jail in a user namespace"), measures=(
         "a uid of its own, no capabilities" if as_root else "your uid in a user namespace, no capabilities",
         "no_new_privs, seccomp filter", "own PID, mount, network, IPC, UTS namespaces and /proc",
         "read-only root: Python, its packages, the submission's copy", f"/tmp of {jail.scratch_bytes >> 20} MiB",

@@ -89,10 +89,11 @@ def name_parts(name: str) -> Iterator[tuple[str, str]]:
 
 
 def is_code(part: str) -> bool:
-    """A part of a name that is code, said the same in every language: stride=(2, 1), float64, (3, 3)."""
+    """A part of a name that is code or numbers, said the same in every language: stride=(2, 1),
+    float64, (3, 3), [[1, 2], [3, 4]]."""
     outside = re.sub(r"\([^()]*\)|\[[^\[\]]*\]|'[^']*'", "", part)
-    return " " not in outside and (any(mark in part for mark in "=[(_'") or
-                                   bool(re.fullmatch(r"[-\d.]+|None|(float|int)\d+", part)))
+    return not re.search("[A-Za-z]", part) or " " not in outside and (
+        any(mark in part for mark in "=[(_'") or bool(re.fullmatch(r"None|(float|int)\d+", part)))
 
 
 def template(text: str) -> tuple[str, list[str]]:
@@ -130,7 +131,7 @@ def say_name(language: str, name: str) -> str:
 def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, None, str, list[str]]]:
     """pybabel's extractor for `reference/*/spec.py` (see babel.cfg): the texts the spec builds,
     as the grader looks them up: its title, its mistakes' hints and cases' notes, and the
-    templates of its case names' parts. Hidden cases' names add only templates: no numbers."""
+    templates of its case names' and calls' parts. Hidden cases add only templates: no numbers."""
     from .spec import load_assignment
 
     path = Path(fileobj.name).resolve()
@@ -139,7 +140,7 @@ def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
     for task in spec.tasks:
         texts += [variant.hint for variant in task.variants]
         for case in task.cases:
-            texts += [*name_templates(case.name), *([case.note] if case.note else [])]
+            texts += [*name_templates(case.name), *name_templates(case.call or ""), *([case.note] if case.note else [])]
     for text in dict.fromkeys(texts):
         yield 0, None, text, []
 

@@ -426,7 +426,7 @@ def _nearest_cases(rng: random.Random) -> list[Case]:
     square = torch.tensor(SQUARE)
     arange = torch.tensor(ARANGE_3X4)
     cases = [
-        Case(name="derived: [[1, 2], [3, 4]] x2", args=(Tensor(values=SQUARE), 2),
+        Case(name="derived: [[1, 2], [3, 4]], factor 2", args=(Tensor(values=SQUARE), 2),
              expect=_values(square.repeat_interleave(2, 2).repeat_interleave(2, 3))),
         Case(name="derived: equals a transposed conv with a 2x2 kernel of ones, stride 2",
              args=(Tensor(values=ARANGE_3X4), 2),
@@ -458,7 +458,7 @@ def _bilinear_cases(rng: random.Random) -> list[Case]:
     r = _sampler(rng)
     square = torch.tensor(SQUARE)
     cases = [
-        Case(name="derived: [[1, 2], [3, 4]] x2: first row [1, 1.25, 1.75, 2]", args=(Tensor(values=SQUARE),),
+        Case(name="derived: [[1, 2], [3, 4]], factor 2, first row [1, 1.25, 1.75, 2]", args=(Tensor(values=SQUARE),),
              kwargs={"scale_factor": 2}, expect=_values(F.interpolate(square, scale_factor=2, mode="bilinear")),
              note="pixels are areas: output pixel x has its centre at (x + 0.5) / 2 - 0.5 in the input"),
         Case(name="derived: align_corners=True, 2x2 -> 3x3", args=(Tensor(values=SQUARE),),
