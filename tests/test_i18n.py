@@ -115,7 +115,8 @@ def _pattern(message: str) -> re.Pattern:
     parts = PLACEHOLDER.split(message)
     texts, names = parts[::3], parts[1::3]
     fields = [r"-?\d[\d.e-]*" if (name or "").isdigit() else ".+?" for name in names]
-    return re.compile("".join(re.escape(text) + field for text, field in zip(texts, fields + [""])))
+    shown = "".join(re.escape(text) + field for text, field in zip(texts, fields + [""]))
+    return re.compile(rf"(?<!\w){shown}(?!\w)")  # whole words: "padding (1, 0)" is not in "output_padding (1, 0)"
 
 
 def _renderings(graded) -> list[str]:
