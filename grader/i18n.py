@@ -3,7 +3,8 @@
 A message is written in English in the code, marked `N_("...")` where it is defined and
 translated where it is shown, with `{name}` fields filled after translating. English is the
 catalog's key; `grader/locale/ru/LC_MESSAGES/grader.po` holds the Russian (see the README's
-"Languages and translating").
+"Languages and translating"). A spec's own texts are not marked: `extract_spec` finds them, and
+case names, which specs build with f-strings, are translated part by part (`say_name`).
 """
 from __future__ import annotations
 
