@@ -232,7 +232,8 @@ def _grade_one(settings: Settings, index: int, path: Path) -> None:
 def write_outputs(results: Path, entries: list[tuple[str, Report]], language: str | None = None) -> list[Path]:
     """gradebook.csv, moodle_worksheet.csv (for a Moodle export), summary.html and feedback/STUDENT/
     (HTML, Markdown, JSON, Gradescope's results.json), all made from the stored reports; the
-    summary in `language` (default: the reports')."""
+    summary in the reports' own language, so that its quoted messages match it; `language` is
+    only for a batch without reports."""
     from . import feedback, gradebook, summary
 
     title = entries[0][1].assignment if entries else say(language or "en", "no submissions")
@@ -243,7 +244,7 @@ def write_outputs(results: Path, entries: list[tuple[str, Report]], language: st
         written.append(results / "moodle_worksheet.csv")
     for student, report in entries:
         feedback.write_feedback(results / "feedback", student, report)
-    write_report(results / "summary.html", summary.render_summary(title, entries, language))
+    write_report(results / "summary.html", summary.render_summary(title, entries, None if entries else language))
     return [*written, results / "summary.html", results / "feedback"]
 
 
