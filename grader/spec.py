@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import random
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -83,6 +84,14 @@ class Random(Frozen):
         if not self.contiguous:
             tensor = tensor.transpose(-1, -2)
         return tensor.to(device)
+
+
+def random_tensors(rng: random.Random) -> Callable[..., Random]:
+    """`r(2, 3, 8, 8, dtype="float64", contiguous=False)`: a `Random` tensor whose seed is the next
+    draw of the spec's own stream `rng`."""
+    def r(*shape: int, dtype: str = "float32", contiguous: bool = True) -> Random:
+        return Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype, contiguous=contiguous)
+    return r
 
 
 MODEL_MUST_NOT_RUN = N_("this model must not be run: compute the shapes from the layers' settings")

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.experiments import output_shape
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks, random_tensors
 
 checks = load_checks(__file__)
 
@@ -278,12 +278,6 @@ def _reduction(input, weight, *args, **kwargs):
     return weight.shape[0] * math.prod(weight.shape[2:])
 
 
-def _sampler(rng: random.Random):
-    def r(*shape, dtype="float32", contiguous=True):
-        return Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype, contiguous=contiguous)
-    return r
-
-
 def _simple(rng, values):
     """An int where torch takes one, sometimes a tuple anyway."""
     return values[0] if len(set(values)) == 1 and rng.random() < 0.6 else tuple(values)
@@ -311,7 +305,7 @@ def _settings(kwargs, dims: int) -> str:
 
 
 def _random_case(rng: random.Random, dims: int, i: int) -> Case:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     groups = rng.choice([1, 1, 2, 3])
     c_in, c_out = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
     stride, padding, output_padding, dilation, kernel, size = _random_config(rng, dims)
@@ -363,7 +357,7 @@ SIGNAL, DIGITS = Tensor(values=[[[1, 2, 3]]]), Tensor(values=[[[1, 10, 100]]])
 
 
 def _conv_transpose1d_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     cases = [
         Case(name="worked example: [1, 2, 3] with kernel [1, 10, 100], stride 2", args=(SIGNAL, DIGITS),
              kwargs={"stride": 2}, expect=[[[1, 10, 102, 20, 203, 30, 300]]]),
@@ -429,7 +423,7 @@ def _adjoint_case(r, name, x_shape, w_shape, dtype="float32", **kwargs) -> Case:
 
 
 def _conv_transpose2d_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     cases = [
         Case(name="lecture: arange(1, 17) as 4x4, 2x2 kernel of ones",
              args=(Tensor(values=ARANGE_4X4), Tensor(values=[[[[1, 1], [1, 1]]]])), expect=ARANGE_UPSAMPLED,
@@ -519,7 +513,7 @@ def _conv_matrix_transposed(weight: Random, input_size, stride=1, padding=0, out
 
 
 def _matrix_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     lecture_kernel = Tensor(values=[[[[1, 2], [3, 4]]]])
     cases = [
         Case(name="derived: 2x2 input, 2x2 kernel: the transpose of the 4x9 matrix H",

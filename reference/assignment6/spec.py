@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.experiments import module_forward, output_and_gradients, parameter_count
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
+from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks, random_tensors
 
 checks = load_checks(__file__)
 
@@ -410,19 +410,13 @@ DICE_VARIANTS = (
 
 # --- cases --------------------------------------------------------------------------------------
 
-def _sampler(rng: random.Random):
-    def r(*shape, dtype="float32", contiguous=True):
-        return Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype, contiguous=contiguous)
-    return r
-
-
 def _pairish(rng: random.Random, low: int, high: int):
     a, b = rng.randint(low, high), rng.randint(low, high)
     return a if a == b or rng.random() < 0.5 else (a, b)
 
 
 def _nearest_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     square = torch.tensor(SQUARE)
     arange = torch.tensor(ARANGE_3X4)
     cases = [
@@ -455,7 +449,7 @@ def _nearest_cases(rng: random.Random) -> list[Case]:
 
 
 def _bilinear_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     square = torch.tensor(SQUARE)
     cases = [
         Case(name="derived: [[1, 2], [3, 4]], factor 2, first row [1, 1.25, 1.75, 2]", args=(Tensor(values=SQUARE),),
@@ -500,7 +494,7 @@ def _bilinear_cases(rng: random.Random) -> list[Case]:
 
 
 def _nails_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     cases = [
         Case(name="derived: [[1, 2], [3, 4]], stride 2", args=(Tensor(values=SQUARE), 2),
              expect=[[[[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]]]),
@@ -523,7 +517,7 @@ def _nails_cases(rng: random.Random) -> list[Case]:
 
 
 def _unpool_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     animated = torch.tensor([[ANIMATED]], dtype=torch.float32)
     pooled, indices = F.max_pool2d(animated, 2, return_indices=True)
 
@@ -578,7 +572,7 @@ def _describe(value: Any) -> str:
 
 
 def _kernel_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     four = torch.tensor([0.25, 0.75, 0.75, 0.25])
     three = torch.tensor([0.5, 1.0, 0.5])
     square = torch.tensor(SQUARE)
@@ -620,7 +614,7 @@ def _kernel_cases(rng: random.Random) -> list[Case]:
 
 
 def _crop_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     cases = [
         Case(name=f"U-Net's level {level}: {skip} -> {size}", args=(r(1, 1, skip, skip), r(1, 1, size, size)))
         for level, (skip, size) in enumerate(((568, 392), (280, 200), (136, 104), (64, 56)), 1)
@@ -687,7 +681,7 @@ class _ModuleCases:
 
 def _unet_cases(rng: random.Random) -> list[Case]:
     c = _ModuleCases(rng, "UNet")
-    r = _sampler(rng)
+    r = random_tensors(rng)
 
     def run(name, args, kwargs, shape, dtype="float32", train=True, **more):
         width = kwargs.get("width", 64)
@@ -718,7 +712,7 @@ def _unet_cases(rng: random.Random) -> list[Case]:
 
 def _fpn_cases(rng: random.Random) -> list[Case]:
     c = _ModuleCases(rng, "FPNTopDown")
-    r = _sampler(rng)
+    r = random_tensors(rng)
 
     def run(name, channels, out, batch, finest, dtype="float32", train=True, **more):
         shapes = [(batch, ch, finest // 2 ** level, finest // 2 ** level) for level, ch in enumerate(channels)]
@@ -747,7 +741,7 @@ def _fpn_cases(rng: random.Random) -> list[Case]:
 
 
 def _dice_cases(rng: random.Random) -> list[Case]:
-    r = _sampler(rng)
+    r = random_tensors(rng)
     probs, target = [[[[0.9, 0.2], [0.6, 0.1]]]], [[[[1.0, 0.0], [1.0, 0.0]]]]
     logits = torch.randn(2, 2, 3, 3, generator=torch.Generator().manual_seed(6))
     soft, hard = logits.softmax(1).tolist(), F.one_hot(logits.argmax(1), 2).movedim(-1, 1).float().tolist()
