@@ -102,12 +102,12 @@ def _fingerprint(entry: sources.Entry, spec: Assignment) -> str:
 def _write_frames(path: Path, frames: dict[str, tuple[bytes, ...]]) -> None:
     text = json.dumps({task: [base64.b64encode(frame).decode() for frame in task_frames]
                        for task, task_frames in frames.items()})
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
 
 
 def _read_frames(path: Path) -> dict[str, tuple[bytes, ...]]:
     return {task: tuple(base64.b64decode(frame) for frame in task_frames)
-            for task, task_frames in json.loads(path.read_text()).items()}
+            for task, task_frames in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 @dataclass
@@ -120,6 +120,7 @@ class Server:
 
     @classmethod
     def start(cls, settings: Settings, jobs: int) -> "Server":
+        sandbox.need_fork()
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
         pid = os.fork()
@@ -141,7 +142,7 @@ class Server:
     def grade(self, entries: list[sources.Entry], settings: Settings) -> Iterable[tuple[sources.Entry, Report]]:
         """Each entry with its report, in the order they finish."""
         waiting, pending, buffer = list(enumerate(entries)), 0, b""
-        with os.fdopen(self.requests, "w", buffering=1, closefd=False) as requests:
+        with os.fdopen(self.requests, "w", encoding="utf-8", buffering=1, closefd=False) as requests:
             while waiting or pending:
                 while waiting and pending < 64:  # keep the pipe from filling
                     index, entry = waiting.pop(0)
@@ -175,7 +176,7 @@ def _collect(entry: sources.Entry, index: int, status: int, settings: Settings) 
     """The grader's report of one submission, or a report saying why there is none."""
     path = settings.work / f"{index}.json"
     try:
-        return Report.model_validate_json(path.read_text())
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         reason = say(settings.language, "the grader failed on this submission (exit status {status}): please report it",
                      status=status)

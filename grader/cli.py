@@ -31,6 +31,7 @@ class _Grade(click.Group):
         return super().parse_args(ctx, args)
 
     def main(self, *args, **kwargs):
+        _streams_speak_russian()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except _NoArgsIsHelp as error:  # plain `grade`: the help, as a usage error
@@ -61,6 +62,17 @@ def main():
       grade release OUT [ASSIGNMENT...]         the student handout, without solutions
       grade check-reference           prove the reference solutions and the stubs
     """
+
+
+def _streams_speak_russian() -> None:
+    """A stream whose encoding cannot hold Russian (a Windows pipe in its ANSI code page, a
+    Latin-1 locale) writes UTF-8 instead: a report must never crash on its own language."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "ё".encode(stream.encoding or "ascii")
+        except (LookupError, UnicodeEncodeError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(encoding="utf-8")
 
 
 def _fail(code: int, message: str):

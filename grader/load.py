@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable
 
+from . import files
 from .i18n import ReaderError, say
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
@@ -20,8 +21,6 @@ MAX_PY_FILES = 500
 MAX_FILE_BYTES = 16 * 2**20
 MAX_TOTAL_BYTES = 64 * 2**20
 _SKIP = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO cannot hang us
-_DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 
 Reader = Callable[[PurePosixPath, int], bytes]  # (path inside the submission, at most so many bytes) -> bytes
 
@@ -54,7 +53,7 @@ class Submission:
         """The fingerprint of what was graded: every copied file's path and bytes."""
         digest = hashlib.sha256()
         for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
     def locate(self, text: str, language: str = "en") -> str:
@@ -219,9 +218,7 @@ class _Copy:
                 if not folder.is_dir():
                     folder.mkdir(parents=True)
                     os.chmod(folder, 0o755)  # past the umask: the sandbox's uid imports from here
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-            with os.fdopen(fd, "wb") as out:
-                os.fchmod(fd, 0o644)
+            with os.fdopen(files.create_new(target), "wb") as out:
                 out.write(data)
         except OSError as error:  # e.g. a file and a folder of the same name in a zip
             raise SubmissionError("cannot copy {path}: {why}", path=path, why=error.strerror) from None
@@ -266,6 +263,9 @@ def _skipped(name: str) -> bool:
 
 
 def _folder_reader(origin: Path) -> Reader:
+    if not files.WALK_BY_DESCRIPTOR:
+        return _folder_reader_by_path(origin)
+
     def read(path: PurePosixPath, limit: int) -> bytes:
         fd = _open_folder(str(origin), str(origin))
         try:  # every folder on the way is opened without following links, so none can be swapped for one
@@ -279,28 +279,42 @@ def _folder_reader(origin: Path) -> Reader:
     return read
 
 
+def _folder_reader_by_path(origin: Path) -> Reader:
+    """Where folders cannot be opened (Windows): each folder on the way must not be a link when
+    looked at, and the file read must be the one looked at (`_read_regular`)."""
+    def read(path: PurePosixPath, limit: int) -> bytes:
+        for depth in range(1, len(path.parts)):
+            kind = _kind(str(origin.joinpath(*path.parts[:depth])), None)
+            if kind != "a folder":
+                raise _why(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), str(path), kind)
+        return _read_regular(str(origin.joinpath(*path.parts)), str(path), limit)
+    return read
+
+
 def _file_reader(origin: Path) -> Reader:
     return lambda path, limit: _read_regular(str(origin), origin.name, limit)
 
 
 def _open_folder(name: str, shown: str, folder_fd: int | None = None) -> int:
     try:
-        return os.open(name, _DIR_FLAGS, dir_fd=folder_fd)
+        return os.open(name, files.FOLDER_FLAGS, dir_fd=folder_fd)
     except OSError as error:  # O_DIRECTORY with O_NOFOLLOW says ENOTDIR for a link
         raise _why(error, shown, _kind(name, folder_fd)) from None
 
 
 def _read_regular(name: str, shown: str, limit: int, folder_fd: int | None = None) -> bytes:
     """At most `limit` bytes of a regular file, opened without following a link or blocking on a FIFO."""
-    kind = _kind(name, folder_fd)
+    looked = _lstat_at(name, folder_fd)
+    kind = _kind_of(looked)
     if kind not in ("a file", None):  # before opening: opening a device can do things
         raise _not_a_file(shown, kind)
     try:
-        fd = os.open(name, _FILE_FLAGS, dir_fd=folder_fd)
+        fd = os.open(name, files.READ_FLAGS, dir_fd=folder_fd)
     except OSError as error:
         raise _why(error, shown, None) from None
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since we looked
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode) or (looked and not os.path.samestat(looked, opened)):  # swapped since
             raise SubmissionError("{path} is not a regular file: submit the file itself", path=shown)
         try:
             return file.read(limit)
@@ -308,15 +322,24 @@ def _read_regular(name: str, shown: str, limit: int, folder_fd: int | None = Non
             raise SubmissionError("cannot read {path}: {why}", path=shown, why=error.strerror) from None
 
 
-def _kind(name: str, folder_fd: int | None) -> str | None:
+def _lstat_at(name: str, folder_fd: int | None) -> os.stat_result | None:
     try:
-        mode = os.lstat(name, dir_fd=folder_fd).st_mode
+        return os.lstat(name, dir_fd=folder_fd)
     except OSError:
+        return None
+
+
+def _kind(name: str, folder_fd: int | None) -> str | None:
+    return _kind_of(_lstat_at(name, folder_fd))
+
+
+def _kind_of(status: os.stat_result | None) -> str | None:
+    if status is None:
         return None
     kinds = [(stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
              (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
              (stat.S_ISBLK, "a device")]
-    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+    return next((kind for test, kind in kinds if test(status.st_mode)), "not a regular file")
 
 
 def _not_a_file(shown: str, kind: str) -> SubmissionError:

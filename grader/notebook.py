@@ -46,7 +46,8 @@ def grade(assignment: str, notebook: str | Path | None = None, *, tasks: tuple[s
         command += [option for task in tasks for option in ("--task", task)]
         command += ["--timeout", str(timeout)] if timeout else []
         command += ["--course", str(course)] if course else []
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace",
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # Windows: not its code page
         if not out.exists():
             raise RuntimeError(done.stderr.strip() or f"grade: exit status {done.returncode}")
         return InlineReport(Report.model_validate_json(out.read_text(encoding="utf-8")))
@@ -64,6 +65,6 @@ def _this_notebook(folder: Path) -> Path | None:
         from google.colab import _message  # type: ignore[import-not-found]
 
         path = folder / "notebook.ipynb"
-        path.write_text(json.dumps(_message.blocking_request("get_ipynb", timeout_sec=30)["ipynb"]))
+        path.write_text(json.dumps(_message.blocking_request("get_ipynb", timeout_sec=30)["ipynb"]), encoding="utf-8")
         return path
     return None

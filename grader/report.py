@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import markupsafe
 
+from . import files
 from .i18n import N_, say, say_n
 from .results import CheckResult, Report, TaskResult
 
@@ -313,9 +314,9 @@ def write_report(path: Path, text: str) -> None:
     """Write `text` to `path` whole or not at all, replacing a symbolic link there rather than following it."""
     path = Path(path)
     temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    fd = files.create_new(temporary)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

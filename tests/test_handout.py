@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from conftest import ROOT, submission_path
 from grader import api, published, release, wire
+from grader.results import Report
 from grader.spec import load_assignment
 from test_wrong_submissions import BUGGY, CORRECT
 
@@ -226,6 +228,24 @@ def test_the_process_fallback_gives_the_same_report_and_names_itself(handout, mo
     assert fallback.score == jailed.score
     assert fallback.environment.isolation.level == "process only (no sandbox)"
     assert jailed.environment.isolation.level.startswith("jail")
+
+
+def test_on_a_system_like_windows_the_handout_falls_back_by_itself_and_reports_the_same(handout, tmp_path):
+    """tests/windows_like takes away what Windows lacks (fork, O_NOFOLLOW, dir_fd, resource...) and
+    makes the grader's text I/O without an explicit encoding an error; stdout is a pipe in a code
+    page that cannot hold Russian, as on Windows."""
+    submission = submission_path("assignment1", "no_bias", tmp_path)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "tests" / "windows_like"), "PYTHONWARNDEFAULTENCODING": "1",
+                   "PYTHONIOENCODING": "cp1252"}
+    environment.pop("GRADER_ISOLATION", None)
+    done = subprocess.run([sys.executable, "-m", "grader", "assignment1", str(submission), "--format", "json",
+                           "--lang", "ru"], cwd=handout, env=environment, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    ours = Report.model_validate_json(done.stdout.decode("utf-8"))
+    assert re.search("[а-я]", ours.model_dump_json())  # in Russian, through a cp1252 pipe
+    assert ours.environment.isolation.level == "process only (no sandbox)"
+    jailed = api.grade("assignment1", submission, root=handout, language="ru")
+    assert _public_checks(ours) == _public_checks(jailed) and ours.score == jailed.score < 100
 
 
 def test_the_process_fallback_stops_a_loop_and_reports_a_crash(handout, monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ import zipfile
 import nbformat
 import pytest
 
-from grader import load
+from grader import files, load
 from grader.load import SubmissionError, find, notebook_code
 
 MODULES = ("pooling.py", "im2col.py")
@@ -24,7 +24,14 @@ def _zip(path, members, links=()):
     return path
 
 
-def test_a_submission_may_lack_one_of_several_files(tmp_path):
+@pytest.fixture(params=["by descriptor", "by path"])
+def walker(request, monkeypatch):
+    """Each folder test runs with both ways of reading a folder: by descriptor (POSIX), and by
+    path with lstat checks (Windows, which has no openat)."""
+    monkeypatch.setattr(files, "WALK_BY_DESCRIPTOR", request.param == "by descriptor")
+
+
+def test_a_submission_may_lack_one_of_several_files(tmp_path, walker):
     folder = tmp_path / "work"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "pooling.py").write_text("x = 1\n")
@@ -39,7 +46,7 @@ def test_a_submission_may_lack_one_of_several_files(tmp_path):
         find(tmp_path / "empty", MODULES, tmp_path / "w3")
 
 
-def test_the_copy_holds_the_py_files_in_their_layout_readable_by_anyone(tmp_path):
+def test_the_copy_holds_the_py_files_in_their_layout_readable_by_anyone(tmp_path, walker):
     folder = tmp_path / "work"
     for name in ("pooling.py", "helpers/util.py", "data.csv", "__pycache__/pooling.cpython-311.pyc",
                  ".git/hook.py", "__MACOSX/pooling.py", ".ipynb_checkpoints/im2col.py"):
@@ -58,7 +65,7 @@ def test_the_copy_holds_the_py_files_in_their_layout_readable_by_anyone(tmp_path
     assert "im2col.py" not in found.files
 
 
-def test_the_shallowest_file_wins_and_two_at_one_depth_are_an_error(tmp_path):
+def test_the_shallowest_file_wins_and_two_at_one_depth_are_an_error(tmp_path, walker):
     for name in ("a/pooling.py", "a/b/pooling.py"):
         (tmp_path / "work" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "work" / name).write_text(f"# {name}\n")
@@ -69,7 +76,7 @@ def test_the_shallowest_file_wins_and_two_at_one_depth_are_an_error(tmp_path):
         find(tmp_path / "work", MODULES, tmp_path / "w2")
 
 
-def test_symbolic_links_are_refused_or_not_followed(tmp_path):
+def test_symbolic_links_are_refused_or_not_followed(tmp_path, walker):
     secret = tmp_path / "secret.py"
     secret.write_text("SECRET = 1\n")
     folder = tmp_path / "work"
@@ -90,10 +97,31 @@ def test_symbolic_links_are_refused_or_not_followed(tmp_path):
         find(tmp_path / "link", MODULES, tmp_path / "w4")
 
 
-def test_a_fifo_does_not_hang_the_grader(tmp_path):
+def test_a_fifo_does_not_hang_the_grader(tmp_path, walker):
     (tmp_path / "work").mkdir()
     os.mkfifo(tmp_path / "work" / "pooling.py")
     with pytest.raises(SubmissionError, match="pooling.py is a FIFO"):
+        find(tmp_path / "work", MODULES, tmp_path / "w")
+
+
+def test_a_file_swapped_for_a_link_after_it_was_looked_at_is_refused(tmp_path, monkeypatch):
+    """Where open cannot refuse links (Windows: no O_NOFOLLOW), the file opened must be the one
+    that lstat looked at, or a link swapped in between would be followed."""
+    monkeypatch.setattr(files, "WALK_BY_DESCRIPTOR", False)
+    monkeypatch.setattr(files, "READ_FLAGS", files.READ_FLAGS & ~os.O_NOFOLLOW)
+    (tmp_path / "secret.py").write_text("SECRET = 1\n")
+    (tmp_path / "work" / "sub").mkdir(parents=True)
+    (tmp_path / "work" / "sub" / "pooling.py").write_text("x = 1\n")
+    (tmp_path / "link").symlink_to(tmp_path / "secret.py")
+    looked_at = load._lstat_at
+
+    def swap_after_the_look(name, folder_fd):
+        status = looked_at(name, folder_fd)
+        if name.endswith("pooling.py"):
+            os.replace(tmp_path / "link", tmp_path / "work" / "sub" / "pooling.py")
+        return status
+    monkeypatch.setattr(load, "_lstat_at", swap_after_the_look)
+    with pytest.raises(SubmissionError, match="sub/pooling.py is not a regular file"):
         find(tmp_path / "work", MODULES, tmp_path / "w")
 
 

@@ -15,7 +15,7 @@ def _own_folders() -> dict[str, Path]:
     """The folder of this process's cgroup for each controller it can write to."""
     folders = {}
     try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
     for line in lines:
@@ -26,7 +26,7 @@ def _own_folders() -> dict[str, Path]:
         if controllers == "":  # the v2 tree: usable where the controllers are delegated to it
             folder = _ROOT / path.lstrip("/")
             try:
-                delegated = (folder / "cgroup.subtree_control").read_text().split()
+                delegated = (folder / "cgroup.subtree_control").read_text(encoding="utf-8").split()
             except OSError:
                 delegated = []
             for controller in _V2:
@@ -53,13 +53,13 @@ def join(name: str, memory_bytes: int, processes: int) -> None:
             continue
         group = folder / name
         group.mkdir(exist_ok=True)
-        (group / _limit_file(controller, folder)).write_text(str(value))
+        (group / _limit_file(controller, folder)).write_text(str(value), encoding="utf-8")
         if controller == "memory" and (group / "memory.memsw.limit_in_bytes").exists():
             try:  # swap counts too, where the kernel accounts it
-                (group / "memory.memsw.limit_in_bytes").write_text(str(value))
+                (group / "memory.memsw.limit_in_bytes").write_text(str(value), encoding="utf-8")
             except OSError:
                 pass
-        (group / "cgroup.procs").write_text(str(os.getpid()))
+        (group / "cgroup.procs").write_text(str(os.getpid()), encoding="utf-8")
 
 
 def remove(names: list[str], patience_s: float = 2.0) -> None:

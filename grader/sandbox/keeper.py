@@ -57,6 +57,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     ever sees frames; the exit status tells how it ended. Should the jail fail, its reason goes
     down a pipe of its own that is closed before the work starts, so student code cannot forge it.
     """
+    need_fork()
     go_read, go_write = os.pipe()
     results_read, results_write = os.pipe()
     errors_read, errors_write = os.pipe()
@@ -99,12 +100,19 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
 
 def jail_works() -> bool:
     """Whether this system can build the jail: a trial child enters one and exits."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
     with tempfile.TemporaryDirectory(prefix="grade-trial-") as scratch:
         jail = Jail(visible=python_paths(), submission=Path(scratch), scratch=Path(scratch))
         outcome = run_all([spawn(lambda send: None, jail)], [30.0], 1, [1])[0]
     return outcome.jail_error is None and outcome.exit_status == 0
+
+
+def need_fork() -> None:
+    """Windows cannot fork: there a handout falls back to sandbox.spawned before it forks, and
+    everything else (the reference's children, the jail, a batch) stops in one line."""
+    if not hasattr(os, "fork"):
+        raise JailError("this system cannot fork; grading with the reference, the jail and batches need Linux")
 
 
 def die_with_parent() -> None:
