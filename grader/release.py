@@ -39,6 +39,7 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
         shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
         for readme in ("README.md", "README.en.md"):  # Russian first: the course's language
             shutil.copy2(TEMPLATES / readme, staging / readme)
+        shutil.copy2(TEMPLATES / "gitattributes", staging / ".gitattributes")
         (staging / "assignments").mkdir()
         for shared in (settings.PUBLIC, GLOSSARY):  # the course's language; reference/course.toml stays behind
             if (root / shared).exists():

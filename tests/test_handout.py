@@ -183,6 +183,18 @@ def test_stale_or_altered_expected_data_is_refused_in_one_line(handout, tmp_path
         api.grade("assignment1", seed=3, root=copy)
 
 
+def test_a_handout_checked_out_with_crlf_line_ends_still_grades(handout, tmp_path):
+    """Git on Windows turns LF into CRLF by default: the grader's fingerprint ignores line ends,
+    and the handout's .gitattributes keeps its stored answers as they are."""
+    copy = shutil.copytree(handout / "grader", tmp_path / "grader")
+    for path in copy.glob("**/*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert published.grader_fingerprint(copy) == published.grader_fingerprint(handout / "grader")
+    (copy / "files.py").write_bytes(b"# changed\r\n" + (copy / "files.py").read_bytes())
+    assert published.grader_fingerprint(copy) != published.grader_fingerprint(handout / "grader")
+    assert "public/** -text" in (handout / ".gitattributes").read_text()
+
+
 def test_the_handouts_own_smoke_test_passes_with_its_own_grader(handout):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=handout,
                             capture_output=True, text=True, timeout=600)
