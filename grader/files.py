@@ -12,7 +12,8 @@ NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _COMMON
 
 # Whether a path can be walked one folder at a time by descriptor (openat), so that no folder on the
 # way can be swapped for a link. Windows cannot; there each folder is checked with lstat instead.
-WALK_BY_DESCRIPTOR = (os.open in os.supports_dir_fd and os.lstat in os.supports_dir_fd
+# (os.supports_dir_fd lists os.stat, never os.lstat, which is os.stat without following links.)
+WALK_BY_DESCRIPTOR = (os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
                       and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY"))
 
 

@@ -31,6 +31,11 @@ def walker(request, monkeypatch):
     monkeypatch.setattr(files, "WALK_BY_DESCRIPTOR", request.param == "by descriptor")
 
 
+def test_linux_walks_folders_by_descriptor():
+    """The fixture below forces each way; this pins which one Linux really takes."""
+    assert files.WALK_BY_DESCRIPTOR
+
+
 def test_a_submission_may_lack_one_of_several_files(tmp_path, walker):
     folder = tmp_path / "work"
     (folder / "sub").mkdir(parents=True)
