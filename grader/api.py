@@ -1,16 +1,18 @@
 """The library behind the `grade` command: grade a submission, check the references, list tasks."""
 from __future__ import annotations
 
-import glob
+import hashlib
+import hmac
 import os
 import platform
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import torch
 
@@ -58,12 +60,16 @@ def choose_language(option: str | None, root: Path, reader: bool = True) -> str:
         raise UsageError.of(error) from None
 
 
-def secret_seed(root: Path) -> int:
-    """The seed of final grading (`secret_seed` in reference/course.toml, never in a handout)."""
+def secret_seed(root: Path, assignment: str) -> int:
+    """The seed of an assignment's final grading: an HMAC of its name keyed with the course's
+    secret (`secret_seed` in reference/course.toml, never in a handout), so that a seed that
+    leaks opens one assignment's hidden values, not the others'."""
     try:
-        return settings.secret_seed(root)
+        secret = settings.secret_seed(root)
     except settings.SettingsError as error:
         raise UsageError.of(error) from None
+    digest = hmac.new(str(secret).encode(), assignment.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") >> 1  # 31 bits: any random generator takes it
 
 
 def is_handout(root: Path) -> bool:
@@ -122,38 +128,60 @@ def devices_for(choice: str) -> tuple[str, ...]:
 
 def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[str] = (),
           device: str = "auto", seed: int = 0, timeout: float = DEFAULT_TIMEOUT_S,
-          workers: int | None = None, root: Path | None = None, language: str | None = None) -> Report:
+          workers: int | None = None, root: Path | None = None, language: str | None = None,
+          runner: sandbox.Zygote | None = None) -> Report:
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment; `language` of the
-    report: the reader's locale or the course's by default (`i18n.choose`)."""
-    root = course(root)
-    language = choose_language(language, root)
-    spec, expected = open_graded(assignment, seed, root)
-    origin = Path(submission) if submission else default_submission(assignment, root)
-    try:
-        return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
-                                workers, expected, language)
-    except SubmissionError as error:
-        raise UsageError.of(error) from None
+    report: the reader's locale or the course's by default (`i18n.choose`). `runner`: the zygote
+    the student's children descend from, forked before anything secret was read (the command
+    forks it before it reads its options); without one, one is forked here, first."""
+    with _runner(runner) as runner:
+        root = course(root)
+        language = choose_language(language, root)
+        spec, expected = open_graded(assignment, seed, root)
+        origin = Path(submission) if submission else default_submission(assignment, root)
+        try:
+            return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
+                                    workers, runner, expected, language)
+        except SubmissionError as error:
+            raise UsageError.of(error) from None
+
+
+@contextmanager
+def _runner(given: sandbox.Zygote | None) -> Iterator[sandbox.Zygote | None]:
+    """The zygote given, else one of our own for the duration (none where nothing can fork: there
+    only the spawned fallback runs student code)."""
+    if given is not None or not hasattr(os, "fork"):
+        yield given
+        return
+    with sandbox.Zygote.start() as own:
+        yield own
 
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
-                     seed: int, timeout: float, workers: int | None,
+                     seed: int, timeout: float, workers: int | None, runner: sandbox.Zygote | None,
                      expected: Expected | None = None, language: str = "en") -> Report:
-    """Grade one submission; `expected` loads the reference's frames computed beforehand (a batch, a handout),
-    after every child is forked. Raises SubmissionError for a submission that cannot be read."""
+    """Grade one submission; `expected` loads the reference's frames computed beforehand (a handout).
+    Raises SubmissionError for a submission that cannot be read."""
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         found = find(origin, spec.modules, workdir)
         mode = isolation_mode(root)
-        runs = execute(spec, tasks, found, root, devices, timeout, workers, expected, mode)
-        fingerprint = found.sha256
+        runs = execute(spec, tasks, found, root, devices, timeout, workers, runner, expected, mode)
+        return judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    findings = scan_source(spec, found.sources, tasks)
+
+
+def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, root: Path, devices: tuple[str, ...],
+                     seed: int, timeout: float, mode: str, language: str, started: float) -> Report:
+    """The report of a submission whose children have run: every task judged, review flags listed."""
+    codes = read_sources(found.sources)  # parsed once for the scan and the review
+    findings = scan_source(spec, found.sources, tuple(r.task for r in runs), codes)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
+    flags, more_flags = review_flags(found, codes)
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
-                  sha256=fingerprint, graded_at=_now(), tasks=results, review=review_flags(found),
+                  sha256=found.sha256, graded_at=_now(), tasks=results, review=flags, review_omitted=more_flags,
                   environment=environment(devices, mode, language),
                   duration_s=round(time.monotonic() - started, 3))
 
@@ -189,16 +217,9 @@ def _locate(result: TaskResult, submission: Submission, language: str = "en") ->
 
 
 def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:
-    """The reference's files, read before any student code runs: nothing written later counts."""
+    """The reference's files, read in the grader (never in the zygote nor in a student's child)."""
     folder = root / "reference" / spec.name
     return {module: run.Source(str(folder / module), (folder / module).read_bytes()) for module in spec.modules}
-
-
-def student_sources(submission: Submission, jailed: bool = True) -> dict[str, run.Source]:
-    """The submission's files as the child sees them (jailed: under its mount), with the bytes read once."""
-    folder = sandbox.SUBMISSION_MOUNT if jailed else submission.folder
-    return {module: run.Source(str(folder / path.relative_to(submission.folder)), submission.sources[module])
-            for module, path in submission.files.items()}
 
 
 def isolation_mode(root: Path) -> str:
@@ -213,111 +234,138 @@ def isolation_mode(root: Path) -> str:
     return "process" if is_handout(root) and not sandbox.jail_works() else "jail"
 
 
-def jail_for(device: str, submission: Submission, scratch: Path) -> sandbox.Jail:
-    """What a student child on `device` may see and use."""
-    cuda = {"memory_bytes": None, "show_sys": True,  # the driver maps far more address space than it uses
-            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
-    return sandbox.Jail(visible=sandbox.python_paths(), submission=submission.folder, scratch=scratch, **cuda)
+def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
+                 devices: tuple[str, ...], jailed: bool = True) -> list[tuple[Task, str, sandbox.StudentJob]]:
+    """(task, device, job) for each task whose file was submitted, on each device. A job holds the
+    task as published data, less the lecture's pinned values (`expect`, compared here only), and
+    the student's file with the bytes read once, at the path the child sees it."""
+    folder = sandbox.SUBMISSION_MOUNT if jailed else submission.folder
+    checks = root / ("public" if is_handout(root) else "reference") / spec.name / published.CHECKS_FILE
+    found = []
+    for task in tasks:
+        module = spec.module_of(task)
+        if module not in submission.files:
+            continue
+        data = task.model_copy(update={"cases": tuple(case.model_copy(update={"expect": None}) for case in task.cases)})
+        task_json = published.task_to_json(data, spec.name)
+        path = str(folder / submission.files[module].relative_to(submission.folder))
+        for device in devices:
+            found.append((task, device, sandbox.StudentJob(task_json, str(checks) if checks.exists() else None, path,
+                                                           submission.sources[module], device, len(task.cases))))
+    return found
 
 
 def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
-            devices: tuple[str, ...], timeout: float, workers: int | None,
+            devices: tuple[str, ...], timeout: float, workers: int | None, runner: sandbox.Zygote | None,
             expected: Expected | None = None, mode: str = "jail") -> list[TaskRun]:
-    """Fork every child up front, before any result exists in this process's memory: the
-    reference's children (unless `expected` loads their frames, which it does only now) run it
-    from bytes read before any student code starts. In "process" mode the student's jobs run
-    afterwards, each in a spawned process (`sandbox.spawned`)."""
-    runs = {task.name: TaskRun(task, {}, {}) for task in tasks}
-    jobs: list[tuple[Task, str | None]] = []
-    spawned: list[tuple[Task, str]] = []
-    children, timeouts = [], []
-    references = reference_sources(spec, root) if expected is None else {}
-    students = student_sources(submission, jailed=mode == "jail")
+    """Run the student's code and, unless `expected` loads its frames, the reference, on every case.
+
+    The student's children descend from `runner`, the zygote forked before anything secret was
+    read (in "process" mode each job is a spawned process instead), so no reference, expected value
+    or report path is in their memory; the reference's children are forked here, meanwhile."""
     workers = workers or os.cpu_count() or 2
-    with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
-        jails = {device: jail_for(device, submission, Path(scratch)) for device in devices}
-        for task in tasks:
-            module = spec.module_of(task)
-            if expected is None:
-                children.append(sandbox.spawn(_work(run.run_reference, task, references[module], "cpu"), None))
-                timeouts.append(max(60.0, timeout))
-                jobs.append((task, None))
-            for device in devices:
-                if module not in students:  # nothing to run: the task reports the missing file
-                    runs[task.name].student[device] = ({}, {"missing_file": module}, sandbox.Outcome((), 0, False, False, 0))
-                elif mode == "process":
-                    spawned.append((task, device))
-                else:
-                    children.append(sandbox.spawn(_work(run.run_student, task, students[module], device), jails[device]))
-                    timeouts.append(timeout)
-                    jobs.append((task, device))
-        known = expected() if expected else {}
-        expected_frames = [len(task.cases) + (device is not None) for task, device in jobs]  # students: + header
-        outcomes = sandbox.run_all(children, timeouts, workers, expected_frames)
-    if spawned:
-        outcomes += sandbox.run_jobs([_job(spec, root, task, students[spec.module_of(task)], device)
-                                      for task, device in spawned], [timeout] * len(spawned), workers,
-                                     [len(task.cases) + 1 for task, _ in spawned])
-        jobs += spawned
+    jobs = student_jobs(spec, tasks, submission, root, devices, jailed=mode == "jail")
+    request = sandbox.Request(tuple(job for *_, job in jobs), str(submission.folder), timeout, workers)
+    status = 0
+    if mode == "jail" and jobs:
+        runner.submit(0, request)
+    known = reference_frames(spec, tasks, root, timeout, workers) if expected is None else expected()
+    if mode == "process":
+        outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
+                                    [job.cases + 1 for job in request.jobs])
+    elif jobs:
+        number, status = next(runner.finished())
+        outcomes = runner.outcomes(number)
+    else:
+        outcomes = []
+    return task_runs(spec, tasks, submission, devices, known, jobs, outcomes, status)
+
+
+def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, devices: tuple[str, ...],
+              known: dict[str, tuple[bytes, ...]], jobs: list[tuple[Task, str, sandbox.StudentJob]],
+              outcomes: list[sandbox.Outcome] | None, status: int = 0) -> list[TaskRun]:
+    """Each task's frames: the reference's (`known`) and the student's, from the outcomes of `jobs`
+    (None: the zygote's worker left none, with exit `status`: the grader's fault, exit 3)."""
+    if outcomes is None:
+        raise sandbox.JailError(f"the process that runs student code failed (exit status {status})")
     failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
     if failed:
         raise sandbox.JailError(failed)
+    runs = {task.name: TaskRun(task, wire.results(known.get(task.name, ()))[0], {}) for task in tasks}
     for task in tasks:
-        runs[task.name].expected.update(wire.results(known.get(task.name, ()))[0])
-    for (task, device), outcome in zip(jobs, outcomes):
+        if spec.module_of(task) not in submission.files:  # nothing ran: the task reports the missing file
+            missing = ({}, {"missing_file": spec.module_of(task)}, sandbox.Outcome((), 0, False, False, 0))
+            runs[task.name].student.update({device: missing for device in devices})
+    for (task, device, _), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
-        if device is None:
-            runs[task.name].expected.update(cases)
-        else:
-            runs[task.name].student[device] = (cases, header, outcome)
+        runs[task.name].student[device] = (cases, header, outcome)
     return [runs[task.name] for task in tasks]
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
                      workers: int | None = None) -> dict[str, tuple[bytes, ...]]:
-    """The reference's raw frames for every task, computed once (for a batch)."""
+    """The reference's raw frames for every task (trusted children forked from the grader)."""
     references = reference_sources(spec, root)
-    children = [sandbox.spawn(_work(run.run_reference, task, references[spec.module_of(task)], "cpu"), None)
-                for task in tasks]
+    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)]), None) for task in tasks]
     outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(tasks), workers or os.cpu_count() or 2,
                                [len(task.cases) for task in tasks])
     return {task.name: outcome.frames for task, outcome in zip(tasks, outcomes)}
 
 
-def _job(spec: Assignment, root: Path, task: Task, source: run.Source, device: str) -> sandbox.Job:
-    checks = root / ("public" if is_handout(root) else "reference") / spec.name / published.CHECKS_FILE
-    return sandbox.Job(published.task_to_json(task, spec.name), str(checks) if checks.exists() else None,
-                       source, device)
+def _reference_work(task: Task, source: run.Source) -> Callable:
+    return lambda send: run.run_reference(task, task.cases, source, send, "cpu")
 
 
-def _work(runner: Callable, task: Task, source: run.Source, device: str) -> Callable:
-    return lambda send: runner(task, task.cases, source, send, device)
+def read_sources(sources: dict[str, bytes]) -> dict[str, forbidden.Code | forbidden.Unreadable | None]:
+    """Each module's source parsed once, as the compiler reads it, for the scan and the review
+    (a notebook's one text may stand for every module)."""
+    parsed: dict[bytes, forbidden.Code | forbidden.Unreadable] = {}
+    for module, source in sources.items():
+        if source and source not in parsed:
+            try:
+                parsed[source] = forbidden.read(source, module)
+            except forbidden.Unreadable as error:
+                parsed[source] = error
+    return {module: parsed.get(source) for module, source in sources.items()}
 
 
-def scan_source(spec: Assignment, sources: dict[str, bytes], tasks: tuple[Task, ...]) -> dict[str, list[forbidden.Finding]]:
-    """Forbidden APIs each task's code uses, by reading the bytes that ran (the import reports a
-    syntax error)."""
-    return {task.name: _scan(spec.module_of(task), sources.get(spec.module_of(task)), task) for task in tasks}
+def scan_source(spec: Assignment, sources: dict[str, bytes], tasks: tuple[Task, ...],
+                codes: dict | None = None) -> dict[str, list[forbidden.Finding]]:
+    """Forbidden APIs each task's code uses, read as the compiler reads the bytes that ran
+    (`codes`: `read_sources` of them, if already done). A file Python cannot compile finds
+    nothing here: its import fails, and `review_flags` flags it."""
+    codes = read_sources(sources) if codes is None else codes
+    return {task.name: _scan(spec.module_of(task), codes.get(spec.module_of(task)), sources, task) for task in tasks}
 
 
-def _scan(module: str, source: bytes | None, task: Task) -> list[forbidden.Finding]:
-    try:
-        return forbidden.scan(source.decode(), module, task.target, task.forbidden) if source else []
-    except (SyntaxError, ValueError):
-        return []
+def _scan(module: str, code, sources: dict[str, bytes], task: Task) -> list[forbidden.Finding]:
+    if isinstance(code, forbidden.Unreadable):
+        # too deep for this stack is not proof the child fails too: the scan makes it a finding
+        return [] if code.certain else forbidden.scan(sources[module], module, task.target, task.forbidden)
+    return forbidden.scan(code, module, task.target, task.forbidden) if code else []
 
 
-def review_flags(submission: Submission) -> tuple[ReviewFlag, ...]:
-    """Code that reaches into the grader, for a person to look at (not an automatic zero)."""
-    flags = []
+MAX_REVIEW_FLAGS = 50  # kept per report; the rest are counted (400k flagged lines cost seconds and megabytes)
+
+
+def review_flags(submission: Submission, codes: dict | None = None) -> tuple[tuple[ReviewFlag, ...], int]:
+    """Code that reaches into the grader, for a person to look at (not an automatic zero): the
+    first MAX_REVIEW_FLAGS flags, and how many more there are (`codes`: `read_sources` of the
+    submission's sources, if already done). A file the scanners cannot read is flagged, never
+    passed as clean."""
+    codes = read_sources(submission.sources) if codes is None else codes
+    found = []
     for path in dict.fromkeys(submission.files.values()):  # a single file may stand for every module
         module = next(name for name, file in submission.files.items() if file == path)
-        try:
-            found = forbidden.review(submission.sources[module].decode(), path.name)
-        except (SyntaxError, ValueError):
-            continue
-        flags += [ReviewFlag(what=what, where=submission.locate(where), line=line) for what, where, line in found]
-    return tuple(flags)
+        code = codes.get(module)
+        if isinstance(code, forbidden.Unreadable):
+            found.append((f"could not be read as Python ({code}): not scanned for forbidden APIs",
+                          f"{path.name}:{code.line}", ""))
+        elif code:
+            found += forbidden.review(code, path.name)
+    flags = tuple(ReviewFlag(what=what, where=submission.locate(where), line=line)
+                  for what, where, line in found[:MAX_REVIEW_FLAGS])
+    return flags, len(found) - len(flags)
 
 
 def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
@@ -349,12 +397,13 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
         stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases), language)
         if stopped and not problem:
             problem, problem_status = stopped[1], stopped[2]
+        first_missing = next((index for index in task.run_order() if index not in cases), None)
         for index, case in enumerate(task.cases):
             got = cases.get(index)
             missing = None
-            if got is None and stopped:
-                missing = stopped[:2]
-                stopped = ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"), stopped[2])
+            if got is None and stopped:  # the case it stopped at, and those it never reached
+                missing = stopped[:2] if index == first_missing else \
+                    ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"))
             verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
                 problem, problem_status = verdict.message, "forbidden"
@@ -398,13 +447,22 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, 
         where = " " + say(language, "at {place}", place=error["where"]) if error.get("where") else ""
         return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
                                     type=error["type"], message=error["message"], where=where), "error")
+    if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
+        seconds = f"{sandbox.keeper.wall_backstop(timeout):g}"
+        if not header:
+            return ("timeout", say(language, "importing your file took over {seconds} s of wall-clock time: code at "
+                                             "the top level sleeps or waits for something that never comes",
+                                   seconds=seconds), "timeout")
+        return ("timeout", say(language, "stopped after {seconds} s of wall-clock time: your code sleeps or waits for "
+                                         "something that never comes", seconds=seconds), "timeout")
     if outcome.timed_out and not header:
-        return ("timeout", say(language, "importing your file took over the {seconds} s time limit: code at the top "
-                                         "level (a demo, a notebook cell) runs on import; move it under if __name__ "
-                                         "== '__main__':", seconds=f"{timeout:g}"), "timeout")
+        return ("timeout", say(language, "importing your file took over the {seconds} s time limit (CPU time): code "
+                                         "at the top level (a demo, a notebook cell) runs on import; move it under "
+                                         "if __name__ == '__main__':", seconds=f"{timeout:g}"), "timeout")
     if outcome.timed_out:
-        return ("timeout", say(language, "stopped after the {seconds} s time limit: an endless loop, far too slow, or "
-                                         "memory allocated without end", seconds=f"{timeout:g}"), "timeout")
+        return ("timeout", say(language, "stopped after the {seconds} s time limit (CPU time): an endless loop, far "
+                                         "too slow, or memory allocated without end", seconds=f"{timeout:g}"),
+                "timeout")
     if outcome.overflow:
         return "error", say(language, "sent back more data than the result limit"), "error"
     if outcome.exit_status != 0:
@@ -426,7 +484,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     """What every student child of this grading ran under: each one checked it before running."""
     if mode == "process":
         return Isolation(level=N_("process only (no sandbox)"), measures=(
-            "a fresh Python process per task", "the time limit per task", "results as data, never pickle",
+            "a fresh Python process per task", cpu_time_measure(()), "results as data, never pickle",
             "no jail: GRADER_ISOLATION=process asked for none" if os.environ.get("GRADER_ISOLATION") == "process"
             else f"no jail: this {platform.system()} cannot build one"))
     jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
@@ -441,7 +499,27 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
         "a uid of its own, no capabilities" if as_root else "your uid in a user namespace, no capabilities",
         "no_new_privs, seccomp filter", "own PID, mount, network, IPC, UTS namespaces and /proc",
         "read-only root: Python, its packages, the submission's copy", f"/tmp of {jail.scratch_bytes >> 20} MiB",
-        *memory, processes, "environment: an allowlist"))
+        *memory, processes, cpu_time_measure(capped), cpu_share_measure(jail, capped), "environment: an allowlist"))
+
+
+def cpu_time_measure(capped: tuple[str, ...]) -> str:
+    """How a task's time limit is counted, given the cgroup controllers available."""
+    keeper = sandbox.keeper
+    if not keeper.PROC_COUNTS:
+        return "time limit per task: wall-clock time (no /proc to count CPU time)"
+    backstop = f"wall-clock backstop {keeper.WALL_FACTOR:g}x the limit + {keeper.WALL_SLACK_S:g} s"
+    if "cpuacct" in capped:
+        return f"time limit per task: CPU time of all its processes, counted by a cgroup; {backstop}"
+    return (f"time limit per task: CPU time of its processes, read from /proc (best effort: a process the kernel "
+            f"reaps itself is missed); {backstop}")
+
+
+def cpu_share_measure(jail: sandbox.Jail, capped: tuple[str, ...]) -> str:
+    """How the cores are shared between children, given the cgroup controllers available."""
+    if "cpu" in capped:
+        return f"CPU share: an equal weight and at most {jail.cores:g} core per task (cpu cgroup)"
+    return ("CPU share: one session per task, its scheduling group where the kernel's autogroups are on "
+            f"({'on' if sandbox.cgroup.autogroups() else 'off'} here), {jail.processes} processes at most")
 
 
 def list_assignments(root: Path | None = None) -> list[Assignment]:
@@ -451,33 +529,39 @@ def list_assignments(root: Path | None = None) -> list[Assignment]:
 
 def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), timeout: float = 60.0,
                     root: Path | None = None, progress: Callable[[str], None] = lambda line: None,
-                    language: str = "en") -> list[str]:
+                    language: str = "en", runner: sandbox.Zygote | None = None) -> list[str]:
     """Defects found: a reference losing points, disagreeing with torch or with the lecture's
     numbers, or an untouched stub that does not score 0 as "not implemented". The defects are
     for the course's developers, in English; the progress lines are in `language`."""
-    root = course(root)
-    need_reference(root, "check-reference")
-    names = list(names) or assignment_names(root)
-    defects = []
-    for name, seed in ((name, seed) for name in names for seed in seeds):
-        spec = open_assignment(name, seed, root)
-        devices = devices_for("auto")
-        with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
-            reference = find(root / "reference" / name, spec.modules, Path(workdir))
-            runs = execute(spec, spec.tasks, reference, root, devices, timeout, None)
-        findings = scan_source(spec, reference.sources, spec.tasks)
-        for task_run in runs:
-            result = judge_task(task_run, findings[task_run.task.name], timeout)
-            prefix = f"{name}/{result.name} (seed {seed})"
-            defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
-                        for c in result.checks if not c.passed]
-            defects += [f"{prefix}: {line}" for line in oracle_disagreements(task_run)]
-        stub = grade(name, root / "assignments" / name, seed=seed, timeout=timeout, root=root, device="cpu")
-        defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
-                    f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
-        progress(i18n.say_n(language, "{name}: checked {count} task on {devices} with seed {seed}",
-                            "{name}: checked {count} tasks on {devices} with seed {seed}", len(spec.tasks), name=name,
-                            devices=", ".join(devices), seed=seed))
+    with _runner(runner) as runner:
+        root = course(root)
+        need_reference(root, "check-reference")
+        names = list(names) or assignment_names(root)
+        defects = []
+        for name, seed in ((name, seed) for name in names for seed in seeds):
+            defects += _check_one_reference(name, seed, root, timeout, runner)
+            progress(i18n.say_n(language, "{name}: checked {count} task on {devices} with seed {seed}",
+                                "{name}: checked {count} tasks on {devices} with seed {seed}",
+                                len(open_assignment(name, seed, root).tasks), name=name,
+                                devices=", ".join(devices_for("auto")), seed=seed))
+        return defects
+
+
+def _check_one_reference(name: str, seed: int, root: Path, timeout: float, runner: sandbox.Zygote) -> list[str]:
+    spec, devices, defects = open_assignment(name, seed, root), devices_for("auto"), []
+    with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
+        reference = find(root / "reference" / name, spec.modules, Path(workdir))
+        runs = execute(spec, spec.tasks, reference, root, devices, timeout, None, runner)
+    findings = scan_source(spec, reference.sources, spec.tasks)
+    for task_run in runs:
+        result = judge_task(task_run, findings[task_run.task.name], timeout)
+        prefix = f"{name}/{result.name} (seed {seed})"
+        defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
+                    for c in result.checks if not c.passed]
+        defects += [f"{prefix}: {line}" for line in oracle_disagreements(task_run)]
+    stub = grade(name, root / "assignments" / name, seed=seed, timeout=timeout, root=root, device="cpu", runner=runner)
+    defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
+                f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
     return defects
 
 

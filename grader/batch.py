@@ -1,28 +1,25 @@
 """`grade batch`: a class's submissions graded in parallel from one warm process, each in the sandbox.
 
-The shape keeps every student's child clean. A *server* is forked first, when this process holds
-nothing but the spec; for each submission it forks a *grader* that reads that submission, forks
-its jailed children and only then loads the reference's outputs, computed once for the batch. So
-no child ever holds another student's code or report, nor the expected values. Each report goes
-into the store as it arrives: a batch killed midway loses nothing already graded.
+The shape keeps every student's child clean. The *zygote* (`sandbox.zygote`) is forked first,
+before this process reads the spec, the reference or any submission. This process then reads
+each submission, and hands the zygote one request per submission: its tasks as data and its own
+files, nothing of the queue. The zygote forks a worker per request, which runs that student's
+jailed children; this process computes the reference's outputs once, compares, and stores each
+report as it is done: a batch killed midway loses nothing already graded.
 """
 from __future__ import annotations
 
-import base64
-import json
 import os
-import select
 import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import api, sandbox, sources, store
 from .i18n import say
-from .load import SubmissionError, find
+from .load import Submission, SubmissionError, find
 from .report import write_report
 from .results import Report
 from .spec import Assignment
@@ -38,27 +35,38 @@ class Settings:
     seed: int
     timeout: float
     language: str  # of the students' feedback: the course's, unless --lang
-    work: Path  # a private temporary folder: the reference's frames and each grader's report on its way
+    work: Path  # a private temporary folder: each submission's private copy while it is graded
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A submission whose children are running."""
+
+    entry: sources.Entry
+    submission: Submission
+    jobs: list
+    started: float
 
 
 def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None,
                 seed: int | None = None, language: str | None = None,
                 timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
-                root: Path | None = None,
+                root: Path | None = None, runner: sandbox.Zygote | None = None,
                 progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[tuple[str, Report]]:
     """Grade every student found in `origins` (folders, Moodle exports, CSV manifests) into the store
     in `results`; skip those whose stored report is of the same submission, seed and grader version
     (unless `regrade`). The seed defaults to the course's secret one. Returns every stored
-    (student, report) of the assignment."""
-    root = api.course(root)
-    api.need_reference(root, "grade batch")
-    seed = api.secret_seed(root) if seed is None else seed
-    spec = api.open_assignment(assignment, seed, root)
+    (student, report) of the assignment. `runner`: the zygote, forked before anything was read."""
+    own = sandbox.Zygote.start() if runner is None else None  # first: before anything is read
+    runner = runner or own
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
-    settings = Settings(spec, root, api.devices_for(device), seed, timeout,
-                        api.choose_language(language, root, reader=False), work)
-    server = Server.start(settings, jobs or os.cpu_count() or 2)  # first: before anything is read
     try:
+        root = api.course(root)
+        api.need_reference(root, "grade batch")
+        seed = api.secret_seed(root, assignment) if seed is None else seed
+        spec = api.open_assignment(assignment, seed, root)
+        settings = Settings(spec, root, api.devices_for(device), seed, timeout,
+                            api.choose_language(language, root, reader=False), work)
         try:
             entries = sources.discover(list(origins), work / "sources")
         except sources.SourceError as error:
@@ -66,168 +74,78 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:
-            fingerprint = _fingerprint(entry, spec)
+            submission = _read(entry, settings) if entry.path else None
+            fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
             if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, api.__version__):
-                (todo if entry.path else empty).append(entry)
+                (todo if isinstance(submission, Submission) else empty).append((entry, submission))
+            elif isinstance(submission, Submission):
+                shutil.rmtree(submission.folder.parent, ignore_errors=True)
         total, done = len(todo) + len(empty), 0
-        for entry in empty:
+        for entry, problem in empty:
             done += 1
-            problem = entry.problem.say(settings.language) if entry.problem else say(settings.language, "no submission")
+            if problem is None:
+                problem = entry.problem.say(settings.language) if entry.problem else say(settings.language,
+                                                                                          "no submission")
             report = api.ungraded(spec, entry.student, root, seed, problem, settings.language)
             store.save(connection, entry.student, report)
             progress(done, total, entry.student, report)
-        if todo:
-            _write_frames(work / "reference.frames", api.reference_frames(spec, spec.tasks, root, timeout, jobs))
-        for entry, report in server.grade(todo, settings):
+        for entry, report in _grade_all(todo, settings, runner, jobs or os.cpu_count() or 2):
             done += 1
             store.save(connection, entry.student, report)
             progress(done, total, entry.student, report)
         return store.load_all(connection, spec.name)
     finally:
-        server.stop()
+        if own is not None:
+            own.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _fingerprint(entry: sources.Entry, spec: Assignment) -> str:
-    """The SHA-256 a report of this submission will carry ('' for one that cannot be read)."""
-    if entry.path is None:
-        return ""
-    with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
-        try:
-            return find(entry.path, spec.modules, Path(workdir)).sha256
-        except SubmissionError:
-            return ""
-
-
-def _write_frames(path: Path, frames: dict[str, tuple[bytes, ...]]) -> None:
-    text = json.dumps({task: [base64.b64encode(frame).decode() for frame in task_frames]
-                       for task, task_frames in frames.items()})
-    path.write_text(text, encoding="utf-8")
-
-
-def _read_frames(path: Path) -> dict[str, tuple[bytes, ...]]:
-    return {task: tuple(base64.b64decode(frame) for frame in task_frames)
-            for task, task_frames in json.loads(path.read_text(encoding="utf-8")).items()}
-
-
-@dataclass
-class Server:
-    """The clean process that forks one grader per submission, at most `jobs` at a time."""
-
-    pid: int
-    requests: int  # job lines to the server
-    replies: int  # "index status" lines from it
-
-    @classmethod
-    def start(cls, settings: Settings, jobs: int) -> "Server":
-        sandbox.need_fork()
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        pid = os.fork()
-        if pid:
-            os.close(request_read)
-            os.close(reply_write)
-            return cls(pid, request_write, reply_read)
-        status = 0
-        try:
-            os.close(request_write)
-            os.close(reply_read)
-            sandbox.die_with_parent()
-            _serve(settings, jobs, request_read, reply_write)
-        except BaseException:
-            status = 70
-        finally:
-            os._exit(status)
-
-    def grade(self, entries: list[sources.Entry], settings: Settings) -> Iterable[tuple[sources.Entry, Report]]:
-        """Each entry with its report, in the order they finish."""
-        waiting, pending, buffer = list(enumerate(entries)), 0, b""
-        with os.fdopen(self.requests, "w", encoding="utf-8", buffering=1, closefd=False) as requests:
-            while waiting or pending:
-                while waiting and pending < 64:  # keep the pipe from filling
-                    index, entry = waiting.pop(0)
-                    requests.write(json.dumps({"index": index, "path": str(entry.path)}) + "\n")
-                    pending += 1
-                select.select([self.replies], [], [])
-                chunk = os.read(self.replies, 4096)
-                if not chunk:
-                    raise RuntimeError("the batch's grading server stopped")
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    index, status = (int(part) for part in line.split())
-                    pending -= 1
-                    yield entries[index], _collect(entries[index], index, status, settings)
-
-    def stop(self) -> None:
-        for fd in (self.requests, self.replies):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
-def _collect(entry: sources.Entry, index: int, status: int, settings: Settings) -> Report:
-    """The grader's report of one submission, or a report saying why there is none."""
-    path = settings.work / f"{index}.json"
+def _read(entry: sources.Entry, settings: Settings) -> Submission | str:
+    """The submission's private copy, or why it cannot be read (in the feedback's language)."""
+    workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=settings.work))
     try:
-        return Report.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return find(entry.path, settings.spec.modules, workdir)
+    except SubmissionError as error:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return error.say(settings.language)
+
+
+def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings, runner: sandbox.Zygote,
+               jobs: int) -> Iterator[tuple[sources.Entry, Report]]:
+    """Each submission with its report, in the order they finish; at most `jobs` at a time."""
+    if not todo:
+        return
+    spec, mode = settings.spec, api.isolation_mode(settings.root)
+    known = api.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
+    waiting, pending = list(enumerate(todo)), {}
+    while waiting or pending:
+        while waiting and len(pending) < jobs:
+            number, (entry, submission) = waiting.pop(0)
+            found = api.student_jobs(spec, spec.tasks, submission, settings.root, settings.devices)
+            request = sandbox.Request(tuple(job for *_, job in found), str(submission.folder), settings.timeout, 1)
+            pending[number] = _Pending(entry, submission, found, time.monotonic())
+            runner.submit(number, request)
+        number, status = next(runner.finished())
+        done = pending.pop(number)
+        yield done.entry, _report(done, runner.outcomes(number), status, known, settings, mode)
+
+
+def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int, known: dict, settings: Settings,
+            mode: str) -> Report:
+    """The report of one submission whose children have run, or one saying why there is none."""
+    spec = settings.spec
+    try:
+        runs = api.task_runs(spec, spec.tasks, done.submission, settings.devices, known, done.jobs, outcomes, status)
+        return api.judge_submission(spec, runs, done.submission, settings.root, settings.devices, settings.seed,
+                                    settings.timeout, mode, settings.language, done.started)
+    except sandbox.JailError:
+        raise
+    except Exception:
         reason = say(settings.language, "the grader failed on this submission (exit status {status}): please report it",
                      status=status)
-        return api.ungraded(settings.spec, str(entry.path), settings.root, settings.seed, reason, settings.language)
+        return api.ungraded(spec, str(done.entry.path), settings.root, settings.seed, reason, settings.language)
     finally:
-        path.unlink(missing_ok=True)
-
-
-def _serve(settings: Settings, jobs: int, requests: int, replies: int) -> None:
-    """Fork a grader per job line, at most `jobs` at once; reply `index status` as each ends."""
-    running: dict[int, int] = {}  # pid -> job index
-    buffer, more = b"", True
-    while more or running or b"\n" in buffer:
-        while running and (ended := os.waitpid(-1, os.WNOHANG))[0]:
-            pid, status = ended
-            if pid in running:
-                os.write(replies, f"{running.pop(pid)} {os.waitstatus_to_exitcode(status)}\n".encode())
-        if b"\n" in buffer and len(running) < jobs:
-            line, buffer = buffer.split(b"\n", 1)
-            job = json.loads(line)
-            pid = os.fork()
-            if pid == 0:
-                _grade_one(settings, job["index"], Path(job["path"]))
-            running[pid] = job["index"]
-        elif more and b"\n" not in buffer and select.select([requests], [], [], 0.02)[0]:
-            chunk = os.read(requests, 1 << 16)
-            buffer, more = buffer + chunk, bool(chunk)
-        else:
-            time.sleep(0.005)  # every slot busy: wait for a grader to end
-
-
-def _grade_one(settings: Settings, index: int, path: Path) -> None:
-    """In a grader: grade one submission and leave its report as work/INDEX.json."""
-    status = 0
-    try:
-        sandbox.die_with_parent()
-        try:
-            report = api.grade_submission(settings.spec, settings.spec.tasks, path, settings.root, settings.devices,
-                                          settings.seed, settings.timeout, workers=1,
-                                          expected=lambda: _read_frames(settings.work / "reference.frames"),
-                                          language=settings.language)
-        except SubmissionError as error:
-            report = api.ungraded(settings.spec, str(path), settings.root, settings.seed,
-                                  error.say(settings.language), settings.language)
-        temporary = settings.work / f".{index}.json"
-        temporary.write_text(report.model_dump_json())
-        temporary.replace(settings.work / f"{index}.json")
-    except BaseException:
-        status = 70
-    finally:
-        os._exit(status)
+        shutil.rmtree(done.submission.folder.parent, ignore_errors=True)
 
 
 def write_outputs(results: Path, entries: list[tuple[str, Report]], language: str | None = None) -> list[Path]:

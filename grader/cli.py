@@ -32,8 +32,11 @@ class _Grade(click.Group):
 
     def main(self, *args, **kwargs):
         _streams_speak_russian()
+        # Forked before the options are parsed and anything is read: every student child descends
+        # from it, so none holds the reference, the expected values or the report's path.
+        zygote = sandbox.Zygote.start() if hasattr(os, "fork") else None
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, standalone_mode=False, obj=zygote, **kwargs)
         except _NoArgsIsHelp as error:  # plain `grade`: the help, as a usage error
             click.echo(error.ctx.get_help(), err=True)
             sys.exit(EXIT_USAGE)
@@ -43,6 +46,9 @@ class _Grade(click.Group):
             sys.exit(done.exit_code)
         except click.Abort:
             _fail(EXIT_GRADER, "interrupted")
+        finally:
+            if zygote is not None:
+                zygote.stop()
 
 
 class _AssignmentCommand(click.Command):
@@ -132,7 +138,7 @@ def _failures(language: str) -> Iterator[None]:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random cases.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
-              help="Seconds per task.")
+              help="CPU seconds per task (it is also stopped after 3x that + 5 s of wall-clock time).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below PERCENT.")
 @click.option("-v", "--verbose", is_flag=True, help="Text: list every failing check, not one per kind of failure.")
 @LANG
@@ -142,7 +148,7 @@ def grade_assignment(assignment, submission, tasks, device, fmt, output, seed, t
     """Grade SUBMISSION (default: assignments/ASSIGNMENT) of ASSIGNMENT."""
     with _failures(_language(lang, course)):
         result = api.grade(assignment, submission, tasks=tasks, device=device, seed=seed, timeout=timeout,
-                           root=course, language=lang)
+                           root=course, language=lang, runner=click.get_current_context().obj)
     shown = report.student_view(result)
     fmt = fmt or (FORMATS_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "text")
     if output:
@@ -193,7 +199,7 @@ def check_reference(assignments, seeds, timeout, lang, course):
     language = _language(lang, course)
     with _failures(language):
         defects = api.check_reference(assignments, seeds=seeds or (0,), timeout=timeout, root=course,
-                                      progress=click.echo, language=language)
+                                      progress=click.echo, language=language, runner=click.get_current_context().obj)
     for defect in defects:
         click.echo(f"DEFECT {defect}")  # a marker to grep for, as the README says
     click.echo(say_n(language, "{count} defect", "{count} defects", len(defects)) if defects
@@ -232,7 +238,7 @@ def release_command(out, assignments, timeout, lang, course):
 @click.option("--seed", type=click.IntRange(min=0),
               help="Seed of the random cases' values [default: secret_seed in reference/course.toml].")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
-              help="Seconds per task.")
+              help="CPU seconds per task (it is also stopped after 3x that + 5 s of wall-clock time).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--lang", type=click.Choice(LANGUAGES),
               help="Language of the feedback and summary [default: the course's, in assignments/course.toml].")
@@ -250,7 +256,7 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
             with _Progress(language) as progress:
                 entries = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
                                             device=device, regrade=regrade, root=course, progress=progress,
-                                            language=lang)
+                                            language=lang, runner=click.get_current_context().obj)
         written = batch.write_outputs(results, entries, api.choose_language(lang, api.course(course), reader=False))
     click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
                                          len(entries), paths=", ".join(str(path) for path in written)))

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .report import clean, failure_lines, render, student_view, write_report
+from .report import clean, failure_lines, handed_back, render, write_report
 from .results import Report
 
 # Gradescope's autograder output format: https://gradescope-autograders.readthedocs.io/en/latest/specs/
@@ -33,7 +33,7 @@ def gradescope_results(report: Report, visibility: str = "visible") -> dict:
     """The report in Gradescope's results.json format: one test per task, details of hidden checks left out."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
-    shown = student_view(report)
+    shown = handed_back(report)
     percent = 100 * shown.score / shown.max_score if shown.max_score else 0.0
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
@@ -53,7 +53,7 @@ def write_feedback(folder: Path, student: str, report: Report) -> Path:
     Returns that folder; every file shows only what a student may see."""
     target = Path(folder) / folder_name(student)
     target.mkdir(parents=True, exist_ok=True)
-    shown = student_view(report)
+    shown = handed_back(report)
     for fmt, name in (("html", "feedback.html"), ("markdown", "feedback.md"), ("json", "feedback.json")):
         write_report(target / name, render(shown, fmt))
     write_report(target / "results.json",

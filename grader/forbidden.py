@@ -4,7 +4,10 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib
+import io
+import re
 import sys
+import tokenize
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,14 +39,86 @@ def matches(name: str, patterns: tuple[str, ...]) -> str | None:
 
 # --- static scan --------------------------------------------------------------------------
 
-def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> list[Finding]:
-    """Forbidden names used by `target` or the module-level functions and classes it calls, and
-    forbidden modules imported at all. Module-level statements are left to the run-time
-    tripwires, which see which task actually calls what."""
-    if not patterns:
-        return []
-    tree = ast.parse(source, filename)
-    aliases = _import_aliases(tree)
+class Unreadable(ValueError):
+    """A source the scanners cannot read as the compiler would: flagged for review, never clean.
+    `certain`: Python cannot compile it either (a syntax or encoding error, whose import fails).
+    Not so for nesting too deep for this process's stack: that limit depends on the stack's depth
+    when parsing, so the child that compiles it may well succeed."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.line = getattr(error, "lineno", None) or 1
+        self.certain = not isinstance(error, (RecursionError, MemoryError))
+
+
+TOO_DEEP = "code nested too deeply to scan"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A source as Python reads it: its syntax tree (walked once: every node, and the names its
+    imports bind), and its lines as the tokenizer numbers them."""
+
+    tree: ast.Module
+    lines: tuple[str, ...]
+    nodes: tuple[ast.AST, ...]
+    aliases: dict[str, str]
+
+
+def read(source: "bytes | str | Code", filename: str) -> Code:
+    """Parse bytes exactly as `compile` does (the PEP 263 cookie, a BOM), so that the scanners see
+    what runs; raises Unreadable where Python cannot read them either."""
+    if isinstance(source, Code):
+        return source
+    try:
+        tree = ast.parse(source, filename)  # bytes: decoded by the compiler itself
+        text = source if isinstance(source, str) else \
+            source.decode(tokenize.detect_encoding(io.BytesIO(source).readline)[0])
+    except (SyntaxError, ValueError, LookupError, RecursionError, MemoryError) as error:
+        raise Unreadable(error) from None
+    # Python ends lines at \n, \r\n and \r only (str.splitlines also splits at \f, \x1c, ...)
+    nodes = tuple(ast.walk(tree))
+    return Code(tree, tuple(re.split(r"\r\n|\r|\n", text)), nodes, _import_aliases(nodes))
+
+
+def private_torch(name: str) -> str | None:
+    """The private torch namespace a name reaches (`torch._refs` for `torch._refs.nn.pad`,
+    `torch.ops`, `torch.nn.functional._max_pool2d`), or None. Forbidden in student code for every
+    task: torch's internals hold its own Python convolutions, pads, pools, ..."""
+    parts = name.split(".")
+    if parts[0] != "torch":
+        return None
+    for depth, part in enumerate(parts[1:], 2):
+        if (part == "ops" and depth == 2) or (part.startswith("_") and not (part.startswith("__") and part.endswith("__"))):
+            return ".".join(parts[:depth])
+    return None
+
+
+def _private_findings(code: Code, filename: str) -> list[Finding]:
+    """Every private torch name in the file, anywhere (also at module level: no tripwire covers them)."""
+    findings, aliases = [], code.aliases
+    for node in code.nodes:
+        for name in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
+            private = private_torch(name)
+            if private:
+                findings.append(Finding(private, f"{filename}:{node.lineno}"))
+    return findings
+
+
+def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tuple[str, ...]) -> list[Finding]:
+    """Forbidden names used by `target` or the module-level functions and classes it calls,
+    forbidden modules imported at all, and private torch names anywhere in the file. Module-level
+    statements are left to the run-time tripwires, which see which task actually calls what.
+    Raises Unreadable for a source Python cannot compile either; a source it may compile but
+    that cannot be scanned is a finding itself."""
+    try:
+        code = read(source, filename)
+    except Unreadable as error:
+        if error.certain:
+            raise
+        return [Finding(TOO_DEEP, f"{filename}:{error.line}")]
+    tree, aliases = code.tree, dict(code.aliases)
+    findings = _private_findings(code, filename)
     functions = {node.name: node for node in tree.body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for name in functions:
@@ -56,7 +131,6 @@ def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> 
         seen.add(name)
         scopes.append(functions[name])
         todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name)]
-    findings = []
     for scope in scopes:
         for node in ast.walk(scope):
             qualified = _qualified_name(node, aliases)
@@ -76,60 +150,87 @@ def scan(source: str, filename: str, target: str, patterns: tuple[str, ...]) -> 
 
 
 # What reaches into the grader rather than computing a result: flagged for a person to review.
+PROCESSES = "processes"
 REVIEW_MODULES = {"inspect": "frames", "gc": "the garbage collector's objects", "ctypes": "raw memory",
                   "_ctypes": "raw memory", "mmap": "raw memory", "importlib": "importing by computed names",
                   "builtins": "the builtins", "grader": "the grader's own modules", "signal": "signals",
-                  "threading": "threads that outlive a call", "faulthandler": "the interpreter's internals"}
-REVIEW_NAMES = {"sys._getframe": "frames", "sys.modules": "loaded modules", "sys.settrace": "tracing",
-                "sys.setprofile": "tracing", "os.open": "raw file descriptors", "os.read": "raw file descriptors",
-                "os.write": "raw file descriptors", "os.dup": "raw file descriptors", "os.dup2": "raw file descriptors",
-                "os.fdopen": "raw file descriptors", "os.pipe": "raw file descriptors", "os.kill": "signals",
-                "os.fork": "processes", "os.system": "processes", "subprocess": "processes"}
+                  "threading": "threads that outlive a call", "_thread": "threads that outlive a call",
+                  "faulthandler": "the interpreter's internals", "subprocess": PROCESSES,
+                  "multiprocessing": PROCESSES, "concurrent": PROCESSES, "_posixsubprocess": PROCESSES,
+                  "pty": PROCESSES, "posix": "the operating system's raw calls"}
+REVIEW_NAMES = {"sys._getframe": "frames", "sys._current_frames": "frames", "sys.modules": "loaded modules",
+                "sys.settrace": "tracing", "sys.setprofile": "tracing", "os.open": "raw file descriptors",
+                "os.read": "raw file descriptors", "os.write": "raw file descriptors", "os.dup*": "raw file descriptors",
+                "os.fdopen": "raw file descriptors", "os.pipe*": "raw file descriptors", "os.kill*": "signals",
+                "os.fork*": PROCESSES, "os.exec*": PROCESSES, "os.spawn*": PROCESSES, "os.posix_spawn*": PROCESSES,
+                "os.system": PROCESSES, "os.popen": PROCESSES, "os.register_at_fork": PROCESSES}
 REVIEW_ATTRIBUTES = {"__code__": "code object surgery", "__globals__": "another function's globals",
                      "__closure__": "another function's closure", "__builtins__": "the builtins",
                      "__subclasses__": "every class in the interpreter", "f_back": "frames", "f_globals": "frames",
                      "f_locals": "frames", "tb_frame": "frames", "gi_frame": "frames", "cr_frame": "frames"}
 REVIEW_CALLS = {"__import__": "importing by computed names", "eval": "code from strings", "exec": "code from strings",
                 "compile": "code from strings", "open": "files", "globals": "module globals by name"}
+TORCH_INTERNALS = "torch's internals: forbidden in every task"
 
 
 _BY_NAME = ("getattr", "setattr", "delattr")
 
 
-def review(source: str, filename: str) -> list[tuple[str, str, str]]:
-    """(what, file:line, the line) for each place that reaches into the grader or the machine."""
-    tree = ast.parse(source, filename)
-    aliases, lines = _import_aliases(tree), source.splitlines()
+def review(source: "bytes | str | Code", filename: str) -> list[tuple[str, str, str]]:
+    """(what, file:line, the line) for each place that reaches into the grader or the machine.
+    Raises Unreadable for a source Python cannot read either."""
+    code = read(source, filename)
     found = {}
-    for node in ast.walk(tree):
-        what = None
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            what = next((f"imports {m} ({REVIEW_MODULES[m.split('.')[0]]})" for m in modules
-                         if m.split(".")[0] in REVIEW_MODULES or m in REVIEW_NAMES), None)
-        elif isinstance(node, ast.Attribute) and node.attr in REVIEW_ATTRIBUTES:
-            what = f".{node.attr} ({REVIEW_ATTRIBUTES[node.attr]})"
-        elif isinstance(node, ast.Attribute) and (name := _qualified_name(node, aliases)) in REVIEW_NAMES:
-            what = f"{name} ({REVIEW_NAMES[name]})"
-        elif isinstance(node, ast.Attribute) and (_qualified_name(node, aliases) or "").startswith(("torch._", "torch.ops")):
-            what = "torch._* or torch.ops (torch's internals)"
-        elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
-            what = f"{node.id} ({REVIEW_ATTRIBUTES[node.id]})"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REVIEW_CALLS \
-                and node.func.id not in aliases:
-            what = f"{node.func.id}() ({REVIEW_CALLS[node.func.id]})"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BY_NAME \
-                and len(node.args) > 1 and not isinstance(node.args[1], ast.Constant):
-            what = f"{node.func.id}() with a computed name (hides which attribute it reaches)"
-        if what and hasattr(node, "lineno"):
-            line = lines[node.lineno - 1].strip()[:160] if node.lineno <= len(lines) else ""
+    for node in code.nodes:
+        for what in _review_reasons(node, code.aliases):
+            line = code.lines[node.lineno - 1].strip()[:160] if node.lineno <= len(code.lines) else ""
             found.setdefault((node.lineno, what), (what, f"{filename}:{node.lineno}", line))
     return [found[key] for key in sorted(found)]
 
 
-def _import_aliases(tree: ast.Module) -> dict[str, str]:
+def _review_reasons(node: ast.AST, aliases: dict[str, str]) -> list[str]:
+    """Why one node is worth a person's look, whatever form it takes: an import statement or call,
+    a name imported with `from`, an attribute chain, `getattr`, `x.__dict__[...]`."""
+    if not hasattr(node, "lineno"):
+        return []
+    imported = _imported(node, aliases)
+    reasons = [f"imports {shown} ({why})" for name in imported for shown, why in [_why_name(name, imported=True)] if why]
+    if isinstance(node, ast.ImportFrom) and node.module and any(alias.name == "*" for alias in node.names) \
+            and any(pattern.startswith(node.module + ".") for pattern in REVIEW_NAMES):
+        reasons.append(f"from {node.module} import * (names it does not spell)")
+    reached = not imported and isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+    name = _qualified_name(node, aliases) if reached else None
+    if name and (listed := _why_name(name, imported=False))[1]:
+        reasons.append("{} ({})".format(*listed))
+    if isinstance(node, ast.Attribute) and node.attr in REVIEW_ATTRIBUTES:
+        reasons.append(f".{node.attr} ({REVIEW_ATTRIBUTES[node.attr]})")
+    elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
+        reasons.append(f"{node.id} ({REVIEW_ATTRIBUTES[node.id]})")
+    elif _calls(node, REVIEW_CALLS, aliases):
+        reasons.append(f"{node.func.id}() ({REVIEW_CALLS[node.func.id]})")
+    elif _calls(node, _BY_NAME, aliases) and len(node.args) > 1:
+        if _constant(node.args[1]) is None:
+            reasons.append(f"{node.func.id}() with a computed name (hides which attribute it reaches)")
+        elif _qualified_name(node.args[0], aliases):
+            reasons.append(f"{node.func.id}() on a module (a name reached as a string)")
+    return reasons
+
+
+def _why_name(name: str, imported: bool) -> tuple[str, str | None]:
+    """(the name as the review lists show it, why it is listed) for a qualified name; why is None
+    for a name not listed. Uses of a listed module are not flagged again: its import is."""
+    private = private_torch(name)
+    if private:
+        return private, TORCH_INTERNALS
+    pattern = matches(name, tuple(REVIEW_NAMES))
+    if pattern:
+        return ".".join(name.split(".")[:pattern.count(".") + 1]), REVIEW_NAMES[pattern]
+    return name, REVIEW_MODULES.get(name.split(".")[0]) if imported else None
+
+
+def _import_aliases(nodes: tuple[ast.AST, ...]) -> dict[str, str]:
     aliases = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -144,13 +245,68 @@ def _import_aliases(tree: ast.Module) -> dict[str, str]:
 
 
 def _qualified_name(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    """The dotted name an expression reaches from the file's imports, through attributes,
+    `getattr(x, "name")`, `x.__dict__["name"]`, `vars(x)["name"]`, `sys.modules["name"]` and
+    `importlib.import_module("name")`; None where it does not start at an import."""
+    parts = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif _calls(node, ("getattr",), aliases) and len(node.args) > 1 and _constant(node.args[1]):
+            parts.append(_constant(node.args[1]))
+            node = node.args[0]
+        elif isinstance(node, ast.Subscript) and _constant(node.slice) and _namespace_of(node.value, aliases):
+            parts.append(_constant(node.slice))
+            node = _namespace_of(node.value, aliases)
+        elif isinstance(node, ast.Subscript) and _constant(node.slice) and _dotted(node.value, aliases) == "sys.modules":
+            return ".".join([_constant(node.slice), *reversed(parts)])
+        else:
+            break
+    base = aliases.get(node.id) if isinstance(node, ast.Name) else \
+        next(iter(_imported(node, aliases)), None) if isinstance(node, ast.Call) else None
+    return ".".join([base, *reversed(parts)]) if base else None
+
+
+def _namespace_of(node: ast.AST, aliases: dict[str, str]) -> ast.AST | None:
+    """x for `x.__dict__` or `vars(x)`: a subscript of them reaches x's attribute."""
+    if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        return node.value
+    if _calls(node, ("vars",), aliases) and len(node.args) == 1:
+        return node.args[0]
+    return None
+
+
+def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    """A plain attribute chain from an import, e.g. `sys.modules`."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    if isinstance(node, ast.Name) and node.id in aliases:
-        return ".".join([aliases[node.id], *reversed(parts)])
-    return None
+    return ".".join([aliases[node.id], *reversed(parts)]) if isinstance(node, ast.Name) and node.id in aliases else None
+
+
+def _imported(node: ast.AST, aliases: dict[str, str]) -> list[str]:
+    """The modules (and, for `from m import n`, the names m.n) an import statement or an import
+    by a constant name (`importlib.import_module("m")`, `__import__("m")`) brings in."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [node.module] + [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
+    if isinstance(node, ast.Call) and node.args and _constant(node.args[0]) and (
+            _calls(node, ("__import__",), aliases) or _dotted(node.func, aliases) == "importlib.import_module"):
+        return [_constant(node.args[0])]
+    return []
+
+
+def _calls(node: ast.AST, names, aliases: dict[str, str]) -> bool:
+    """A call of one of the builtins `names`, not shadowed by an import."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
+        and node.func.id not in aliases
+
+
+def _constant(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value else None
 
 
 # --- run-time tripwires -------------------------------------------------------------------

@@ -82,7 +82,7 @@ def gradebook_csv(entries: list[tuple[str, Report]]) -> str:
         for name in tasks:
             task = by_name.get(name)
             row += [float(task.score), task.status] if task else ["", ""]
-        row += [len(report.review), failed_whole(report), round(report.duration_s, 1),
+        row += [report.review_count, failed_whole(report), round(report.duration_s, 1),
                 report.sha256, report.graded_at]
         writer.writerow([_cell(value) for value in row])
     return BOM + out.getvalue()

@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 import textwrap
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import markupsafe
@@ -34,6 +34,7 @@ GROUP_NAMES = {"results": N_("results"), "edge cases": N_("edge cases"), "argume
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("\r\n|[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _MD_BLOCK_START = re.compile(r"^([#>+*=`~-])|^(\d+)([.)])")
+_MD_INLINE = re.compile(r"[\[\]!`*_~\\]")  # links, images, code, emphasis; a bare URL's :// is broken too
 
 
 def clean(value: object) -> str:
@@ -42,8 +43,10 @@ def clean(value: object) -> str:
 
 
 def _md(value: object) -> str:
-    """Markdown text that can neither leave its table cell or list item nor start a block."""
-    text = html.escape(clean(value).strip(), quote=False).replace("|", "\\|")
+    """Markdown text that can neither leave its table cell or list item, start a block, nor make a
+    link or an image (a message may quote what student code wrote)."""
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), html.escape(clean(value).strip(), quote=False))
+    text = text.replace("|", "\\|").replace("://", ":\\/\\/")
     return _MD_BLOCK_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text)
 
 
@@ -58,6 +61,14 @@ def student_view(report: Report) -> Report:
                                         "got": None, "wrong": None, "values_at": ""})
     tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
     return report.model_copy(update={"tasks": tasks})
+
+
+def handed_back(report: Report) -> Report:
+    """What a student gets back from an instructor's grading: `student_view`, less what only the
+    instructor may know: the seed (derived from the course's secret one), the course folder, and
+    where the grader kept the submission (its last name stays)."""
+    return student_view(report).model_copy(update={"seed": None, "course": "",
+                                                   "submission": PurePath(report.submission).name})
 
 
 def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None,
@@ -111,9 +122,9 @@ def _review_lines(report: Report, verbose: bool = False) -> list[str]:
     """Places that reach into the grader, for a person to look at (they cost no points)."""
     shown = report.review if verbose else report.review[:MAX_FAILURES_SHOWN]
     lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in shown]
-    if len(report.review) > len(shown):
+    if report.review_count > len(shown):
         lines.append(say_n(report.environment.language, "... and {count} more", "... and {count} more",
-                           len(report.review) - len(shown)))
+                           report.review_count - len(shown)))
     return lines
 
 
@@ -307,7 +318,9 @@ def as_html(report: Report) -> str:
     percent = _percent(report.score, report.max_score)
     return template("report.html", language).render(
         report=report, tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
-        review_title=say(language, REVIEW_TITLE), withheld=_withheld(report), language=language)
+        review_title=say(language, REVIEW_TITLE), review_more=say_n(language, "... and {count} more", "... and {count} more",
+                                                                    report.review_omitted),
+        withheld=_withheld(report), language=language)
 
 
 def write_report(path: Path, text: str) -> None:

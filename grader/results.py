@@ -38,6 +38,18 @@ class CheckResult(Frozen):
     values_at: str = ""
 
 
+ARGUMENT_CHECKS = "argument checks"
+
+
+def _answers_something(checks: list[CheckResult]) -> bool:
+    """Whether the function got at least one result or edge case right. Rejecting invalid arguments
+    is worth points only in a function that also computes: otherwise a body that only raises, or
+    one that runs out of memory on every call, would pass every argument check. A task made of
+    argument checks alone is judged on them alone."""
+    answers = [c for c in checks if c.group != ARGUMENT_CHECKS]
+    return not answers or any(c.passed for c in answers)
+
+
 class GroupScore(Frozen):
     """One group of a task's checks: how many passed and the points they earned."""
 
@@ -61,16 +73,19 @@ class TaskResult(Frozen):
     def _earned(self) -> list[tuple[str, list[CheckResult], float, float]]:
         """(group, its counted checks, points earned, points possible) for each group with checks.
         A check the grader itself broke does not count; a group without checks gives its share
-        to the others."""
+        to the others. Argument checks earn points only once one of the task's other checks passes
+        (see `_answers_something`)."""
         counted = [c for c in self.checks if c.diagnosis != "grader_defect"]
         present = [name for name in self.shares if any(c.group == name for c in counted)]
         total_share = sum(self.shares[name] for name in present)
+        answers = _answers_something(self.checks)  # a result the grader broke answers nothing either
         earned = []
         for name in present:
             checks = [c for c in counted if c.group == name]
             possible = self.max_score * self.shares[name] / total_share
             passed = sum(c.weight for c in checks if c.passed) / sum(c.weight for c in checks)
-            earned.append((name, checks, 0.0 if self.problem_status == "forbidden" else possible * passed, possible))
+            scores = self.problem_status != "forbidden" and (name != ARGUMENT_CHECKS or answers)
+            earned.append((name, checks, possible * passed if scores else 0.0, possible))
         return earned
 
     @computed_field
@@ -98,7 +113,8 @@ class TaskResult(Frozen):
         passed = sum(c.passed for c in self.checks)
         if self.checks and passed == len(self.checks):
             return "passed"
-        return "partial" if passed else "failed"
+        # Passed argument checks that earn nothing (no right answer yet) do not make a task partial.
+        return "partial" if any(points for _, _, points, _ in self._earned()) else "failed"
 
 
 class Isolation(Frozen):
@@ -130,11 +146,12 @@ class Report(Frozen):
     assignment: str
     submission: str
     course: str  # the course folder whose reference and specs graded it
-    seed: int = 0  # of the random cases' values
+    seed: int | None = 0  # of the random cases' values; None where a student must not learn it (feedback)
     sha256: str = ""  # of the submission's files as graded (their paths and bytes)
     graded_at: str = ""  # when, in UTC (ISO 8601)
     tasks: tuple[TaskResult, ...]
-    review: tuple[ReviewFlag, ...] = ()
+    review: tuple[ReviewFlag, ...] = ()  # the first api.MAX_REVIEW_FLAGS found
+    review_omitted: int = 0  # flags found beyond those kept in `review`
     environment: Environment
     duration_s: float
 
@@ -147,3 +164,8 @@ class Report(Frozen):
     @property
     def max_score(self) -> float:
         return sum(t.max_score for t in self.tasks)
+
+    @property
+    def review_count(self) -> int:
+        """Every review flag found, kept or not."""
+        return len(self.review) + self.review_omitted

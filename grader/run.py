@@ -202,7 +202,8 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
         return
     send(wire.encode({"imported": True}))
     target = _target(module, task)
-    for index, case in enumerate(cases):
+    for index in task.run_order():
+        case = cases[index]
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         if case.requires_grad:
             for tensor in _tensors((args, kwargs)):

@@ -200,6 +200,11 @@ class Task(Frozen):
     cases: tuple[Case, ...]
     withheld: int = 0  # hidden cases a handout leaves out: they run only when the instructor grades
 
+    def run_order(self) -> list[int]:
+        """The cases' indices in the order the student's code meets them: every public case first,
+        so that nothing it saw in a hidden case can reach a public message."""
+        return sorted(range(len(self.cases)), key=lambda index: self.cases[index].hidden)
+
 
 class Assignment(Frozen):
     name: str

@@ -52,8 +52,9 @@ POINTS_RULES = N_(
     "the lecture's examples), the edge cases (unbatched inputs, tuples, empty outputs, other dtypes, "
     "non-contiguous inputs) and the argument checks (invalid calls that must raise). Within a group each case "
     "counts the same (on every device it runs on), and a group earns its points in proportion to the checks "
-    "passed. The seed of the random cases changes their values, never their shapes or settings, so it does not "
-    "change a grade.")
+    "passed. The argument checks earn points only once at least one of the task's results or edge cases is "
+    "right: a function that only raises exceptions scores 0. The seed of the random cases changes their values, "
+    "never their shapes or settings, so it does not change a grade.")
 
 
 def statement_path(root: Path, name: str, language: str = "en") -> Path:

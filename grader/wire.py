@@ -76,7 +76,8 @@ MAX_BLOBS = 4_096
 MAX_DIMS = 8
 MAX_ELEMENTS = 2**31
 MAX_STRING = 10_000  # longer strings reject the frame
-MAX_TEXT = 2_000  # free text (exception messages) is cut to this
+MAX_TEXT = 2_000  # free text is cut to this
+MAX_MESSAGE = 300  # an exception's message, which student code writes: enough to act on, too little to smuggle
 # torch dtype -> the array dtype `encode` sends it as (floating point goes as float64)
 _ARRAY_DTYPES = {"float64": "<f8", "float32": "<f8", "float16": "<f8", "bfloat16": "<f8",
                  "complex128": "<c16", "complex64": "<c8", "int64": "<i8", "int32": "<i4", "int16": "<i2",
@@ -224,12 +225,18 @@ def _exception(error: Any) -> dict | None:
             and isinstance(error.get("where"), (str, type(None)))):
         raise ValueError("bad exception")
     where = error["where"]
-    return {"type": _text(error["type"]), "mro": error["mro"], "message": _text(error["message"]),
-            "where": None if where is None else _text(where)}
+    return {"type": _text(error["type"], MAX_MESSAGE), "mro": [name[:200] for name in error["mro"][:64]],
+            "message": _text(error["message"], MAX_MESSAGE), "where": None if where is None else _text(where, MAX_MESSAGE)}
 
 
-def _text(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "..."
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _text(text: str, limit: int = MAX_TEXT) -> str:
+    """Free text a child wrote: control characters (terminal escapes, line breaks, bidirectional
+    overrides) as spaces, cut to `limit`."""
+    text = _CONTROL.sub(" ", text)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _is_call(call: Any) -> bool:

@@ -198,6 +198,14 @@ def _host_addresses() -> list[str]:
     return sorted(addresses)
 
 
+def attack_text(path: Path) -> str:
+    """An attack's source: a `# BASE: assignmentN/NAME/module.py` first line puts that correct
+    submission before it."""
+    text = path.read_text()
+    base = re.match(r"# BASE: (\S+)\n", text)
+    return (SUBMISSIONS / base.group(1)).read_text() + "\n\n" + text if base else text
+
+
 @dataclass
 class Context:
     token: str
@@ -213,10 +221,7 @@ class Context:
                 **{f"__HOST_{kind.upper()}_NS__": os.readlink(f"/proc/self/ns/{kind}") for kind in ("mnt", "pid", "net")}}
 
     def source(self, path: Path) -> str:
-        text = path.read_text()
-        base = re.match(r"# BASE: (\S+)\n", text)
-        if base:
-            text = (SUBMISSIONS / base.group(1)).read_text() + "\n\n" + text
+        text = attack_text(path)
         for key, value in self.values.items():
             text = text.replace(key, value)
         return text
@@ -321,7 +326,7 @@ ATTACKS: dict[str, Attack] = {
                                  statuses=FORBIDDEN),
     # marks not earned: reaching into the grader's memory
     "tripwire_closure": Attack(statuses=FORBIDDEN, review=True),
-    "oracle_from_spec": Attack(statuses=FORBIDDEN, review=True),
+    "oracle_from_spec": Attack(statuses=frozenset({"forbidden", "failed"}), review=True),
     "gc_edit_spec": Attack(review=True),
     "steal_send_via_frames": Attack(review=True),
     "builtins_zip": Attack(zero=False, review=True),  # a correct conv1d that wipes its input: input_modified
@@ -445,7 +450,7 @@ def test_no_network_in_the_child(grade, tmp_path):
 
 def test_slow_top_level_code_is_reported_as_an_import_timeout(grade, tmp_path):
     probe = tmp_path / "convolution.py"
-    probe.write_text("import time\ntime.sleep(60)  # a demo left at the top level\n")
+    probe.write_text("while True:  # a demo left at the top level\n    pass\n")  # (one that sleeps: test_fairness)
     report = grade("assignment1", probe, tasks=["pad"], timeout=2, device="cpu")
     assert report.tasks[0].status == "timeout"
     assert "importing your file took over the 2 s time limit" in report.tasks[0].problem

@@ -1,4 +1,5 @@
-"""Memory and process caps through cgroups, which hold on the CUDA path too, where the grader may make them."""
+"""Memory, process and CPU caps through cgroups, which hold on the CUDA path too, where the grader
+may make them; and the CPU time a child's whole process tree used, which its time limit counts."""
 from __future__ import annotations
 
 import os
@@ -6,9 +7,11 @@ import time
 from pathlib import Path
 
 _ROOT = Path("/sys/fs/cgroup")
-# controller -> (cgroup v1 folder, limit file); v2 keeps every controller in one tree
-_V1 = {"memory": ("memory", "memory.limit_in_bytes"), "pids": ("pids", "pids.max")}
-_V2 = {"memory": "memory.max", "pids": "pids.max"}
+# The controllers used; cgroup v1 mounts each at /sys/fs/cgroup/<controller>, v2 keeps them all in
+# one tree. `cpuacct` only counts: in v2 every group counts its CPU time (cpu.stat) by itself.
+_V1 = ("memory", "pids", "cpu", "cpuacct")
+_V2 = ("memory", "pids", "cpu")
+_CPU_PERIOD_US = 100_000
 
 
 def _own_folders() -> dict[str, Path]:
@@ -22,7 +25,7 @@ def _own_folders() -> dict[str, Path]:
         _, controllers, path = line.split(":", 2)
         for controller in controllers.split(","):
             if controller in _V1:
-                folders[controller] = _ROOT / _V1[controller][0] / path.lstrip("/")
+                folders[controller] = _ROOT / controller / path.lstrip("/")
         if controllers == "":  # the v2 tree: usable where the controllers are delegated to it
             folder = _ROOT / path.lstrip("/")
             try:
@@ -32,34 +35,66 @@ def _own_folders() -> dict[str, Path]:
             for controller in _V2:
                 if controller in delegated and controller not in folders:
                     folders[controller] = folder
+            if (folder / "cgroup.controllers").exists():  # a v2 tree (a v1 machine's /sys/fs/cgroup is not)
+                folders.setdefault("cpuacct", folder)
     return {c: f for c, f in folders.items() if os.access(f, os.W_OK)}
 
 
 def available() -> tuple[str, ...]:
-    """The controllers a child can be capped by here: `memory`, `pids`, both or none."""
+    """The controllers a child can be capped (or counted) by here: some of `cpu`, `cpuacct`,
+    `memory`, `pids`."""
     return tuple(sorted(_own_folders()))
 
 
-def _limit_file(controller: str, folder: Path) -> str:
-    return _V1[controller][1] if (folder / _V1[controller][1]).exists() else _V2[controller]
+def _limits(controller: str, folder: Path, memory_bytes: int, processes: int, cores: float) -> dict[str, int | str]:
+    """The files to write in a fresh group of `controller` in `folder`, and their values."""
+    v1 = not (folder / "cgroup.controllers").exists()
+    quota = round(cores * _CPU_PERIOD_US)
+    return {"memory": {"memory.limit_in_bytes" if v1 else "memory.max": memory_bytes},
+            "pids": {"pids.max": processes},
+            # the same weight for every child, and at most `cores` cores' worth of time each
+            "cpu": {"cpu.shares": 1024, "cpu.cfs_period_us": _CPU_PERIOD_US, "cpu.cfs_quota_us": quota} if v1
+            else {"cpu.weight": 100, "cpu.max": f"{quota} {_CPU_PERIOD_US}"},
+            "cpuacct": {}}[controller]
 
 
-def join(name: str, memory_bytes: int, processes: int) -> None:
+def join(name: str, memory_bytes: int, processes: int, cores: float = 1.0) -> None:
     """Put the calling process into fresh cgroups `name` with these caps (where available)."""
     folders = _own_folders()  # before joining any: joining one moves a v2 process in all
-    for controller, value in (("memory", memory_bytes), ("pids", processes)):
+    for controller in ("memory", "pids", "cpu", "cpuacct"):
         folder = folders.get(controller)
         if folder is None:
             continue
         group = folder / name
         group.mkdir(exist_ok=True)
-        (group / _limit_file(controller, folder)).write_text(str(value), encoding="utf-8")
+        for file, value in _limits(controller, folder, memory_bytes, processes, cores).items():
+            (group / file).write_text(str(value), encoding="utf-8")
         if controller == "memory" and (group / "memory.memsw.limit_in_bytes").exists():
             try:  # swap counts too, where the kernel accounts it
-                (group / "memory.memsw.limit_in_bytes").write_text(str(value), encoding="utf-8")
+                (group / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes), encoding="utf-8")
             except OSError:
                 pass
         (group / "cgroup.procs").write_text(str(os.getpid()), encoding="utf-8")
+
+
+def usage_file(name: str) -> Path | None:
+    """The file that counts the CPU time of every process in group `name`, once a child has made
+    and joined it; None where no group can count it here."""
+    folder = _own_folders().get("cpuacct")
+    if folder is None:
+        return None
+    return folder / name / ("cpu.stat" if (folder / "cgroup.controllers").exists() else "cpuacct.usage")
+
+
+def cpu_seconds(usage: Path) -> float | None:
+    """The CPU seconds a `usage_file` has counted; None while the group does not exist."""
+    try:
+        text = usage.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if usage.name == "cpu.stat":
+        return int(dict(line.split() for line in text.splitlines())["usage_usec"]) / 1e6
+    return int(text) / 1e9
 
 
 def remove(names: list[str], patience_s: float = 2.0) -> None:
@@ -77,5 +112,14 @@ def _rmdir(group: Path) -> bool:
     try:
         group.rmdir()
         return True
+    except OSError:
+        return False
+
+
+def autogroups() -> bool:
+    """Whether the scheduler shares the cores between sessions first (sched_autogroup): where no cpu
+    cgroup can be made, a child that keeps all its processes in one session gets one share."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text(encoding="utf-8").strip() == "1"
     except OSError:
         return False

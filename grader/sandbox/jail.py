@@ -55,6 +55,7 @@ DENIED_SYSCALLS = (
     "move_mount", "open_tree", "mount_setattr", "pidfd_getfd", "kcmp", "lookup_dcookie", "ioperm", "iopl",
     "personality", "vhangup", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
     "fremovexattr", "nfsservctl", "uselib", "migrate_pages", "move_pages", "mbind", "set_mempolicy",
+    "setsid",  # a session is a scheduling group of its own where autogroups are on: one per child, not per process
 )
 # ioctl requests refused: the file-flags ioctls (chattr +i) and pushing keystrokes into a terminal.
 DENIED_IOCTLS = (0x40086602, 0x40046602, 0x401C5820, 0x5412)  # FS_IOC_SETFLAGS (64/32), FS_IOC_FSSETXATTR, TIOCSTI
@@ -79,6 +80,7 @@ class Jail:
     scratch_bytes: int = 64 * MiB  # the writable /tmp, the only writable place
     file_bytes: int = 16 * MiB
     processes: int = 64  # threads count too
+    cores: float = 1.0  # at most this many cores' worth of CPU time per second, through a cgroup where one can be made
     devices: tuple[Path, ...] = ()  # extra device nodes, e.g. /dev/nvidia*
     show_sys: bool = False  # /sys read-only, which the CUDA driver reads
 
@@ -135,7 +137,7 @@ def cgroup_name(host_pid: int) -> str:
 
 def _join_cgroups(jail: Jail, host_pid: int) -> None:
     try:
-        cgroup.join(cgroup_name(host_pid), jail.resident_bytes, jail.processes)
+        cgroup.join(cgroup_name(host_pid), jail.resident_bytes, jail.processes, jail.cores)
     except OSError as error:
         raise JailError(f"joining a cgroup: {error}") from None
 

@@ -1,4 +1,9 @@
-"""The keeper: forks children, starts a few at a time, reads their result frames, kills the late ones."""
+"""The keeper: forks children, starts a few at a time, reads their result frames, kills the late ones.
+
+A child's time limit is CPU time: that of its whole process tree, counted by its cgroup where the
+jail could make one (processes that ended included), else read from /proc. A child that sleeps or
+waits is stopped by a wall-clock backstop, a few times the limit.
+"""
 from __future__ import annotations
 
 import ctypes
@@ -20,6 +25,12 @@ _FRAME_LENGTH = struct.Struct("<Q")
 _TOKEN_BYTES = 16
 RESULT_BYTES = 64 * 2**20  # what one child may send in all
 _PR_SET_PDEATHSIG = 1
+# The wall-clock backstop of a CPU limit of T seconds: WALL_FACTOR * T + WALL_SLACK_S. Generous, so
+# that a correct child on a machine busy with other work is stopped by its CPU time, never by this.
+WALL_FACTOR, WALL_SLACK_S = 3.0, 5.0
+_POLL_S = 0.02  # the shortest wait between two readings of a child's CPU time
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PROC_COUNTS = Path("/proc/self/stat").exists()  # Linux: a child's CPU time can be read
 
 
 @dataclass
@@ -35,6 +46,12 @@ class Child:
     buffer: bytearray = field(default_factory=bytearray)
     overflow: bool = False
     forged: bool = False  # a frame without the token arrived
+    usage: Path | None = None  # its cgroup's CPU time counter, for a jailed child where one can be made
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the child's whole process tree so far."""
+        counted = cgroup.cpu_seconds(self.usage) if self.usage else None
+        return tree_cpu_seconds(self.pid) if counted is None else counted
 
     def start(self) -> None:
         self.started = time.monotonic()
@@ -66,7 +83,8 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     if pid:
         for fd in (go_read, results_write, errors_write):
             os.close(fd)
-        return Child(pid, results_read, go_write, errors_read, token)
+        return Child(pid, results_read, go_write, errors_read, token,
+                     usage=cgroup.usage_file(cgroup_name(pid)) if jail is not None else None)
     status = 70
     try:
         _close_all_but(go_read, results_write, errors_write)
@@ -96,6 +114,62 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         status = 71
     finally:
         os._exit(status)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used by process `pid` and every process under it, from /proc: each one's own
+    time and that of the children it reaped (cutime, cstime), so an ended process counts once its
+    parent reaped it. In a jail, its PID 1 reaps every orphan, or dies and takes them along.
+    Best effort where no cgroup counts: a process whose parent ignores SIGCHLD is reaped by the
+    kernel and its time is lost, so a determined child can hide CPU time up to the wall-clock backstop."""
+    ticks, todo = 0, [pid]
+    while todo:
+        process = todo.pop()
+        try:  # the parent before its children: one reaped in between is missed once, never counted twice
+            fields = Path(f"/proc/{process}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            for thread in os.listdir(f"/proc/{process}/task"):
+                todo += map(int, Path(f"/proc/{process}/task/{thread}/children").read_bytes().split())
+        except (OSError, ValueError):
+            continue  # it ended meanwhile
+        ticks += sum(map(int, fields[11:15]))  # utime, stime, cutime, cstime: fields 14-17 of proc(5)
+    return ticks / _CLOCK_TICKS
+
+
+def wall_backstop(cpu_s: float) -> float:
+    """The wall-clock limit of a child whose CPU time limit is `cpu_s`; where its CPU time cannot be
+    read (no /proc), the limit itself."""
+    return WALL_FACTOR * cpu_s + WALL_SLACK_S if PROC_COUNTS else cpu_s
+
+
+@dataclass
+class Deadline:
+    """When a child's time is up: its CPU time (`cpu_seconds()`) past `cpu_s`, or its wall-clock
+    time past the backstop of that."""
+
+    cpu_s: float
+    cpu_seconds: Callable[[], float]
+    started: float = field(default_factory=time.monotonic)
+    next_reading: float = 0.0  # when its CPU time is read again
+    used: float = 0.0  # its CPU time when last read
+
+    def passed(self, now: float) -> str | None:
+        """"cpu" or "wall" once that limit is passed, else None. The CPU time is read only at the
+        soonest the child could have reached its limit, using every core."""
+        if now - self.started > wall_backstop(self.cpu_s):
+            return "wall"
+        if not PROC_COUNTS or now < self.next_reading:
+            return None
+        self.used = self.cpu_seconds()
+        left = self.cpu_s - self.used
+        if left < 0:
+            return "cpu"
+        self.next_reading = now + max(_POLL_S, left / (os.cpu_count() or 1))
+        return None
+
+    def next_check(self) -> float:
+        """When `passed` may next say something new."""
+        ends = self.started + wall_backstop(self.cpu_s)
+        return min(ends, self.next_reading) if PROC_COUNTS else ends
 
 
 def jail_works() -> bool:
@@ -173,11 +247,13 @@ class Outcome:
 
     frames: tuple[bytes, ...]
     exit_status: int  # as os.waitstatus_to_exitcode: negative for a signal
-    timed_out: bool
+    timed_out: bool  # stopped by its CPU time limit, or by the wall-clock backstop (then `wall_clock`)
     overflow: bool  # sent more than the result limit
     duration_s: float
     jail_error: str | None = None  # the jail could not be built: the grader's fault
     forged: bool = False  # something in the child wrote to the result pipe besides the grader's code
+    wall_clock: bool = False  # timed out by the wall-clock backstop, not by its CPU time
+    cpu_s: float = 0.0  # CPU time of its whole process tree
 
 
 def read_setup_error(child: Child) -> str | None:
@@ -192,23 +268,26 @@ def read_setup_error(child: Child) -> str | None:
     return message.decode(errors="replace") or None
 
 
-def _reap(child: Child, grace_s: float = 2.0) -> int:
-    """Exit status of a child whose stream has ended; one that lingers is killed."""
+def _reap(child: Child, grace_s: float = 2.0) -> tuple[int, float]:
+    """Exit status and CPU seconds (its own and its reaped descendants') of a child whose stream
+    has ended; one that lingers is killed."""
     deadline = time.monotonic() + grace_s
     while True:
-        pid, status = os.waitpid(child.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.kill()  # anything left in its process group
-            return status
+            return status, usage.ru_utime + usage.ru_stime
         if time.monotonic() > deadline:
             child.kill()
-            return os.waitpid(child.pid, 0)[1]
+            _, status, usage = os.wait4(child.pid, 0)
+            return status, usage.ru_utime + usage.ru_stime
         time.sleep(0.002)
 
 
 def run_all(children: list[Child], timeouts: list[float], workers: int, expected_frames: list[int],
             result_bytes: int = RESULT_BYTES) -> list[Outcome]:
-    """Start at most `workers` children at a time, read their frames, kill the late ones.
+    """Start at most `workers` children at a time, read their frames, kill the late ones: those
+    past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop.
 
     A child that has sent all `expected_frames` is done, even if something it forked still
     holds the stream open. If the grader itself is interrupted, no child is left behind.
@@ -218,18 +297,20 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
     frames: list[list[bytes]] = [[] for _ in children]
     outcomes: list[Outcome | None] = [None] * len(children)
     selector = selectors.DefaultSelector()
+    deadlines: dict[int, Deadline] = {}
 
-    def finish(index: int, timed_out: bool = False, complete: bool = False) -> None:
+    def finish(index: int, timed_out: bool = False, complete: bool = False, wall_clock: bool = False) -> None:
         child = children[index]
         if timed_out or child.overflow or child.forged or complete:
             child.kill()
         selector.unregister(child.results)
         del running[child.results]
         os.close(child.results)
-        status = _reap(child, grace_s=0 if complete else 2.0)
+        status, reaped_cpu_s = _reap(child, grace_s=0 if complete else 2.0)
         outcomes[index] = Outcome(tuple(frames[index]), 0 if complete else os.waitstatus_to_exitcode(status),
                                   timed_out, child.overflow, time.monotonic() - child.started,
-                                  read_setup_error(child), child.forged)
+                                  read_setup_error(child), child.forged, wall_clock,
+                                  round(max(reaped_cpu_s, deadlines[index].used, child.cpu_seconds()), 3))
 
     try:
         while waiting or running:
@@ -238,7 +319,8 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
                 running[children[index].results] = index
                 selector.register(children[index].results, selectors.EVENT_READ)
                 children[index].start()
-            deadline = min(children[i].started + timeouts[i] for i in running.values())
+                deadlines[index] = Deadline(timeouts[index], children[index].cpu_seconds)
+            deadline = min(deadlines[i].next_check() for i in running.values())
             for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
                 index = running[key.fd]
                 child = children[index]
@@ -257,8 +339,8 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
                     finish(index, complete=True)
             now = time.monotonic()
             for index in list(running.values()):
-                if now - children[index].started > timeouts[index]:
-                    finish(index, timed_out=True)
+                if limit := deadlines[index].passed(now):
+                    finish(index, timed_out=True, wall_clock=limit == "wall")
     finally:
         for index in [*running.values(), *waiting]:
             children[index].kill()

@@ -1,6 +1,8 @@
 # ATTACK: the spec was imported by the grader before the child was forked, so the child's
 # memory holds the Task objects, and a Task's `oracle` is torch's real conv1d, captured before
 # any tripwire was installed. conv1d finds it with gc.get_objects() and calls it.
+# Since the zygote, the child's Task is rebuilt from published data: its oracle is a stand-in
+# that raises, so the attack fails outright.
 # MUST: conv1d does not score full marks; flagged for review (gc).
 import gc
 

@@ -1,0 +1,234 @@
+"""The clean process every student child descends from.
+
+It is forked before the grader reads a spec, a reference, a submission or the command's options,
+so nothing of those is in its memory, nor in any child forked from it. For each submission the
+grader writes a *request* file (the tasks as published data, the student's files, the limits) and
+sends its number; the zygote forks a *worker* that reads only that file, runs the student's
+children in the jail (`keeper.run_all`) and leaves their outcomes in a file beside it. The grader
+keeps the reference, the expected values, the other students of a batch and the report's path;
+it runs the reference's children itself and compares.
+"""
+from __future__ import annotations
+
+import base64
+import glob
+import json
+import os
+import select
+import signal
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .jail import Jail, python_paths
+from .keeper import Outcome, die_with_parent, need_fork, run_all, spawn
+
+
+@dataclass(frozen=True)
+class StudentJob:
+    """One task of one submission on one device, as a worker needs it: the task as published JSON
+    (cases and experiments as data; no reference, no expected values), the assignment's checks.py
+    if it has one, and the student's file as the child sees it."""
+
+    task_json: str
+    checks_file: str | None
+    path: str  # where the child finds the file (under the jail's /submission)
+    code: bytes  # the bytes read once: scanned by the grader, run by the child
+    device: str
+    cases: int  # how many cases the task has: the child sends a frame for each, after its header
+
+
+@dataclass(frozen=True)
+class Request:
+    """Every job of one submission, and how to run them."""
+
+    jobs: tuple[StudentJob, ...]
+    submission: str  # the grader's private copy of the submission's files
+    timeout: float
+    workers: int
+
+    def to_json(self) -> str:
+        return json.dumps({"jobs": [{**asdict(job), "code": base64.b64encode(job.code).decode()} for job in self.jobs],
+                           "submission": self.submission, "timeout": self.timeout, "workers": self.workers})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Request":
+        data = json.loads(text)
+        jobs = tuple(StudentJob(**{**job, "code": base64.b64decode(job["code"])}) for job in data.pop("jobs"))
+        return cls(jobs=jobs, **data)
+
+
+def jail_for(device: str, submission: Path, scratch: Path) -> Jail:
+    """What a student child on `device` may see and use."""
+    cuda = {"memory_bytes": None, "show_sys": True,  # the driver maps far more address space than it uses
+            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
+    return Jail(visible=python_paths(), submission=submission, scratch=scratch, **cuda)
+
+
+def _outcome_to_json(outcome: Outcome) -> dict:
+    return {**asdict(outcome), "frames": [base64.b64encode(frame).decode() for frame in outcome.frames]}
+
+
+def _outcome_from_json(data: dict) -> Outcome:
+    return Outcome(**{**data, "frames": tuple(base64.b64decode(frame) for frame in data["frames"])})
+
+
+class Zygote:
+    """The grader's handle on its clean process: `submit` a request, `finished` tells which ended,
+    `outcomes` reads what its children sent. Several requests may run at once (a batch)."""
+
+    def __init__(self, pid: int, requests: int, replies: int, work: Path):
+        self.pid, self.requests, self.replies, self.work = pid, requests, replies, work
+        self._buffer = b""
+
+    @classmethod
+    def start(cls) -> "Zygote":
+        """Fork the zygote now: call it before anything secret is read."""
+        need_fork()
+        work = Path(tempfile.mkdtemp(prefix="grade-zygote-"))  # private (0700): requests and outcomes
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(request_read)
+            os.close(reply_write)
+            return cls(pid, request_write, reply_read, work)
+        status = 0
+        try:
+            os.close(request_write)
+            os.close(reply_read)
+            die_with_parent()
+            _forget_command_line()
+            _serve(work, request_read, reply_write)
+        except BaseException:
+            status = 70
+        finally:
+            os._exit(status)
+
+    def submit(self, number: int, request: Request) -> None:
+        """Hand request `number` to a worker of its own."""
+        (self.work / f".{number}.request").write_text(request.to_json(), encoding="utf-8")
+        (self.work / f".{number}.request").replace(self.work / f"{number}.request")
+        os.write(self.requests, f"{number}\n".encode())
+
+    def finished(self) -> Iterator[tuple[int, int]]:
+        """(request number, the worker's exit status) for each request as its worker ends."""
+        while True:
+            while b"\n" not in self._buffer:
+                select.select([self.replies], [], [])
+                chunk = os.read(self.replies, 4096)
+                if not chunk:
+                    raise RuntimeError("the grader's process for student code stopped")
+                self._buffer += chunk
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            number, status = (int(part) for part in line.split())
+            yield number, status
+
+    def outcomes(self, number: int) -> list[Outcome] | None:
+        """The outcomes of request `number`'s jobs, in order; None if its worker left none."""
+        path = self.work / f"{number}.outcomes"
+        try:
+            return [_outcome_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            return None
+        finally:
+            path.unlink(missing_ok=True)
+
+    def run(self, request: Request) -> list[Outcome]:
+        """Run one request and wait for it."""
+        self.submit(0, request)
+        number, status = next(self.finished())
+        found = self.outcomes(number)
+        if found is None:
+            raise RuntimeError(f"the grader's process for student code failed (exit status {status})")
+        return found
+
+    def stop(self) -> None:
+        for fd in (self.requests, self.replies):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        for path in self.work.glob("*"):
+            path.unlink(missing_ok=True)
+        try:
+            self.work.rmdir()
+        except OSError:
+            pass
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _forget_command_line() -> None:
+    """The command's options (the report's path) are in sys.argv: none of its children needs them."""
+    sys.argv[:] = ["grader-zygote"]
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv[:] = ["grader-zygote"]
+
+
+def _serve(work: Path, requests: int, replies: int) -> None:
+    """Fork a worker per request number; reply `number status` as each ends. Exits when the
+    grader closes the request pipe (or dies)."""
+    running: dict[int, int] = {}  # pid -> request number
+    buffer, more = b"", True
+    while more or running:
+        while running and (ended := os.waitpid(-1, os.WNOHANG))[0]:
+            pid, status = ended
+            if pid in running:
+                os.write(replies, f"{running.pop(pid)} {os.waitstatus_to_exitcode(status)}\n".encode())
+        if b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            number = int(line)
+            pid = os.fork()
+            if pid == 0:
+                _work(work, number, (requests, replies))
+            running[pid] = number
+        elif more and select.select([requests], [], [], 0.005)[0]:
+            chunk = os.read(requests, 4096)
+            buffer, more = buffer + chunk, bool(chunk)
+
+
+def _work(work: Path, number: int, pipes: tuple[int, ...]) -> None:
+    """In a worker: run request `number` in jailed children and leave their outcomes beside it."""
+    status = 0
+    try:
+        for fd in pipes:
+            os.close(fd)
+        die_with_parent()
+        path = work / f"{number}.request"
+        request = Request.from_json(path.read_text(encoding="utf-8"))
+        path.unlink()
+        outcomes = _run(request)
+        temporary = work / f".{number}.outcomes"
+        temporary.write_text(json.dumps([_outcome_to_json(outcome) for outcome in outcomes]), encoding="utf-8")
+        temporary.replace(work / f"{number}.outcomes")
+    except BaseException:
+        status = 70
+    finally:
+        os._exit(status)
+
+
+def _run(request: Request) -> list[Outcome]:
+    from .. import published, run  # the grader's modules, imported by the grader before the fork
+
+    with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
+        children = []
+        for job in request.jobs:
+            task = published.task_from_json(job.task_json, job.checks_file)
+            source = run.Source(job.path, job.code)
+            work = (lambda task, source, device: lambda send: run.run_student(task, task.cases, source, send, device))
+            children.append(spawn(work(task, source, job.device),
+                                  jail_for(job.device, Path(request.submission), Path(scratch))))
+        return run_all(children, [request.timeout] * len(children), request.workers,
+                       [job.cases + 1 for job in request.jobs])

@@ -1,0 +1,89 @@
+"""Nothing hidden travels back to a student: not the seed of final grading, not the grader's paths,
+not what their code saw in a hidden case, not a live link; and the grader bounds its own work on
+what a submission holds.
+
+Against the grader before these changes (commit c9af050) each test here fails: feedback named
+the seed and the temporary path, one secret seeded every assignment, hidden cases ran before
+later public probes, links in messages were live, and a notebook of 300k cells took a minute."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from grader import api, feedback, wire
+from grader.load import SubmissionError, find
+from grader.report import render
+from grader.results import CheckResult, Environment, Isolation, Report, TaskResult
+
+SEED = 987654321
+COURSE = "/srv/private-course-root"
+TEMPORARY = "/tmp/grade-batch-abc123/sources/Ivan Petrov_1470030_assignsubmission_file_/convolution.py"
+
+
+def _report(message: str = "") -> Report:
+    check = CheckResult(name="case", device="cpu", passed=False, message=message, diagnosis="exception")
+    return Report(assignment="assignment1", submission=TEMPORARY, course=COURSE, seed=SEED, duration_s=1.0,
+                  tasks=(TaskResult(name="conv1d", max_score=20, checks=(check,)),),
+                  environment=Environment(python="3", torch="2", devices=("cpu",), grader="0",
+                                          isolation=Isolation(level="jail as root", measures=())))
+
+
+def test_feedback_names_no_seed_no_course_and_no_temporary_path(tmp_path):
+    folder = feedback.write_feedback(tmp_path, "1470030", _report())
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert str(SEED) not in text, path.name
+        assert COURSE not in text and "/tmp/grade-batch" not in text, path.name
+    assert json.loads((folder / "feedback.json").read_text(encoding="utf-8"))["submission"] == "convolution.py"
+
+
+def test_each_assignment_has_a_seed_of_its_own_derived_from_the_secret():
+    seeds = {name: api.secret_seed(ROOT, name) for name in ("assignment1", "assignment2", "assignment3")}
+    assert len(set(seeds.values())) == 3
+    assert api.secret_seed(ROOT, "assignment1") == seeds["assignment1"]  # the same every time
+    from grader import settings
+    assert settings.secret_seed(ROOT) not in seeds.values()
+
+
+def test_links_and_images_in_a_message_are_inert_in_markdown():
+    text = render(_report("see [the answers](http://evil.example/x) ![p](http://evil.example/p.png)"), "markdown")
+    assert "](" not in text.replace("\\](", "")
+    assert "http://" not in text
+
+
+def test_a_childs_exception_message_is_capped_and_one_line():
+    frame = wire.encode({"case": 0, "value": None, "raised": {"type": "ValueError", "mro": ["ValueError"],
+                                                               "message": "A\x1b[2J\nB" * 50_000, "where": None}})
+    message = wire.results([frame])[0][0]["raised"]["message"]
+    assert len(message) <= wire.MAX_MESSAGE + 3
+    assert not re.search("[\x00-\x1f]", message)
+
+
+def test_no_public_message_comes_after_a_hidden_case(grade, tmp_path):
+    """Each call raises with how many calls came before it: a public check's message that counts
+    more calls than there are public cases ran after a hidden one, and could carry its inputs."""
+    submission = tmp_path / "convolution.py"
+    submission.write_text("CALLS = []\n\ndef conv1d(*args, **kwargs):\n    CALLS.append(1)\n"
+                          "    raise ValueError(f'call number {len(CALLS)}')\n", encoding="utf-8")
+    report = grade("assignment1", submission, tasks=["conv1d"], device="cpu")
+    spec = api.open_assignment("assignment1", root=ROOT)
+    task = next(task for task in spec.tasks if task.name == "conv1d")
+    public = sum(not case.hidden for case in task.cases)
+    assert public < len(task.cases)  # there are hidden cases to run
+    shown = [int(n) for check in report.tasks[0].checks if not check.hidden
+             for n in re.findall(r"call number (\d+)", check.message)]
+    assert shown and max(shown) <= public, (max(shown), public)
+
+
+def test_a_notebook_of_too_many_cells_is_refused_without_reading_them(tmp_path):
+    cells = [{"cell_type": "raw", "metadata": {}, "source": ""}] * 300_000
+    notebook = tmp_path / "work.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+                        encoding="utf-8")
+    with pytest.raises(SubmissionError) as error:
+        find(notebook, ("convolution.py",), tmp_path / "work")
+    assert "300000" in error.value.say("en")

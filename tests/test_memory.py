@@ -1,0 +1,78 @@
+"""Nothing of the reference, the spec, the command line or another student is in a student's
+process: tests/hostile/memory_secrets.py searches its whole memory, graded by the `grade` command
+as an instructor runs it (a test process has loaded specs itself, so only a fresh command tells).
+
+Against the grader before the zygote (commit c9af050) both tests fail: single grading found the
+reference's bytes and the spec, the batch's children held the classmates' names."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS
+from grader import store
+
+GRADE = str(Path(sys.executable).with_name("grade"))
+SECRET_WORD = "cmdline-s3cr3t"  # in the report's path: the attack looks for it
+CLASSMATE = "ZzyzxQwerty"
+
+
+def _attack() -> str:
+    base = (SUBMISSIONS / "assignment1" / "correct_naive" / "convolution.py").read_text(encoding="utf-8")
+    return base + "\n\n" + (ROOT / "tests" / "hostile" / "memory_secrets.py").read_text(encoding="utf-8")
+
+
+def _grade(*args: str) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp"}
+    return subprocess.run([GRADE, *args, "--lang", "en"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture
+def public_folder():
+    """A folder under /tmp that the jail's uid may read (pytest's own are 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="memory-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _searched_and_clean(task: dict) -> None:
+    messages = [check["message"] for check in task["checks"]]
+    assert not [m for m in messages if "PWNED" in m], [m for m in messages if "PWNED" in m][:1]
+    assert any("searched" in m and "nothing" in m for m in messages), messages[:3]
+
+
+def test_single_grading_leaves_nothing_secret_in_the_students_memory(public_folder):
+    submission = public_folder / "submission"
+    submission.mkdir()
+    (submission / "convolution.py").write_text(_attack(), encoding="utf-8")
+    report_path = public_folder / SECRET_WORD / "report.json"
+    report_path.parent.mkdir()
+    done = _grade("assignment1", str(submission), "--task", "conv1d", "--timeout", "30", "-o", str(report_path))
+    assert done.returncode == 0, done.stderr
+    _searched_and_clean(json.loads(report_path.read_text(encoding="utf-8"))["tasks"][0])
+
+
+def test_a_batchs_children_hold_no_classmate(public_folder):
+    export = public_folder / "export"
+    for name, code in ((f"Attacker Student_1470030", _attack()), (f"{CLASSMATE} Classmate_1470031", None)):
+        folder = export / f"{name}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        correct = SUBMISSIONS / "assignment1" / "correct_naive" / "convolution.py"
+        (folder / "convolution.py").write_text(code or correct.read_text(encoding="utf-8"), encoding="utf-8")
+    results = public_folder / SECRET_WORD
+    done = _grade("batch", "assignment1", str(export), "-o", str(results), "-j", "2", "--timeout", "30")
+    assert done.returncode == 0, done.stderr
+    reports = dict(store.load_all(store.open_store(results), "assignment1"))
+    attacker = next(report for student, report in reports.items() if "1470030" in student)
+    _searched_and_clean(next(task for task in json.loads(attacker.model_dump_json())["tasks"]
+                             if task["name"] == "conv1d"))
+    assert next(report for student, report in reports.items() if "1470031" in student).score == 100
