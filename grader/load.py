@@ -175,7 +175,7 @@ def _cells_code(raw: bytes, name: str) -> tuple[str, tuple[int, ...]]:
         why = (str(error).splitlines() or [""])[0][:250]  # whatever nbformat says: one short line
         raise SubmissionError("cannot read notebook {name}: {why}", name=name, why=why) from None
     if len(cells) > MAX_CELLS:
-        raise SubmissionError("notebook {name} has {count} code cells, more than the {limit} a submission may have",
+        raise SubmissionError("notebook {name} has {count} cells, more than the {limit} a submission may have",
                               name=name, count=len(cells), limit=MAX_CELLS)
     lines: list[str] = [""]  # line 1 takes the __future__ imports: Python wants them first
     starts: list[int] = []

@@ -185,6 +185,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
     hits: list[forbidden.Finding] = []
     forbidden.install_tripwires(task.forbidden, hits, student_file.path)
     saved_builtins = _Builtins()
+    order = tuple(task.run_order())  # before the student's code runs: it cannot reorder what it meets
     try:
         code = compile_source(student_file)
         own = {id(c) for c in code_objects(code)}
@@ -202,7 +203,7 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
         return
     send(wire.encode({"imported": True}))
     target = _target(module, task)
-    for index in task.run_order():
+    for index in order:
         case = cases[index]
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         if case.requires_grad:

@@ -57,7 +57,7 @@ def test_links_and_images_in_a_message_are_inert_in_markdown():
 
 def test_a_childs_exception_message_is_capped_and_one_line():
     frame = wire.encode({"case": 0, "value": None, "raised": {"type": "ValueError", "mro": ["ValueError"],
-                                                               "message": "A\x1b[2J\nB" * 50_000, "where": None}})
+                                                               "message": "A\x1b[2J\nB" * 1_000, "where": None}})
     message = wire.results([frame])[0][0]["raised"]["message"]
     assert len(message) <= wire.MAX_MESSAGE + 3
     assert not re.search("[\x00-\x1f]", message)
