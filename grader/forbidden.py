@@ -94,10 +94,10 @@ def private_torch(name: str) -> str | None:
     return None
 
 
-def _private_findings(code: Code, filename: str) -> list[Finding]:
-    """Every private torch name in the file, anywhere (also at module level: no tripwire covers them)."""
-    findings, aliases = [], code.aliases
-    for node in code.nodes:
+def _private_findings(nodes: list[ast.AST], aliases: dict[str, str], filename: str) -> list[Finding]:
+    """The private torch names among `nodes`."""
+    findings = []
+    for node in nodes:
         for name in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
             private = private_torch(name)
             if private:
@@ -107,7 +107,8 @@ def _private_findings(code: Code, filename: str) -> list[Finding]:
 
 def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tuple[str, ...]) -> list[Finding]:
     """Forbidden names used by `target` or the module-level functions and classes it calls,
-    forbidden modules imported at all, and private torch names anywhere in the file. Module-level
+    forbidden modules imported at all, and private torch names at module level or in what
+    `target` reaches (another task's function only costs that task). Module-level
     statements are left to the run-time tripwires, which see which task actually calls what.
     Raises Unreadable for a source Python cannot compile either; a source it may compile but
     that cannot be scanned is a finding itself."""
@@ -118,9 +119,8 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
             raise
         return [Finding(TOO_DEEP, f"{filename}:{error.line}")]
     tree, aliases = code.tree, dict(code.aliases)
-    findings = _private_findings(code, filename)
-    functions = {node.name: node for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    functions = {node.name: node for node in tree.body if isinstance(node, definitions)}
     for name in functions:
         aliases.pop(name, None)  # the student's own definition shadows an import
     todo, seen, scopes = [target], set(), []
@@ -131,6 +131,11 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
         seen.add(name)
         scopes.append(functions[name])
         todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name)]
+    # private torch: at module level (imports, top-level code), and in what the task reaches
+    module_level = [node for statement in tree.body if not isinstance(statement, definitions)
+                    for node in ast.walk(statement)]
+    findings = _private_findings(module_level + [node for scope in scopes for node in ast.walk(scope)],
+                                 code.aliases, filename)
     for scope in scopes:
         for node in ast.walk(scope):
             qualified = _qualified_name(node, aliases)
