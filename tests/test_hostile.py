@@ -353,6 +353,7 @@ ATTACKS: dict[str, Attack] = {
     "unix_socket_escape": Attack(check=_no_connection),
     "env_secret": Attack(),
     "classmate": Attack(check=_classmate_untouched),
+    "lock_channel": Attack(),
     "posture": Attack(),
     # the parent survives anything the child sends
     "huge_output": Attack(timeout=8.0),

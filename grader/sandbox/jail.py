@@ -54,9 +54,12 @@ DENIED_SYSCALLS = (
     "io_uring_setup", "io_uring_enter", "io_uring_register", "fsopen", "fsconfig", "fsmount", "fspick",
     "move_mount", "open_tree", "mount_setattr", "pidfd_getfd", "kcmp", "lookup_dcookie", "ioperm", "iopl",
     "personality", "vhangup", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
-    "fremovexattr", "nfsservctl", "uselib", "migrate_pages", "move_pages", "mbind", "set_mempolicy",
+    "fremovexattr", "flock", "nfsservctl", "uselib", "migrate_pages", "move_pages", "mbind", "set_mempolicy",
     "setsid",  # a session is a scheduling group of its own where autogroups are on: one per child, not per process
 )
+# fcntl requests refused: record locks (F_GETLK, F_SETLK, F_SETLKW and their open-file versions),
+# which, like flock, two children could take on a read-only file both see to signal each other.
+DENIED_FCNTLS = (5, 6, 7, 36, 37, 38)
 # ioctl requests refused: the file-flags ioctls (chattr +i) and pushing keystrokes into a terminal.
 DENIED_IOCTLS = (0x40086602, 0x40046602, 0x401C5820, 0x5412)  # FS_IOC_SETFLAGS (64/32), FS_IOC_FSSETXATTR, TIOCSTI
 # Passed through from the grader's environment; everything else is dropped.
@@ -324,6 +327,8 @@ def _filter_system_calls() -> None:
         for flag in (_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET,
                      _CLONE_NEWCGROUP):
             rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+        for command in DENIED_FCNTLS:
+            rules.add_rule(seccomp.ERRNO(errno.EPERM), "fcntl", seccomp.Arg(1, seccomp.EQ, command))
         for request in DENIED_IOCTLS:
             rules.add_rule(seccomp.ERRNO(errno.EPERM), "ioctl",
                            seccomp.Arg(1, seccomp.MASKED_EQ, 0xFFFFFFFF, request))
