@@ -168,7 +168,13 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
         found = find(origin, spec.modules, workdir)
         mode = isolation_mode(root)
         runs = execute(spec, tasks, found, root, devices, timeout, workers, runner, expected, mode)
-        return judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
+        report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
+        if expected is None:  # the reference ran here without its known mistakes: add them where one may apply
+            plain = [task_run for task_run, result in zip(runs, report.tasks) if _named_nothing(result, task_run.task)]
+            if plain:
+                add_mistakes(spec, plain, root, timeout, workers)
+                report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
+        return report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -269,7 +275,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
     status = 0
     if mode == "jail" and jobs:
         runner.submit(0, request)
-    known = reference_frames(spec, tasks, root, timeout, workers) if expected is None else expected()
+    known = reference_frames(spec, tasks, root, timeout, workers, "answers") if expected is None else expected()
     if mode == "process":
         outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
                                     [job.cases + 1 for job in request.jobs])
@@ -303,17 +309,35 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
-                     workers: int | None = None) -> dict[str, tuple[bytes, ...]]:
-    """The reference's raw frames for every task (trusted children forked from the grader)."""
+                     workers: int | None = None, parts: str = "all") -> dict[str, tuple[bytes, ...]]:
+    """The reference's raw frames for every task (trusted children forked from the grader); `parts`
+    as `run.run_reference` takes it."""
     references = reference_sources(spec, root)
-    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)]), None) for task in tasks]
+    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)], parts), None)
+                for task in tasks]
     outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(tasks), workers or os.cpu_count() or 2,
                                [len(task.cases) for task in tasks])
     return {task.name: outcome.frames for task, outcome in zip(tasks, outcomes)}
 
 
-def _reference_work(task: Task, source: run.Source) -> Callable:
-    return lambda send: run.run_reference(task, task.cases, source, send, "cpu")
+def _reference_work(task: Task, source: run.Source, parts: str) -> Callable:
+    return lambda send: run.run_reference(task, task.cases, source, send, "cpu", parts)
+
+
+def add_mistakes(spec: Assignment, runs: list[TaskRun], root: Path, timeout: float, workers: int | None) -> None:
+    """The known mistakes' values, for the tasks whose reference ran without them, added to each
+    case's expected frame: computed only where they are needed, to name a mistake."""
+    frames = reference_frames(spec, tuple(task_run.task for task_run in runs), root, timeout, workers, "mistakes")
+    for task_run in runs:
+        for index, frame in wire.results(frames[task_run.task.name])[0].items():
+            if index in task_run.expected:
+                task_run.expected[index]["variants"] = frame.get("variants", {})
+
+
+def _named_nothing(result: TaskResult, task: Task) -> bool:
+    """A task with known mistakes that failed a check plainly (wrong values, shape, ...): one of the
+    mistakes might name what went wrong."""
+    return bool(task.variants) and any(not c.passed and c.diagnosis in compare.VALUE_DIAGNOSES for c in result.checks)
 
 
 def read_sources(sources: dict[str, bytes]) -> dict[str, forbidden.Code | forbidden.Unreadable | None]:

@@ -147,26 +147,29 @@ def _attempt(function: Callable[[], Any]) -> tuple[Any, dict | None]:
 
 
 def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
-                  send: Callable[[bytes], None], device: str) -> None:
-    """Expected values (float64), torch's answer and each known-wrong variant, per case."""
+                  send: Callable[[bytes], None], device: str, parts: str = "all") -> None:
+    """Per case: the expected value (float64) and torch's answer (`parts` "answers"), the value of
+    each known-wrong variant ("mistakes": only needed to name a mistake), or both ("all")."""
     warnings.simplefilter("ignore")  # torch's performance notes are not results
     reference = load_module(reference_file, "_reference")
     target = _target(reference, task)
     for index, case in enumerate(cases):
         args, kwargs = build(case.args, device), build(case.kwargs, device)
+        frame: dict[str, Any] = {"case": index, "variants": {}}
         if case.raises:
-            frame = {"case": index, "raised": _attempt(lambda: exercise(case, target)(*args, **kwargs))[1]}
-            if task.oracle:
-                frame["oracle_raised"] = _attempt(lambda: exercise(case, task.oracle)(*args, **kwargs))[1]
+            if parts != "mistakes":
+                frame["raised"] = _attempt(lambda: exercise(case, target)(*args, **kwargs))[1]
+                if task.oracle:
+                    frame["oracle_raised"] = _attempt(lambda: exercise(case, task.oracle)(*args, **kwargs))[1]
             send(wire.encode(frame))
             continue
         args64, kwargs64 = to_float64(args), to_float64(kwargs)
-        expected, raised = _attempt(lambda: to_float64(exercise(case, target)(*args64, **kwargs64)))
-        frame = {"case": index, "expected": expected, "raised": raised, "variants": {}}
-        if task.oracle:
-            frame["oracle"], frame["oracle_raised"] = _attempt(
-                lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
-        for number, variant in enumerate(task.variants):
+        if parts != "mistakes":
+            frame["expected"], frame["raised"] = _attempt(lambda: to_float64(exercise(case, target)(*args64, **kwargs64)))
+            if task.oracle:
+                frame["oracle"], frame["oracle_raised"] = _attempt(
+                    lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
+        for number, variant in enumerate(task.variants if parts != "answers" else ()):
             wrong = exercise(case, functools.partial(variant.compute, reference))
             value, error = _attempt(lambda: to_float64(experiments.without_gradients(wrong(*args64, **kwargs64))))
             if error is None:
