@@ -1,6 +1,7 @@
 """The library behind the `grade` command: grade a submission, check the references, list tasks."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -242,9 +243,11 @@ def isolation_mode(root: Path) -> str:
 
 def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, root: Path,
                  devices: tuple[str, ...], jailed: bool = True) -> list[tuple[Task, str, sandbox.StudentJob]]:
-    """(task, device, job) for each task whose file was submitted, on each device. A job holds the
-    task as published data, less the lecture's pinned values (`expect`, compared here only), and
-    the student's file with the bytes read once, at the path the child sees it."""
+    """(task, device, job) for each task whose file was submitted, on each device: one job for its
+    public cases and one for its hidden cases, so that no process of the student's holds both and
+    nothing a hidden case showed it can reach a public message. A job holds its cases as published
+    data, less the lecture's pinned values (`expect`, compared here only), and the student's file
+    with the bytes read once, at the path the child sees it."""
     folder = sandbox.SUBMISSION_MOUNT if jailed else submission.folder
     checks = root / ("public" if is_handout(root) else "reference") / spec.name / published.CHECKS_FILE
     found = []
@@ -252,12 +255,17 @@ def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submissi
         module = spec.module_of(task)
         if module not in submission.files:
             continue
-        data = task.model_copy(update={"cases": tuple(case.model_copy(update={"expect": None}) for case in task.cases)})
-        task_json = published.task_to_json(data, spec.name)
         path = str(folder / submission.files[module].relative_to(submission.folder))
-        for device in devices:
-            found.append((task, device, sandbox.StudentJob(task_json, str(checks) if checks.exists() else None, path,
-                                                           submission.sources[module], device, len(task.cases))))
+        for hidden in (False, True):
+            indices = tuple(index for index, case in enumerate(task.cases) if case.hidden == hidden)
+            if not indices:
+                continue
+            part = task.model_copy(update={"cases": tuple(task.cases[index].model_copy(update={"expect": None})
+                                                          for index in indices)})
+            task_json = published.task_to_json(part, spec.name)
+            for device in devices:
+                found.append((task, device, sandbox.StudentJob(task_json, str(checks) if checks.exists() else None,
+                                                               path, submission.sources[module], device, indices)))
     return found
 
 
@@ -278,7 +286,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
     known = reference_frames(spec, tasks, root, timeout, workers, "answers") if expected is None else expected()
     if mode == "process":
         outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
-                                    [job.cases + 1 for job in request.jobs])
+                                    [job.frames() for job in request.jobs])
     elif jobs:
         number, status = next(runner.finished())
         outcomes = runner.outcomes(number)
@@ -304,8 +312,22 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
             runs[task.name].student.update({device: missing for device in devices})
     for (task, device, _), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
+        if device in runs[task.name].student:  # its hidden cases, after the public ones
+            public_cases, public_header, public_outcome = runs[task.name].student[device]
+            cases, header, outcome = {**cases, **public_cases}, public_header or header, \
+                _joined(public_outcome, outcome)
         runs[task.name].student[device] = (cases, header, outcome)
     return [runs[task.name] for task in tasks]
+
+
+def _joined(first: sandbox.Outcome, second: sandbox.Outcome) -> sandbox.Outcome:
+    """One outcome for a task run in two processes: the first's trouble (a timeout, a crash, ...),
+    else the second's, over the time both took."""
+    def trouble(outcome: sandbox.Outcome) -> bool:
+        return outcome.forged or outcome.timed_out or outcome.overflow or outcome.exit_status != 0
+    chosen = first if trouble(first) or not trouble(second) else second
+    return dataclasses.replace(chosen, frames=first.frames + second.frames, cpu_s=first.cpu_s + second.cpu_s,
+                               duration_s=first.duration_s + second.duration_s)
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,

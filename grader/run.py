@@ -177,11 +177,14 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
         send(wire.encode(frame))
 
 
-def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
-                send: Callable[[bytes], None], device: str) -> None:
-    """The student's function on each case: its output or exception, and what else it did.
+def run_student(task: Task, student_file: Source, send: Callable[[bytes], None], device: str,
+                indices: tuple[int, ...] | None = None) -> None:
+    """The student's function on each of the task's cases: its output or exception, and what else
+    it did. `indices`: each case's number in the whole task, which its frame carries (a child may
+    hold only the public cases, or only the hidden ones).
 
     Tripwires are armed for the whole of the student's code: its import and every call."""
+    indices = tuple(range(len(task.cases))) if indices is None else indices
     if device == "cuda":  # TF32 would round float32 matmuls to 10 bits and fail correct code
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
@@ -206,8 +209,8 @@ def run_student(task: Task, cases: tuple[Case, ...], student_file: Source,
         return
     send(wire.encode({"imported": True}))
     target = _target(module, task)
-    for index in order:
-        case = cases[index]
+    for position in order:
+        case, index = task.cases[position], indices[position]
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         if case.requires_grad:
             for tensor in _tensors((args, kwargs)):

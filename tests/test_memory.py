@@ -2,12 +2,14 @@
 process: tests/hostile/memory_secrets.py searches its whole memory, graded by the `grade` command
 as an instructor runs it (a test process has loaded specs itself, so only a fresh command tells).
 
-Against the grader before the zygote (commit c9af050) both tests fail: single grading found the
-reference's bytes and the spec, the batch's children held the classmates' names."""
+Against the grader before the zygote (commit c9af050) single grading found the reference's bytes
+and the spec, and the public cases' process held all 72 hidden cases of conv1d; the batch's
+children held a classmate's name when the queue's next line was read before the fork (a race)."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,3 +78,17 @@ def test_a_batchs_children_hold_no_classmate(public_folder):
     _searched_and_clean(next(task for task in json.loads(attacker.model_dump_json())["tasks"]
                              if task["name"] == "conv1d"))
     assert next(report for student, report in reports.items() if "1470031" in student).score == 100
+
+
+def test_the_process_of_the_public_cases_holds_no_hidden_case(public_folder):
+    submission = public_folder / "submission"
+    submission.mkdir()
+    attack = (ROOT / "tests" / "hostile" / "memory_hidden_cases.py").read_text(encoding="utf-8")
+    (submission / "convolution.py").write_text(attack, encoding="utf-8")
+    done = _grade("assignment1", str(submission), "--task", "conv1d", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    task = json.loads(done.stdout)["tasks"][0]
+    seen = [int(n) for check in task["checks"] if not check["hidden"]
+            for n in re.findall(r"hidden cases seen: (\d+)", check["message"])]
+    assert seen and set(seen) == {0}, seen  # the grader before the split: 72 in every message
+    assert any(check["hidden"] for check in task["checks"])  # the hidden cases ran, elsewhere

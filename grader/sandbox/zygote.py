@@ -37,7 +37,11 @@ class StudentJob:
     path: str  # where the child finds the file (under the jail's /submission)
     code: bytes  # the bytes read once: scanned by the grader, run by the child
     device: str
-    cases: int  # how many cases the task has: the child sends a frame for each, after its header
+    indices: tuple[int, ...]  # the number in the whole task of each case in task_json: frames carry it
+
+    def frames(self) -> int:
+        """How many frames the child sends: a header, then one per case."""
+        return len(self.indices) + 1
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class Request:
     @classmethod
     def from_json(cls, text: str) -> "Request":
         data = json.loads(text)
-        jobs = tuple(StudentJob(**{**job, "code": base64.b64decode(job["code"])}) for job in data.pop("jobs"))
+        jobs = tuple(StudentJob(**{**job, "code": base64.b64decode(job["code"]), "indices": tuple(job["indices"])})
+                     for job in data.pop("jobs"))
         return cls(jobs=jobs, **data)
 
 
@@ -227,8 +232,7 @@ def _run(request: Request) -> list[Outcome]:
         for job in request.jobs:
             task = published.task_from_json(job.task_json, job.checks_file)
             source = run.Source(job.path, job.code)
-            work = (lambda task, source, device: lambda send: run.run_student(task, task.cases, source, send, device))
-            children.append(spawn(work(task, source, job.device),
-                                  jail_for(job.device, Path(request.submission), Path(scratch))))
+            work = (lambda task, source, job: lambda send: run.run_student(task, source, send, job.device, job.indices))
+            children.append(spawn(work(task, source, job), jail_for(job.device, Path(request.submission), Path(scratch))))
         return run_all(children, [request.timeout] * len(children), request.workers,
-                       [job.cases + 1 for job in request.jobs])
+                       [job.frames() for job in request.jobs])
