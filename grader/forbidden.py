@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import importlib
 import io
 import re
@@ -64,6 +65,48 @@ class Code:
     nodes: tuple[ast.AST, ...]
     aliases: dict[str, str]
 
+    @functools.cached_property
+    def uses(self) -> dict[str | None, "Uses"]:
+        """What each top-level function or class reads, by its name (None: the module-level
+        statements): worked out once, for every task that reaches it."""
+        definitions = [node for node in self.tree.body if isinstance(node, _DEFINITIONS)]
+        shadowed = {name: module for name, module in self.aliases.items()
+                    if name not in {node.name for node in definitions}}  # a definition shadows an import
+        module_level = [node for statement in self.tree.body if not isinstance(statement, _DEFINITIONS)
+                        for node in ast.walk(statement)]
+        found = {node.name: _uses(list(ast.walk(node)), self.aliases, shadowed) for node in definitions}
+        found[None] = _uses(module_level, self.aliases, shadowed)
+        return found
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class Uses:
+    """The names one part of a file reads: (line, name) pairs."""
+
+    names: tuple[str, ...]  # plain names: the functions and classes it may call
+    qualified: tuple[tuple[int, str], ...]  # dotted names through imports, e.g. torch.nn.functional.conv2d
+    attributes: tuple[tuple[int, str], ...]  # attributes of values no import names (maybe a tensor's method)
+    private: tuple[tuple[int, str], ...]  # private torch namespaces
+
+
+def _uses(nodes: list[ast.AST], aliases: dict[str, str], shadowed: dict[str, str]) -> Uses:
+    qualified, attributes, private = [], [], []
+    for node in nodes:
+        name = _qualified_name(node, shadowed)
+        if name:
+            qualified.append((node.lineno, name))
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and not _qualified_name(node.value,
+                                                                                                      shadowed):
+            attributes.append((node.lineno, node.attr))
+        for named in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
+            if found := private_torch(named):
+                private.append((node.lineno, found))
+    return Uses(tuple(node.id for node in nodes if isinstance(node, ast.Name)), tuple(qualified), tuple(attributes),
+                tuple(private))
+
 
 def read(source: "bytes | str | Code", filename: str) -> Code:
     """Parse bytes exactly as `compile` does (the PEP 263 cookie, a BOM), so that the scanners see
@@ -94,17 +137,6 @@ def private_torch(name: str) -> str | None:
     return None
 
 
-def _private_findings(nodes: list[ast.AST], aliases: dict[str, str], filename: str) -> list[Finding]:
-    """The private torch names among `nodes`."""
-    findings = []
-    for node in nodes:
-        for name in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
-            private = private_torch(name)
-            if private:
-                findings.append(Finding(private, f"{filename}:{node.lineno}"))
-    return findings
-
-
 def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tuple[str, ...]) -> list[Finding]:
     """Forbidden names used by `target` or the module-level functions and classes it calls,
     forbidden modules imported at all, and private torch names at module level or in what
@@ -118,33 +150,21 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
         if error.certain:
             raise
         return [Finding(TOO_DEEP, f"{filename}:{error.line}")]
-    tree, aliases = code.tree, dict(code.aliases)
-    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    functions = {node.name: node for node in tree.body if isinstance(node, definitions)}
-    for name in functions:
-        aliases.pop(name, None)  # the student's own definition shadows an import
-    todo, seen, scopes = [target], set(), []
+    uses, todo, reached = code.uses, [target], {None}  # module-level code counts for every task
     while todo:
         name = todo.pop()
-        if name in seen or name not in functions:
-            continue
-        seen.add(name)
-        scopes.append(functions[name])
-        todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name)]
-    # private torch: at module level (imports, top-level code), and in what the task reaches
-    module_level = [node for statement in tree.body if not isinstance(statement, definitions)
-                    for node in ast.walk(statement)]
-    findings = _private_findings(module_level + [node for scope in scopes for node in ast.walk(scope)],
-                                 code.aliases, filename)
-    for scope in scopes:
-        for node in ast.walk(scope):
-            qualified = _qualified_name(node, aliases)
-            if qualified and matches(qualified, patterns):
-                findings.append(Finding(qualified, f"{filename}:{node.lineno}"))
-            elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
-                  and matches(f"torch.Tensor.{node.attr}", patterns)
-                  and not _qualified_name(node.value, aliases)):
-                findings.append(Finding(f"torch.Tensor.{node.attr}", f"{filename}:{node.lineno}"))
+        if name not in reached and name in uses:
+            reached.add(name)
+            todo += uses[name].names
+    findings = []
+    for part in (uses[name] for name in reached):
+        findings += [Finding(private, f"{filename}:{line}") for line, private in part.private]
+        if part is uses[None]:
+            continue  # module-level statements: the run-time tripwires see which task calls what
+        findings += [Finding(name, f"{filename}:{line}") for line, name in part.qualified if matches(name, patterns)]
+        findings += [Finding(f"torch.Tensor.{attribute}", f"{filename}:{line}") for line, attribute in part.attributes
+                     if matches(f"torch.Tensor.{attribute}", patterns)]
+    tree = code.tree
     for node in tree.body:  # importing a forbidden module at all, e.g. scipy
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
@@ -409,11 +429,18 @@ def _names(owner, glob: str) -> list[str]:
     names = set(dir(owner))
     namespace = getattr(owner, "name", None)
     if type(owner).__name__ == "_OpNamespace" and isinstance(namespace, str):
-        import torch
-
-        names |= {op.split("::", 1)[1].split(".")[0] for op in torch._C._dispatch_get_all_op_names()
-                  if op.startswith(namespace + "::")}
+        names |= operator_names(namespace)
     return sorted(n for n in names if fnmatch.fnmatchcase(n, glob))
+
+
+@functools.cache
+def operator_names(namespace: str) -> frozenset[str]:
+    """The operators torch has registered in a namespace (`aten`): read once, in the zygote, and
+    inherited by every child (each would take some 5 ms a pattern to list them)."""
+    import torch
+
+    return frozenset(op.split("::", 1)[1].split(".")[0] for op in torch._C._dispatch_get_all_op_names()
+                     if op.startswith(namespace + "::"))
 
 
 class _Guarded:

@@ -106,6 +106,7 @@ class Zygote:
             os.close(reply_read)
             die_with_parent()
             _forget_command_line()
+            _warm_up()
             _serve(work, request_read, reply_write)
         except BaseException:
             status = 70
@@ -173,6 +174,13 @@ class Zygote:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _warm_up() -> None:
+    """What every child would otherwise compute for itself, computed once here."""
+    from .. import forbidden
+
+    forbidden.operator_names("aten")
 
 
 def _forget_command_line() -> None:
