@@ -1,7 +1,6 @@
 """The library behind the `grade` command: grade a submission, check the references, list tasks."""
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import os
@@ -70,7 +69,7 @@ def secret_seed(root: Path, assignment: str) -> int:
     except settings.SettingsError as error:
         raise UsageError.of(error) from None
     digest = hmac.new(str(secret).encode(), assignment.encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:4], "big") >> 1  # 31 bits: any random generator takes it
+    return int.from_bytes(digest[:8], "big") >> 1  # 63 bits: too many to try from a case's seed
 
 
 def is_handout(root: Path) -> bool:
@@ -310,24 +309,20 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
         if spec.module_of(task) not in submission.files:  # nothing ran: the task reports the missing file
             missing = ({}, {"missing_file": spec.module_of(task)}, sandbox.Outcome((), 0, False, False, 0))
             runs[task.name].student.update({device: missing for device in devices})
-    for (task, device, _), outcome in zip(jobs, outcomes):
+    for (task, device, job), outcome in zip(jobs, outcomes):
         cases, header = wire.results(outcome.frames)
-        if device in runs[task.name].student:  # its hidden cases, after the public ones
-            public_cases, public_header, public_outcome = runs[task.name].student[device]
-            cases, header, outcome = {**cases, **public_cases}, public_header or header, \
-                _joined(public_outcome, outcome)
+        hidden = [index for index in job.indices if task.cases[index].hidden]
+        if hidden:
+            # Its hidden cases, run apart: only their results count. Their process's header, its
+            # end (exit status, timeout) and its time are never shown: the student's code there
+            # saw hidden inputs, and would write them into any of those.
+            public_cases, header, outcome = runs[task.name].student.get(device, ({}, None, _NOTHING_SHOWN))
+            cases = {**{index: cases[index] for index in hidden if index in cases}, **public_cases}
         runs[task.name].student[device] = (cases, header, outcome)
     return [runs[task.name] for task in tasks]
 
 
-def _joined(first: sandbox.Outcome, second: sandbox.Outcome) -> sandbox.Outcome:
-    """One outcome for a task run in two processes: the first's trouble (a timeout, a crash, ...),
-    else the second's, over the time both took."""
-    def trouble(outcome: sandbox.Outcome) -> bool:
-        return outcome.forged or outcome.timed_out or outcome.overflow or outcome.exit_status != 0
-    chosen = first if trouble(first) or not trouble(second) else second
-    return dataclasses.replace(chosen, frames=first.frames + second.frames, cpu_s=first.cpu_s + second.cpu_s,
-                               duration_s=first.duration_s + second.duration_s)
+_NOTHING_SHOWN = sandbox.Outcome((), 0, False, False, 0.0)  # the end of a process whose end is not told
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
@@ -452,7 +447,8 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                     ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"))
             verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
-                problem, problem_status = verdict.message, "forbidden"
+                problem, problem_status = (i18n.say(language, "called a forbidden API in a hidden case") if case.hidden
+                                           else verdict.message), "forbidden"
             label = i18n.say_name(language, case.name) if case.hidden is False else \
                 i18n.say(language, "hidden case {number}", number=index + 1)
             message = verdict.message

@@ -34,7 +34,7 @@ GROUP_NAMES = {"results": N_("results"), "edge cases": N_("edge cases"), "argume
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("\r\n|[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _MD_BLOCK_START = re.compile(r"^([#>+*=`~-])|^(\d+)([.)])")
-_MD_INLINE = re.compile(r"[\[\]!`*_~\\]")  # links, images, code, emphasis; a bare URL's :// is broken too
+_MD_INLINE = re.compile(r"[\[\]!`*_~\\]")  # links, images, code, emphasis; bare URLs, www. and e-mail below
 
 
 def clean(value: object) -> str:
@@ -46,7 +46,7 @@ def _md(value: object) -> str:
     """Markdown text that can neither leave its table cell or list item, start a block, nor make a
     link or an image (a message may quote what student code wrote)."""
     text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), html.escape(clean(value).strip(), quote=False))
-    text = text.replace("|", "\\|").replace("://", ":\\/\\/")
+    text = text.replace("|", "\\|").replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
     return _MD_BLOCK_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text)
 
 
@@ -65,10 +65,29 @@ def student_view(report: Report) -> Report:
 
 def handed_back(report: Report) -> Report:
     """What a student gets back from an instructor's grading: `student_view`, less what only the
-    instructor may know: the seed (derived from the course's secret one), the course folder, and
-    where the grader kept the submission (its last name stays)."""
-    return student_view(report).model_copy(update={"seed": None, "course": "",
-                                                   "submission": PurePath(report.submission).name})
+    instructor may know: the seed (derived from the course's secret one), the course folder and
+    the grader's own folders (also where the student's code printed them, having seen them in the
+    jail), where the grader kept the submission (its last name stays), and the time of the hidden
+    cases (the report's time is that of its tasks' public cases)."""
+    shown = student_view(report)
+
+    def scrub(text: str) -> str:
+        if len(report.course) > 1:
+            text = text.replace(report.course, "<course>")
+        return _GRADER_FOLDERS.sub("<grader>", text)
+    tasks = tuple(task.model_copy(update={
+        "problem": scrub(task.problem) if task.problem else task.problem,
+        "checks": tuple(check.model_copy(update={"message": scrub(check.message)}) for check in task.checks)})
+        for task in shown.tasks)
+    review = tuple(flag.model_copy(update={"line": scrub(flag.line), "where": scrub(flag.where)})
+                   for flag in shown.review)
+    return shown.model_copy(update={"seed": None, "course": "", "submission": PurePath(report.submission).name,
+                                    "tasks": tasks, "review": review,
+                                    "duration_s": round(sum(task.duration_s for task in tasks), 3)})
+
+
+# the grader's temporary folders (tempfile's grade-*, grade-batch-*, grade-zygote-*, ...) wherever they are
+_GRADER_FOLDERS = re.compile(r"\S*/(?:grade|submission|root)-[A-Za-z0-9_-]*[A-Za-z0-9_]{8}\S*")
 
 
 def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None,

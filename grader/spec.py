@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import random
 import sys
@@ -282,6 +283,13 @@ def _hide_random(cases: tuple[Case, ...], public: int | None) -> tuple[Case, ...
                  for index, case in enumerate(cases))
 
 
+def _mixed(seed: int, case_seed: int) -> int:
+    """A case's seed under a grading seed: a hash, so that a case's seed, which the student's code
+    sees, does not give the grading seed away."""
+    digest = hashlib.sha256(f"{seed}:{case_seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
 def reseed(assignment: Assignment, seed: int) -> Assignment:
     """The same cases with other values in their random tensors (seed 0: as the spec wrote them)."""
     if seed == 0:
@@ -289,7 +297,7 @@ def reseed(assignment: Assignment, seed: int) -> Assignment:
 
     def values(value: Any) -> Any:
         if isinstance(value, Random):
-            return value.model_copy(update={"seed": (value.seed + seed * 0x9E3779B97F4A7C15) % 2**63})
+            return value.model_copy(update={"seed": _mixed(seed, value.seed)})
         if isinstance(value, (tuple, list)):
             return type(value)(values(v) for v in value)
         if isinstance(value, dict):

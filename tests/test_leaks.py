@@ -87,3 +87,29 @@ def test_a_notebook_of_too_many_cells_is_refused_without_reading_them(tmp_path):
     with pytest.raises(SubmissionError) as error:
         find(notebook, ("convolution.py",), tmp_path / "work")
     assert "300000" in error.value.say("en")
+
+
+@pytest.mark.parametrize("mode", ["header", "exit status"])
+def test_the_hidden_cases_process_tells_nothing_but_its_results(grade, tmp_path, mode):
+    """tests/hostile/memory_hidden_child.py: the hidden process's import error or exit status (97)
+    would be the task's problem if the grader took it when the public process sent nothing."""
+    attack = (ROOT / "tests" / "hostile" / "memory_hidden_child.py").read_text(encoding="utf-8")
+    (tmp_path / "convolution.py").write_text(attack.replace("__MODE__", mode), encoding="utf-8")
+    report = grade("assignment1", tmp_path / "convolution.py", tasks=["conv1d"], device="cpu")
+    task = report.tasks[0]
+    shown = [task.problem or ""] + [check.message for check in task.checks if not check.hidden]
+    assert not [text for text in shown if "HIDDEN-LEAK" in text or "97" in text], shown[:3]
+    assert task.score == 0
+
+
+def test_feedback_scrubs_the_grader_s_folders_from_messages(tmp_path):
+    message = f"exe={COURSE}/.venv/bin/python3 /tmp/grade-batch-tsckr4yz/submission-jb3vz2y9/submission"
+    folder = feedback.write_feedback(tmp_path, "1470030", _report(message))
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert COURSE not in text and "tsckr4yz" not in text and "jb3vz2y9" not in text, path.name
+
+
+def test_bare_links_and_addresses_are_inert_in_markdown():
+    text = render(_report("see www.evil.example/pwn and pwn@evil.example"), "markdown")
+    assert "www.evil" not in text and "pwn@evil" not in text

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import ROOT, SUBMISSIONS
 from grader import store
+from test_hostile import traversable  # noqa: F401  (a fixture: uid 65534 may reach Python and the course)
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 SECRET_WORD = "cmdline-s3cr3t"  # in the report's path: the attack looks for it
@@ -31,10 +32,12 @@ def _attack() -> str:
     return base + "\n\n" + (ROOT / "tests" / "hostile" / "memory_secrets.py").read_text(encoding="utf-8")
 
 
-def _grade(*args: str) -> subprocess.CompletedProcess:
+def _grade(*args: str, user: int | None = None) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp"}
-    return subprocess.run([GRADE, *args, "--lang", "en"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    command = [GRADE, *args, "--lang", "en"]
+    if user is not None:
+        command = ["setpriv", "--reuid", str(user), "--regid", str(user), "--clear-groups", *command]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
@@ -52,13 +55,22 @@ def _searched_and_clean(task: dict) -> None:
     assert any("searched" in m and "nothing" in m for m in messages), messages[:3]
 
 
-def test_single_grading_leaves_nothing_secret_in_the_students_memory(public_folder):
+@pytest.mark.parametrize("user", [None, 65534], ids=["as root", "as uid 65534"])
+def test_single_grading_leaves_nothing_secret_in_the_students_memory(public_folder, user, request):
+    if user is not None:
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            pytest.skip("needs root and setpriv")
+        request.getfixturevalue("traversable")
     submission = public_folder / "submission"
     submission.mkdir()
     (submission / "convolution.py").write_text(_attack(), encoding="utf-8")
+    (submission / "convolution.py").chmod(0o644)
+    submission.chmod(0o755)
     report_path = public_folder / SECRET_WORD / "report.json"
     report_path.parent.mkdir()
-    done = _grade("assignment1", str(submission), "--task", "conv1d", "--timeout", "30", "-o", str(report_path))
+    report_path.parent.chmod(0o777)
+    done = _grade("assignment1", str(submission), "--task", "conv1d", "--timeout", "30", "-o", str(report_path),
+                  user=user)
     assert done.returncode == 0, done.stderr
     _searched_and_clean(json.loads(report_path.read_text(encoding="utf-8"))["tasks"][0])
 
