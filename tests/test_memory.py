@@ -13,14 +13,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
 from grader import store
-from test_hostile import traversable  # noqa: F401  (a fixture: uid 65534 may reach Python and the course)
+from test_hostile import public_folder, traversable  # noqa: F401  (fixtures: a folder in /tmp; uid 65534 may reach Python)
 
 GRADE = str(Path(sys.executable).with_name("grade"))
 SECRET_WORD = "cmdline-s3cr3t"  # in the report's path: the attack looks for it
@@ -38,15 +37,6 @@ def _grade(*args: str, user: int | None = None) -> subprocess.CompletedProcess:
     if user is not None:
         command = ["setpriv", "--reuid", str(user), "--regid", str(user), "--clear-groups", *command]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture
-def public_folder():
-    """A folder under /tmp that the jail's uid may read (pytest's own are 0700)."""
-    folder = Path(tempfile.mkdtemp(prefix="memory-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _searched_and_clean(task: dict) -> None:
