@@ -67,7 +67,7 @@ def test_single_grading_leaves_nothing_secret_in_the_students_memory(public_fold
 
 def test_a_batchs_children_hold_no_classmate(public_folder):
     export = public_folder / "export"
-    for name, code in ((f"Attacker Student_1470030", _attack()), (f"{CLASSMATE} Classmate_1470031", None)):
+    for name, code in (("Attacker Student_1470030", _attack()), (f"{CLASSMATE} Classmate_1470031", None)):
         folder = export / f"{name}_assignsubmission_file_"
         folder.mkdir(parents=True)
         correct = SUBMISSIONS / "assignment1" / "correct_naive" / "convolution.py"

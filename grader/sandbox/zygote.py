@@ -18,6 +18,7 @@ import select
 import signal
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
@@ -207,9 +208,11 @@ def _serve(work: Path, requests: int, replies: int) -> None:
             if pid == 0:
                 _work(work, number, (requests, replies))
             running[pid] = number
-        elif more and select.select([requests], [], [], 0.005)[0]:
+        elif more and select.select([requests], [], [], 0.005 if running else None)[0]:
             chunk = os.read(requests, 4096)
             buffer, more = buffer + chunk, bool(chunk)
+        elif not more:
+            time.sleep(0.005)  # no more requests: wait for the last workers
 
 
 def _work(work: Path, number: int, pipes: tuple[int, ...]) -> None:
