@@ -63,6 +63,9 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     try:
         root = api.course(root)
         api.need_reference(root, "grade batch")
+        if api.isolation_mode(root) == "process":
+            raise api.UsageError("grade batch runs student code in the jail only: GRADER_ISOLATION=process is for a "
+                                 "student grading their own work")
         seed = api.secret_seed(root, assignment) if seed is None else seed
         spec = api.open_assignment(assignment, seed, root)
         settings = Settings(spec, root, api.devices_for(device), seed, timeout,
@@ -115,7 +118,7 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings,
     """Each submission with its report, in the order they finish; at most `jobs` at a time."""
     if not todo:
         return
-    spec, mode = settings.spec, api.isolation_mode(settings.root)
+    spec, mode = settings.spec, "jail"  # an instructor's batch never runs student code unjailed
     known = api.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
     waiting, pending = list(enumerate(todo)), {}
     while waiting or pending:

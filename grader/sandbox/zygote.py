@@ -29,9 +29,10 @@ from .keeper import Outcome, die_with_parent, need_fork, run_all, spawn
 
 @dataclass(frozen=True)
 class StudentJob:
-    """One task of one submission on one device, as a worker needs it: the task as published JSON
-    (cases and experiments as data; no reference, no expected values), the assignment's checks.py
-    if it has one, and the student's file as the child sees it."""
+    """A task's public cases, or its hidden ones, for one submission on one device, as a worker
+    needs them: the task with those cases as published JSON (cases and experiments as data; no
+    reference, no expected values), the assignment's checks.py if it has one, and the student's
+    file as the child sees it."""
 
     task_json: str
     checks_file: str | None
