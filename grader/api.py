@@ -583,16 +583,17 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
         names = list(names) or assignment_names(root)
         defects = []
         for name, seed in ((name, seed) for name in names for seed in seeds):
-            defects += _check_one_reference(name, seed, root, timeout, runner)
+            spec, devices = open_assignment(name, seed, root), devices_for("auto")
+            defects += _check_one_reference(spec, seed, root, devices, timeout, runner)
             progress(i18n.say_n(language, "{name}: checked {count} task on {devices} with seed {seed}",
-                                "{name}: checked {count} tasks on {devices} with seed {seed}",
-                                len(open_assignment(name, seed, root).tasks), name=name,
-                                devices=", ".join(devices_for("auto")), seed=seed))
+                                "{name}: checked {count} tasks on {devices} with seed {seed}", len(spec.tasks),
+                                name=name, devices=", ".join(devices), seed=seed))
         return defects
 
 
-def _check_one_reference(name: str, seed: int, root: Path, timeout: float, runner: sandbox.Zygote) -> list[str]:
-    spec, devices, defects = open_assignment(name, seed, root), devices_for("auto"), []
+def _check_one_reference(spec: Assignment, seed: int, root: Path, devices: tuple[str, ...], timeout: float,
+                         runner: sandbox.Zygote) -> list[str]:
+    name, defects = spec.name, []
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
         reference = find(root / "reference" / name, spec.modules, Path(workdir))
         runs = execute(spec, spec.tasks, reference, root, devices, timeout, None, runner)

@@ -118,7 +118,7 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings,
     """Each submission with its report, in the order they finish; at most `jobs` at a time."""
     if not todo:
         return
-    spec, mode = settings.spec, "jail"  # an instructor's batch never runs student code unjailed
+    spec = settings.spec
     known = api.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
     waiting, pending = list(enumerate(todo)), {}
     while waiting or pending:
@@ -130,17 +130,17 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings,
             runner.submit(number, request)
         number, status = next(runner.finished())
         done = pending.pop(number)
-        yield done.entry, _report(done, runner.outcomes(number), status, known, settings, mode)
+        yield done.entry, _report(done, runner.outcomes(number), status, known, settings)
 
 
-def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int, known: dict, settings: Settings,
-            mode: str) -> Report:
+def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int, known: dict,
+            settings: Settings) -> Report:
     """The report of one submission whose children have run, or one saying why there is none."""
     spec = settings.spec
     try:
         runs = api.task_runs(spec, spec.tasks, done.submission, settings.devices, known, done.jobs, outcomes, status)
         return api.judge_submission(spec, runs, done.submission, settings.root, settings.devices, settings.seed,
-                                    settings.timeout, mode, settings.language, done.started)
+                                    settings.timeout, "jail", settings.language, done.started)
     except sandbox.JailError:
         raise
     except Exception:

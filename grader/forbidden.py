@@ -70,12 +70,12 @@ class Code:
         """What each top-level function or class reads, by its name (None: the module-level
         statements): worked out once, for every task that reaches it."""
         definitions = [node for node in self.tree.body if isinstance(node, _DEFINITIONS)]
-        shadowed = {name: module for name, module in self.aliases.items()
+        visible = {name: module for name, module in self.aliases.items()
                     if name not in {node.name for node in definitions}}  # a definition shadows an import
         module_level = [node for statement in self.tree.body if not isinstance(statement, _DEFINITIONS)
                         for node in ast.walk(statement)]
-        found = {node.name: _uses(list(ast.walk(node)), self.aliases, shadowed) for node in definitions}
-        found[None] = _uses(module_level, self.aliases, shadowed)
+        found = {node.name: _uses(list(ast.walk(node)), self.aliases, visible) for node in definitions}
+        found[None] = _uses(module_level, self.aliases, visible)
         return found
 
 
@@ -92,14 +92,16 @@ class Uses:
     private: tuple[tuple[int, str], ...]  # private torch namespaces
 
 
-def _uses(nodes: list[ast.AST], aliases: dict[str, str], shadowed: dict[str, str]) -> Uses:
+def _uses(nodes: list[ast.AST], aliases: dict[str, str], visible: dict[str, str]) -> Uses:
+    """What `nodes` read: names through `visible` (the imports no definition shadows), private
+    torch names through every import (`aliases`)."""
     qualified, attributes, private = [], [], []
     for node in nodes:
-        name = _qualified_name(node, shadowed)
+        name = _qualified_name(node, visible)
         if name:
             qualified.append((node.lineno, name))
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and not _qualified_name(node.value,
-                                                                                                      shadowed):
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) \
+                and not _qualified_name(node.value, visible):
             attributes.append((node.lineno, node.attr))
         for named in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
             if found := private_torch(named):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import functools
 import hashlib
 import io
 import json
@@ -50,9 +51,10 @@ class Submission:
     notebook: Path | None = None  # the notebook the code was extracted from, if any
     cell_starts: tuple[int, ...] = ()  # the module line where each of its code cells begins
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
-        """The fingerprint of what was graded: every copied file's path and bytes."""
+        """The fingerprint of what was graded: every copied file's path and bytes (read once: a
+        batch compares it with the store before grading, and the report carries it)."""
         digest = hashlib.sha256()
         for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
             digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -144,15 +144,6 @@ class Zygote:
         finally:
             path.unlink(missing_ok=True)
 
-    def run(self, request: Request) -> list[Outcome]:
-        """Run one request and wait for it."""
-        self.submit(0, request)
-        number, status = next(self.finished())
-        found = self.outcomes(number)
-        if found is None:
-            raise RuntimeError(f"the grader's process for student code failed (exit status {status})")
-        return found
-
     def stop(self) -> None:
         for fd in (self.requests, self.replies):
             try:
