@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import builtins
+import ctypes
 import functools
+import mmap
+import os
+import select
+import signal
+import struct
 import sys
 import traceback
 import types
@@ -15,10 +21,12 @@ from typing import Any, Callable
 import torch
 
 from . import experiments, forbidden, wire
+from .sandbox.keeper import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES, close_all_but
 from .spec import Case, Task, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
 _equal, _clone = torch.equal, torch.Tensor.clone
+_LENGTH = struct.Struct("<Q")  # before each reply from the student's side
 
 
 @dataclass(frozen=True)
@@ -177,47 +185,267 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
         send(wire.encode(frame))
 
 
+# What the student's side may say in its replies; the grader's side adds the rest.
+HEADER_KEYS = ("import_error", "forbidden", "missing", "not_own", "imported")
+REPLY_KEYS = ("value", "raised", "forbidden", "modified")
+_GO = b"n"  # the grader's side to the student's: run the next case
+_POLL_S = 0.05  # how often the grader's side looks whether the student's side ended, while it waits
+_PR_SET_DUMPABLE = 4
+
+
 def run_student(task: Task, student_file: Source, send: Callable[[bytes], None], device: str,
-                indices: tuple[int, ...] | None = None) -> None:
+                indices: tuple[int, ...] | None = None, apart: bool = True) -> None:
     """The student's function on each of the task's cases: its output or exception, and what else
     it did. `indices`: each case's number in the whole task, which its frame carries (a child may
     hold only the public cases, or only the hidden ones).
 
-    Tripwires are armed for the whole of the student's code: its import and every call."""
+    `apart` (where the jail runs this): the student's code runs in a process of its own, forked
+    once every case's inputs are built in shared memory. This process keeps its own copies of
+    them and writes every frame: the student's side only answers, case by case, through a pipe of
+    its own, and never holds the grader's result channel. Whether an input was modified is a
+    comparison made here, after each case and before the next one starts. Without `apart` (a
+    spawned process, where nothing is isolated anyway) both sides run in this one process.
+    """
     indices = tuple(range(len(task.cases))) if indices is None else indices
+    order = tuple(task.run_order())  # before the student's code runs: it cannot reorder what it meets
+    inputs = {position: _Inputs.build(task.cases[position], shared=apart) for position in order}
+
+    def stamped(position: int | None, reply: bytes) -> bytes:
+        if position is None:
+            return wire.restamp(reply, HEADER_KEYS)
+        changed = inputs[position].changed()
+        claimed = _claimed_modified(reply)
+        return wire.restamp(reply, REPLY_KEYS, case=indices[position], modified=sorted(set(changed) | claimed))
+
+    if not apart:
+        _student_side(task, student_file, device, order, inputs,
+                      reply=lambda position, frame: send(stamped(position, frame)), wait=lambda: True)
+        return
+    _grader_side(order, stamped, send, _fork_student_side(task, student_file, device, order, inputs))
+
+
+@dataclass
+class _Inputs:
+    """One case's arguments, and the grader's own copies of their tensors, taken before any
+    student code ran. Shared: the tensors live in a shared anonymous mapping, so that what the
+    student's process writes to them shows here."""
+
+    args: Any
+    kwargs: Any
+    copies: list[torch.Tensor]
+
+    @classmethod
+    def build(cls, case: Case, shared: bool) -> "_Inputs":
+        args, kwargs = build(case.args), build(case.kwargs)  # on the CPU: the student's side moves them
+        if shared:
+            args, kwargs = _in_shared_memory((args, kwargs))
+        return cls(args, kwargs, [_clone(t.detach()) for t in _tensors((args, kwargs))])
+
+    def changed(self) -> list[int]:
+        return [i for i, (old, new) in enumerate(zip(self.copies, _tensors((self.args, self.kwargs))))
+                if old.shape != new.shape or not _equal(old, new.detach())]
+
+
+def _in_shared_memory(value: Any) -> Any:
+    """`value` with its tensors copied into one shared anonymous mapping, each with its shape,
+    strides and storage offset (a transposed view stays one). A forked process sees the same bytes."""
+    tensors = [t for t in _tensors(value) if t.device.type == "cpu" and t.untyped_storage().nbytes()]
+    offsets, total = [], 0
+    for tensor in tensors:
+        offsets.append(total)
+        total += -(-tensor.untyped_storage().nbytes() // 64) * 64  # aligned, as an allocator would
+    arena = mmap.mmap(-1, max(total, 1))  # MAP_SHARED: one mapping, inherited by a fork
+    shared: dict[int, torch.Tensor] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for tensor, offset in zip(tensors, offsets):
+            storage = torch.frombuffer(arena, dtype=torch.uint8, count=tensor.untyped_storage().nbytes(),
+                                       offset=offset).untyped_storage()
+            copy = torch.empty(0, dtype=tensor.dtype).set_(storage, tensor.storage_offset(), tensor.size(),
+                                                           tensor.stride())
+            shared[id(tensor)] = copy.copy_(tensor)
+    return _map_tensors(value, lambda t: shared.get(id(t), t))
+
+
+def _map_tensors(value: Any, change: Callable[[torch.Tensor], Any]) -> Any:
+    if isinstance(value, torch.Tensor):
+        return change(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_tensors(v, change) for v in value)
+    if isinstance(value, dict):
+        return {k: _map_tensors(v, change) for k, v in value.items()}
+    return value
+
+
+def _claimed_modified(reply: bytes) -> set[int]:
+    """The inputs the student's side says it reshaped in place (it can only own up to more)."""
+    try:
+        claimed = wire.decode(reply).get("modified", [])
+        return {i for i in claimed if isinstance(i, int) and 0 <= i < 10**6} if isinstance(claimed, list) else set()
+    except (ValueError, AttributeError):
+        return set()
+
+
+def _fork_student_side(task: Task, student_file: Source, device: str, order: tuple[int, ...],
+                       inputs: dict[int, _Inputs]) -> tuple[int, int, int]:
+    """Fork the student's side; (its pid, the pipe its replies come on, the pipe that starts its cases).
+
+    This process is made undumpable first, and so is the fork: a process of the same uid then
+    cannot open this one's /proc/PID/fd (the result channel) or read its memory."""
+    if ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError("prctl(PR_SET_DUMPABLE) failed")
+    replies_read, replies_write = os.pipe()
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(replies_write)
+        os.close(go_read)
+        return pid, replies_read, go_write
+    status = 70
+    try:
+        # Printing goes to descriptor 1 (/dev/null in the jail), before the others close: a file
+        # object whose descriptor was closed under it would fail the student's every print.
+        sys.stdout = sys.stderr = open(1, "w", closefd=False)
+        close_all_but(replies_write, go_read)  # the result channel among them
+
+        def reply(position: int | None, frame: bytes) -> None:
+            os.write(replies_write, _LENGTH.pack(len(frame)))
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(replies_write, view):]
+
+        _student_side(task, student_file, device, order, inputs, reply, wait=lambda: os.read(go_read, 1) == _GO)
+        status = 0
+    except BaseException:
+        status = 71
+    finally:
+        os._exit(status)
+
+
+def _grader_side(order: tuple[int, ...], stamped: Callable[[int | None, bytes], bytes],
+                 send: Callable[[bytes], None], student: tuple[int, int, int]) -> None:
+    """Read the student's side's header, then start its cases one at a time, and send a frame for
+    each reply. In the end, end as it ended (a signal as 128 + its number, as the jail's PID 1
+    does), or say why it was stopped: FORGED_STATUS if it wrote what is no reply, OVERFLOW_STATUS
+    for a reply over the result limit."""
+    pid, replies_fd, go = student
+    replies, stopped = _Replies(replies_fd, pid), 0
+    try:
+        header = replies.next()
+        if header is not None:
+            send(stamped(None, header))
+            for position in order:
+                os.write(go, _GO)
+                reply = replies.next()
+                if reply is None:
+                    break
+                send(stamped(position, reply))
+    except ValueError as error:  # too large, or no reply: something beside the grader's code wrote it
+        stopped = OVERFLOW_STATUS if isinstance(error, _TooLarge) else FORGED_STATUS
+        os.kill(pid, signal.SIGKILL)
+    except OSError:  # a channel closed: no more replies
+        os.kill(pid, signal.SIGKILL)
+    finally:
+        os.close(go)
+        os.close(replies_fd)
+    code = replies.wait()
+    if stopped or code:
+        os._exit(stopped or (128 - code if code < 0 else code))
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+class _Replies:
+    """The student's side's replies, length-prefixed on a pipe. The stream ends when the process
+    ends, even if something it forked still holds the pipe open: then only what is already in the
+    pipe is read."""
+
+    def __init__(self, fd: int, pid: int):
+        self.fd, self.pid = fd, pid
+        self.status: int | None = None  # its wait status, once it ended
+
+    def next(self) -> bytes | None:
+        """One reply; None at the end of the stream, or where the last one was cut short (the
+        process was killed while writing)."""
+        head = self._read(_LENGTH.size)
+        if head is None:
+            return None
+        (length,) = _LENGTH.unpack(head)
+        if length > RESULT_BYTES:
+            raise _TooLarge(f"a reply of {length} bytes")
+        return self._read(length)
+
+    def wait(self) -> int:
+        """Its exit code, as os.waitstatus_to_exitcode gives it, once it ends."""
+        if self.status is None:
+            self.status = os.waitpid(self.pid, 0)[1]
+        return os.waitstatus_to_exitcode(self.status)
+
+    def _ended(self) -> bool:
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status is not None
+
+    def _read(self, size: int) -> bytes | None:
+        data = bytearray()
+        while len(data) < size:
+            ended = self._ended()
+            if not select.select([self.fd], [], [], 0 if ended else _POLL_S)[0]:
+                if ended:
+                    return None
+                continue
+            chunk = os.read(self.fd, min(size - len(data), 1 << 20))
+            if not chunk:
+                return None
+            data += chunk
+        return bytes(data)
+
+
+def _student_side(task: Task, student_file: Source, device: str, order: tuple[int, ...],
+                  inputs: dict[int, _Inputs], reply: Callable[[int | None, bytes], None],
+                  wait: Callable[[], bool]) -> None:
+    """Import the student's file and answer a header; then, each time `wait()` says go, run the
+    next case and answer its value or exception. Tripwires are armed for the whole of the
+    student's code: its import and every call."""
     if device == "cuda":  # TF32 would round float32 matmuls to 10 bits and fail correct code
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     hits: list[forbidden.Finding] = []
     forbidden.install_tripwires(task.forbidden, hits, student_file.path)
     saved_builtins = _Builtins()
-    order = tuple(task.run_order())  # before the student's code runs: it cannot reorder what it meets
     try:
         code = compile_source(student_file)
         own = {id(c) for c in code_objects(code)}
         with saved_builtins.student_turn():
             module = load_module(student_file, "submission", code)
     except BaseException as error:
-        send(wire.encode({"import_error": _exception(error, student_file.path),
-                          "forbidden": [[h.api, h.where] for h in hits]}))
+        reply(None, wire.encode({"import_error": _exception(error, student_file.path),
+                                 "forbidden": [[h.api, h.where] for h in hits]}))
         return
     if task.target not in vars(module):
-        send(wire.encode({"missing": task.target}))
+        reply(None, wire.encode({"missing": task.target}))
         return
     if task.call == "function" and (why := not_own(vars(module)[task.target], module, own)):
-        send(wire.encode({"not_own": f"{task.target}: {why}"}))
+        reply(None, wire.encode({"not_own": f"{task.target}: {why}"}))
         return
-    send(wire.encode({"imported": True}))
+    reply(None, wire.encode({"imported": True}))
     target = _target(module, task)
     for position in order:
-        case, index = task.cases[position], indices[position]
-        args, kwargs = build(case.args, device), build(case.kwargs, device)
+        if not wait():
+            return
+        case, given = task.cases[position], inputs[position]
+        on_cpu = _tensors((given.args, given.kwargs))
+        args, kwargs = _map_tensors((given.args, given.kwargs), lambda t: t.to(device))
         if case.requires_grad:
             for tensor in _tensors((args, kwargs)):
                 if tensor.is_floating_point():
                     tensor.requires_grad_(True)
-        before = [_clone(t.detach()) for t in _tensors((args, kwargs))]
-        frame: dict[str, Any] = {"case": index, "value": None, "raised": None}
+        shapes = [t.shape for t in _tensors((args, kwargs))]
+        frame: dict[str, Any] = {"value": None, "raised": None}
         hits.clear()
         try:
             with saved_builtins.student_turn():
@@ -225,14 +453,24 @@ def run_student(task: Task, student_file: Source, send: Callable[[bytes], None],
         except BaseException as error:  # SystemExit and tripwires included
             frame["raised"] = _exception(error, student_file.path)
         frame["forbidden"] = [[h.api, h.where] for h in hits]
-        frame["modified"] = [i for i, (old, new) in enumerate(zip(before, _tensors((args, kwargs))))
-                             if old.shape != new.shape or not _equal(old, new.detach())]
+        used = _tensors((args, kwargs))
+        frame["modified"] = [i for i, (shape, t) in enumerate(zip(shapes, used)) if t.shape != shape]
+        _copy_back(used, on_cpu)
         try:
             encoded = wire.encode(frame)
         except Exception as error:
             frame["value"], frame["raised"] = None, _exception(error)
             encoded = wire.encode(frame)
-        send(encoded)
+        reply(position, encoded)
+
+
+def _copy_back(used: list[torch.Tensor], given: list[torch.Tensor]) -> None:
+    """Arguments that went to another device come back into the shared tensors, so the grader's
+    side sees what the student's code did to them. Best effort: this runs beside the student's code."""
+    for new, old in zip(used, given):
+        if new is not old and new.shape == old.shape:
+            with torch.no_grad():
+                old.copy_(_clone(new.detach()).cpu())
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:

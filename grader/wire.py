@@ -111,6 +111,29 @@ def decode(frame: bytes) -> Any:
         raise ValueError(f"malformed result frame: {type(error).__name__}") from None
 
 
+def restamp(frame: bytes, keep: tuple[str, ...], **fields: Any) -> bytes:
+    """A dict frame written by someone else, re-headed: only its `keep` entries, then `fields`
+    (plain values, no tensors), which overwrite whatever it said of them. Its tensors' bytes are
+    passed on untouched. ValueError if it is not a dict frame; anything else wrong in it is for
+    `decode` to find later."""
+    try:
+        (length,) = _LENGTH.unpack_from(frame, 0)
+        if length > MAX_HEADER_BYTES or 8 + length > len(frame):
+            raise ValueError(f"header of {length} bytes")
+        header = json.loads(frame[8:8 + length].decode("utf-8"))
+    except (struct.error, UnicodeDecodeError, RecursionError, json.JSONDecodeError) as error:
+        raise ValueError(f"malformed frame: {type(error).__name__}") from None
+    if not (isinstance(header, dict) and header.get("t") == "dict" and isinstance(header.get("v"), dict)):
+        raise ValueError("not a dict frame")
+    entries = {key: node for key, node in header["v"].items() if key in keep and key not in fields}
+    plain: list[bytes] = []
+    entries.update({key: _describe(value, plain) for key, value in fields.items()})
+    if plain:
+        raise ValueError("restamp adds plain values only")
+    text = json.dumps({"t": "dict", "v": entries}).encode()
+    return _LENGTH.pack(len(text)) + text + frame[8 + length:]
+
+
 def _rebuild(node: Any, blobs: list[memoryview], used: list[int], depth: int) -> Any:
     if depth > MAX_DEPTH or not isinstance(node, dict):
         raise ValueError("nested too deep, or not a value")

@@ -303,6 +303,11 @@ def _report_not_forged(context: Context, report) -> None:
         assert not forged, f"{fmt} report holds forged lines {forged}"
 
 
+def _input_modified_named(context: Context, report) -> None:
+    named = {check.diagnosis for task in report.tasks for check in task.checks}
+    assert "input_modified" in named, f"no check named input_modified: {summary(report)}"
+
+
 def _fake_output_ignored(context: Context, report) -> None:
     assert "FAKE-REPORT-LINE" not in report.model_dump_json()
 
@@ -331,6 +336,10 @@ ATTACKS: dict[str, Attack] = {
     "steal_send_via_frames": Attack(review=True),
     "builtins_zip": Attack(zero=False, review=True),  # a correct conv1d that wipes its input: input_modified
     "monkeypatch_compare": Attack(),
+    "mutation_disarmed": Attack(zero=False, review=True, check=_input_modified_named),
+    "send_from_memory": Attack(tasks=("filters",), review=True),
+    "grader_side_proc": Attack(review=True),
+    "orphan_holds_reply_pipe": Attack(statuses=frozenset({"error"}), review=True, timeout=10.0),
     "forge_frames": Attack(review=True),
     "prints_fake_results": Attack(check=_fake_output_ignored),
     # the reference stays out of reach

@@ -150,3 +150,19 @@ def test_a_60_mib_header_is_refused_before_it_is_parsed():
     frame = _frame(b"[" + b"0," * (30 * 2**20) + b"0]")
     with pytest.raises(ValueError, match="header of"):
         wire.decode(frame)
+
+
+def test_restamp_keeps_only_what_it_is_told_and_overwrites_the_rest():
+    reply = wire.encode({"value": torch.arange(3.0), "raised": None, "case": 99, "modified": [],
+                         "missing_file": "x"})
+    back = wire.decode(wire.restamp(reply, ("value", "raised", "modified"), case=2, modified=[0]))
+    assert set(back) == {"value", "raised", "case", "modified"}
+    assert back["case"] == 2 and back["modified"] == [0]
+    assert torch.equal(back["value"].data, torch.arange(3.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("reply", [b"", b"\x01", _frame({"t": "list", "v": []}), _frame(b"{not json"),
+                                   _frame({"t": "dict", "v": {}}, length=2**40)])
+def test_restamp_refuses_what_is_no_dict_frame(reply):
+    with pytest.raises(ValueError):
+        wire.restamp(reply, ("value",), case=0)

@@ -31,6 +31,10 @@ WALL_FACTOR, WALL_SLACK_S = 3.0, 5.0
 _POLL_S = 0.02  # the shortest wait between two readings of a child's CPU time
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PROC_COUNTS = Path("/proc/self/stat").exists()  # Linux: a child's CPU time can be read
+# Exit statuses by which a jailed child's grader side (`run.run_student`) says that the student's
+# side wrote what is no reply into their channel (as forged as a frame without the token), or one
+# reply larger than the result limit.
+FORGED_STATUS, OVERFLOW_STATUS = 72, 73
 
 
 @dataclass
@@ -87,7 +91,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
                      usage=cgroup.usage_file(cgroup_name(pid)) if jail is not None else None)
     status = 70
     try:
-        _close_all_but(go_read, results_write, errors_write)
+        close_all_but(go_read, results_write, errors_write)
         os.setsid()
         die_with_parent()
         if os.read(go_read, 1) != b"g":
@@ -195,7 +199,8 @@ def die_with_parent() -> None:
         raise OSError("prctl(PR_SET_PDEATHSIG) failed")
 
 
-def _close_all_but(*keep: int) -> None:
+def close_all_but(*keep: int) -> None:
+    """Close every file descriptor above 2 but `keep`."""
     low = 3
     for fd in sorted(keep):
         os.closerange(low, fd)
@@ -307,9 +312,11 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
         del running[child.results]
         os.close(child.results)
         status, reaped_cpu_s = _reap(child, grace_s=0 if complete else 2.0)
-        outcomes[index] = Outcome(tuple(frames[index]), 0 if complete else os.waitstatus_to_exitcode(status),
-                                  timed_out, child.overflow, time.monotonic() - child.started,
-                                  read_setup_error(child), child.forged, wall_clock,
+        exit_status = 0 if complete else os.waitstatus_to_exitcode(status)
+        outcomes[index] = Outcome(tuple(frames[index]), exit_status, timed_out,
+                                  child.overflow or exit_status == OVERFLOW_STATUS,
+                                  time.monotonic() - child.started, read_setup_error(child),
+                                  child.forged or exit_status == FORGED_STATUS, wall_clock,
                                   round(max(reaped_cpu_s, deadlines[index].used, child.cpu_seconds()), 3))
 
     try:

@@ -27,7 +27,8 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection) ->
     task = published.task_from_json(job.task_json, job.checks_file)
     connection.send_bytes(_READY)
     try:
-        run.run_student(task, run.Source(job.path, job.code), connection.send_bytes, job.device, job.indices)
+        run.run_student(task, run.Source(job.path, job.code), connection.send_bytes, job.device, job.indices,
+                        apart=False)
     finally:
         connection.send_bytes(_DONE)
         connection.close()
