@@ -193,9 +193,11 @@ def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, r
 
 
 def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str, language: str = "en") -> Report:
-    """The report of a submission that could not be graded at all: every task 0, with the reason."""
-    tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=reason,
-                             problem_status="error", shares=task.shares or {"results": 1.0}) for task in spec.tasks)
+    """The report of a submission that could not be graded at all: every task 0, and the reason,
+    said once (on the first task)."""
+    tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=None if number else reason,
+                             problem_status="error", shares=task.shares or {"results": 1.0})
+                  for number, task in enumerate(spec.tasks))
     return Report(assignment=spec.name, submission=origin, course=str(root), seed=seed, graded_at=_now(),
                   tasks=tasks, environment=environment(("cpu",), language=language), duration_s=0.0)
 

@@ -14,11 +14,13 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import api, sandbox, sources, store
-from .i18n import say
+from . import api, classbook, sandbox, sources, store
+from .classbook import Graded
+from .i18n import ReaderError, say
 from .load import Submission, SubmissionError, find
 from .report import write_report
 from .results import Report
@@ -51,12 +53,14 @@ class _Pending:
 def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None,
                 seed: int | None = None, language: str | None = None,
                 timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
-                root: Path | None = None, runner: sandbox.Zygote | None = None,
-                progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[tuple[str, Report]]:
+                root: Path | None = None, runner: sandbox.Zygote | None = None, zone: tzinfo | None = None,
+                anonymous: bool = False, progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[Graded]:
     """Grade every student found in `origins` (folders, Moodle exports, CSV manifests) into the store
     in `results`; skip those whose stored report is of the same submission, seed and grader version
-    (unless `regrade`). The seed defaults to the course's secret one. Returns every stored
-    (student, report) of the assignment. `runner`: the zygote, forked before anything was read."""
+    (unless `regrade`). The seed defaults to the course's secret one. Returns every stored student
+    of the assignment. `runner`: the zygote, forked before anything was read; `zone`: that of the
+    file times in a zipped export; `progress(done, total, who, report)`, who by id alone where
+    `anonymous`."""
     own = sandbox.Zygote.start() if runner is None else None  # first: before anything is read
     runner = runner or own
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
@@ -71,7 +75,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         settings = Settings(spec, root, api.devices_for(device), seed, timeout,
                             api.choose_language(language, root, reader=False), work)
         try:
-            entries = sources.discover(list(origins), work / "sources")
+            entries = sources.discover(list(origins), work / "sources", zone)
         except sources.SourceError as error:
             raise api.UsageError.of(error) from None
         connection = store.open_store(results)
@@ -81,7 +85,9 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
             fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
             if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, api.__version__):
                 (todo if isinstance(submission, Submission) else empty).append((entry, submission))
-            elif isinstance(submission, Submission):
+                continue
+            store.note(connection, spec.name, entry.student, entry.name, entry.submitted_at)
+            if isinstance(submission, Submission):
                 shutil.rmtree(submission.folder.parent, ignore_errors=True)
         total, done = len(todo) + len(empty), 0
         for entry, problem in empty:
@@ -90,17 +96,22 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
                 problem = entry.problem.say(settings.language) if entry.problem else say(settings.language,
                                                                                           "no submission")
             report = api.ungraded(spec, entry.student, root, seed, problem, settings.language)
-            store.save(connection, entry.student, report)
-            progress(done, total, entry.student, report)
+            store.save(connection, entry.student, report, entry.name, entry.submitted_at)
+            progress(done, total, _who(entry, anonymous), report)
         for entry, report in _grade_all(todo, settings, runner, jobs or os.cpu_count() or 2):
             done += 1
-            store.save(connection, entry.student, report)
-            progress(done, total, entry.student, report)
+            store.save(connection, entry.student, report, entry.name, entry.submitted_at)
+            progress(done, total, _who(entry, anonymous), report)
         return store.load_all(connection, spec.name)
     finally:
         if own is not None:
             own.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _who(entry: sources.Entry, anonymous: bool) -> str:
+    """The student as a progress line names them: the full name and the id, or the id."""
+    return f"{entry.name} ({entry.student})" if entry.name and not anonymous else entry.student
 
 
 def _read(entry: sources.Entry, settings: Settings) -> Submission | str:
@@ -151,27 +162,60 @@ def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int,
         shutil.rmtree(done.submission.folder.parent, ignore_errors=True)
 
 
-def write_outputs(results: Path, entries: list[tuple[str, Report]], language: str | None = None) -> list[Path]:
-    """gradebook.csv, moodle_worksheet.csv (for a Moodle export), summary.html and feedback/STUDENT/
-    (HTML, Markdown, JSON, Gradescope's results.json), all made from the stored reports; the
-    summary in the reports' own language, so that its quoted messages match it; `language` is
-    only for a batch without reports."""
-    from . import feedback, gradebook, summary
+@dataclass(frozen=True)
+class HandBack:
+    """How a batch's outputs are written: the instructor's decisions on top of grading, and Moodle's files."""
 
-    title = entries[0][1].assignment if entries else say(language or "en", "no submissions")
-    written = [gradebook.write_gradebook(results / "gradebook.csv", entries)]
-    worksheet = gradebook.moodle_worksheet_csv(entries)
-    if worksheet is not None:
-        write_report(results / "moodle_worksheet.csv", worksheet)
+    deadline: datetime | None = None
+    late_penalty: float = 0.0  # percent of the points per started day after the deadline
+    overrides: Path | None = None  # a CSV student,task,delta,comment
+    worksheet: Path | None = None  # Moodle's grading worksheet, as downloaded
+    moodle_language: str = "en"  # of a worksheet written without one
+    anonymous: bool = False  # ids only, no names (Moodle's blind marking)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of times that carry none (a zip's, a worksheet's): the deadline's, or the machine's."""
+        return self.deadline.tzinfo if self.deadline else datetime.now(timezone.utc).astimezone().tzinfo
+
+
+def write_outputs(results: Path, graded: list[Graded], language: str | None = None,
+                  options: HandBack = HandBack()) -> list[Path]:
+    """gradebook.csv, moodle_worksheet.csv and moodle_feedback.zip (for a Moodle export),
+    summary.html and feedback/STUDENT/ (HTML, Markdown, JSON, Gradescope's results.json), all made
+    from the stored reports with the instructor's decisions applied; the summary in the reports'
+    own language, so that its quoted messages match it; `language` is only for a batch without
+    reports. A worksheet or overrides file that cannot be used stops it in one line, before any
+    file is written."""
+    from . import feedback, gradebook, moodle, summary
+
+    try:
+        worksheet = moodle.read_worksheet(options.worksheet) if options.worksheet else None
+        adjustments = classbook.read_adjustments(options.overrides, gradebook.task_names(g.report for g in graded),
+                                                 [g.student for g in graded]) if options.overrides else {}
+    except ReaderError as error:
+        raise api.UsageError.of(error) from None
+    submitted = (lambda student: worksheet.submitted_at(student, options.zone)) if worksheet else None
+    graded = classbook.decide(graded, options.deadline, options.late_penalty, adjustments, submitted)
+    title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
+    written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous)]
+    for entry in graded:
+        feedback.write_feedback(results / "feedback", entry, options.anonymous)
+    comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
+    sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
+    if sheet is not None:
+        write_report(results / "moodle_worksheet.csv", sheet)
         written.append(results / "moodle_worksheet.csv")
-    for student, report in entries:
-        feedback.write_feedback(results / "feedback", student, report)
-    write_report(results / "summary.html", summary.render_summary(title, entries, None if entries else language))
+    if zipped := moodle.write_feedback_zip(results / "moodle_feedback.zip", graded, results / "feedback",
+                                           options.anonymous):
+        written.append(zipped)
+    write_report(results / "summary.html",
+                 summary.render_summary(title, graded, None if graded else language, options.anonymous))
     return [*written, results / "summary.html", results / "feedback"]
 
 
-def regenerate(assignment: str, results: Path, root: Path | None = None) -> list[tuple[str, Report]]:
-    """Every stored (student, report), without grading anything."""
+def regenerate(assignment: str, results: Path, root: Path | None = None) -> list[Graded]:
+    """Every stored student, without grading anything."""
     if not (results / store.FILE_NAME).exists():
         raise api.UsageError("{folder} holds no batch results ({file} is missing)", folder=results,
                              file=store.FILE_NAME)

@@ -11,7 +11,7 @@ from typing import Iterator
 import click
 
 from . import api, report, sandbox
-from .i18n import say, say_n, say_text
+from .i18n import ReaderError, say, say_n, say_text
 from .settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -242,24 +242,47 @@ def release_command(out, assignments, timeout, lang, course):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--lang", type=click.Choice(LANGUAGES),
               help="Language of the feedback and summary [default: the course's, in assignments/course.toml].")
+@click.option("--anonymous", is_flag=True, help="Ids only, no names, in every output (Moodle's blind marking).")
+@click.option("--deadline", metavar="ISO-8601",
+              help="Submissions after it lose --late-penalty per started day, e.g. 2026-12-01T23:59+03:00 "
+                   "[without an offset: this machine's time zone].")
+@click.option("--late-penalty", type=click.FloatRange(0, 100), default=0.0, metavar="PERCENT",
+              help="Percent of the points taken off per started day after --deadline.")
+@click.option("--overrides", type=click.Path(path_type=Path, dir_okay=False),
+              help="A CSV student,task,delta,comment: points added to a task (or to the total, task empty).")
+@click.option("--moodle-worksheet", type=click.Path(path_type=Path, dir_okay=False),
+              help="Moodle's grading worksheet as downloaded: filled in as RESULTS/moodle_worksheet.csv.")
+@click.option("--moodle-lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of Moodle's interface, for a worksheet written without --moodle-worksheet.")
 @COURSE
-def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, lang, course):
+def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, lang, anonymous,
+                  deadline, late_penalty, overrides, moodle_worksheet, moodle_lang, course):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
-    manifests (student,path)."""
-    from . import batch  # only here: grading one submission needs none of it
+    manifests (student,path). Deadlines, overrides and the Moodle files apply also with
+    --report-only."""
+    from . import batch, classbook, moodle  # only here: grading one submission needs none of it
 
     language = _language(lang, course)
     with _failures(language):
+        try:
+            options = batch.HandBack(classbook.read_deadline(deadline) if deadline else None, late_penalty,
+                                     overrides, moodle_worksheet, moodle_lang, anonymous)
+            if moodle_worksheet:  # before grading: a wrong file must not wait for the whole class
+                moodle.read_worksheet(moodle_worksheet)
+        except ReaderError as error:
+            raise api.UsageError.of(error) from None
         if report_only:
-            entries = batch.regenerate(assignment, results, root=course)
+            graded = batch.regenerate(assignment, results, root=course)
         else:
             with _Progress(language) as progress:
-                entries = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
-                                            device=device, regrade=regrade, root=course, progress=progress,
-                                            language=lang, runner=click.get_current_context().obj)
-        written = batch.write_outputs(results, entries, api.choose_language(lang, api.course(course), reader=False))
+                graded = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
+                                           device=device, regrade=regrade, root=course, progress=progress,
+                                           language=lang, runner=click.get_current_context().obj, zone=options.zone,
+                                           anonymous=anonymous)
+        written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
+                                      options)
     click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
-                                         len(entries), paths=", ".join(str(path) for path in written)))
+                                         len(graded), paths=", ".join(str(path) for path in written)))
 
 
 class _Progress:

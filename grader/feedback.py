@@ -7,7 +7,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .report import clean, failure_lines, handed_back, render, write_report
+from .classbook import Graded
+from .i18n import say, say_n
+from .report import Handback, clean, failure_lines, handed_back, render, write_report
 from .results import Report
 
 # Gradescope's autograder output format: https://gradescope-autograders.readthedocs.io/en/latest/specs/
@@ -29,33 +31,52 @@ def folder_name(student: str) -> str:
     return name
 
 
-def gradescope_results(report: Report, visibility: str = "visible") -> dict:
-    """The report in Gradescope's results.json format: one test per task, details of hidden checks left out."""
+def gradescope_results(report: Report, visibility: str = "visible", total: float | None = None) -> dict:
+    """The report in Gradescope's results.json format: one test per task, details of hidden checks
+    left out; `total`, the final grade where an instructor decided on top of grading."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     shown = handed_back(report)
-    percent = 100 * shown.score / shown.max_score if shown.max_score else 0.0
+    score = shown.score if total is None else total
+    percent = 100 * score / shown.max_score if shown.max_score else 0.0
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
               "output": "\n".join(failure_lines(task, language=report.environment.language)), "output_format": "text",
               "tags": [task.status], "visibility": visibility}
              for number, task in enumerate(shown.tasks, 1)]
-    return {"score": shown.score, "execution_time": round(shown.duration_s),
+    return {"score": score, "execution_time": round(shown.duration_s),
             # "text" everywhere: Gradescope renders the top-level output as HTML by default,
             # and these lines quote the student's own code and messages
-            "output": clean(f"{shown.assignment}: {shown.score:g} / {shown.max_score:g} ({percent:.1f}%)"),
+            "output": clean(f"{shown.assignment}: {score:g} / {shown.max_score:g} ({percent:.1f}%)"),
             "output_format": "text", "test_output_format": "text", "test_name_format": "text",
             "visibility": visibility, "stdout_visibility": "hidden", "tests": tests}
 
 
-def write_feedback(folder: Path, student: str, report: Report) -> Path:
+def handback(graded: Graded, anonymous: bool = False) -> Handback:
+    """Whom the feedback is for, and what the instructor decided on top of grading, in its language."""
+    language = graded.report.environment.language
+    decisions = []
+    if graded.late_days:
+        decisions.append(say_n(language, "submitted {count} started day after the deadline ({deadline}): {penalty} "
+                                         "of the points taken off",
+                               "submitted {count} started days after the deadline ({deadline}): {penalty} "
+                               "of the points taken off", graded.late_days,
+                               deadline=f"{graded.deadline:%Y-%m-%d %H:%M %z}", penalty=f"{graded.penalty:g}%"))
+    for adjustment in graded.adjustments:
+        decisions.append(say(language, "{task}: {delta} points from the instructor{comment}",
+                             task=adjustment.task or say(language, "the total"), delta=f"{adjustment.delta:+g}",
+                             comment=f": {clean(adjustment.comment)}" if adjustment.comment else ""))
+    return Handback(graded.label(anonymous), graded.total if decisions else None, tuple(decisions))
+
+
+def write_feedback(folder: Path, graded: Graded, anonymous: bool = False) -> Path:
     """Write `folder/<student>/`: feedback.html, feedback.md, feedback.json and Gradescope's results.json.
     Returns that folder; every file shows only what a student may see."""
-    target = Path(folder) / folder_name(student)
+    target = Path(folder) / folder_name(graded.student)
     target.mkdir(parents=True, exist_ok=True)
-    shown = handed_back(report)
+    shown, given = handed_back(graded.report), handback(graded, anonymous)
     for fmt, name in (("html", "feedback.html"), ("markdown", "feedback.md"), ("json", "feedback.json")):
-        write_report(target / name, render(shown, fmt))
+        write_report(target / name, render(shown, fmt, handback=given))
     write_report(target / "results.json",
-                 json.dumps(gradescope_results(report), indent=2, ensure_ascii=False) + "\n")
+                 json.dumps(gradescope_results(graded.report, total=graded.total), indent=2, ensure_ascii=False) + "\n")
     return target

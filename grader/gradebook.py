@@ -1,10 +1,12 @@
-"""A class's reports as one CSV gradebook, for a spreadsheet or Moodle's grade import."""
+"""A class's grades as one CSV gradebook for the instructor: a spreadsheet, or Moodle's CSV grade import."""
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
+from typing import Iterable
 
+from .classbook import Graded
 from .report import clean, write_report
 from .results import Report
 
@@ -22,10 +24,10 @@ def _cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def task_names(entries: list[tuple[str, Report]]) -> list[str]:
+def task_names(reports: Iterable[Report]) -> list[str]:
     """The tasks' names in the spec's order (the first report with tasks), then any others seen."""
     names: list[str] = []
-    for _, report in entries:
+    for report in reports:
         names += [t.name for t in report.tasks if t.name not in names]
     return names
 
@@ -37,14 +39,19 @@ def failed_whole(report: Report) -> str:
     return ""
 
 
-def gradebook_csv(entries: list[tuple[str, Report]]) -> str:
-    """The gradebook as CSV text (with its byte-order mark), one row per (student, report).
+def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
+    """The gradebook as CSV text (with its byte-order mark), one row per student.
 
-    One row per student, columns in this order:
+    Columns, in this order:
 
-    - `student`: the id the batch gave the submission (e.g. a Moodle participant's name or id)
-    - `total`, `max`, `percent`: points earned, points possible, 100 * total / max
-    - for every task, in the spec's order: `<task> score` and `<task> status`
+    - `student`: the id the batch gave the submission (a Moodle participant id, a folder's name)
+    - `name`: the full name where the source has one (empty with `--anonymous`)
+    - `total`: the final grade: the graded points, with the instructor's adjustments and less the
+      late penalty; `max`, `percent`: points possible, 100 * total / max
+    - `raw_total`: the points as graded, before any penalty or adjustment
+    - `submitted_at` (ISO 8601, where the source tells), `late_days` (started days after the
+      deadline), `penalty` (percent of the points taken off), `adjustment` (the instructor's points)
+    - for every task, in the spec's order: `<task> score` (adjusted) and `<task> status`
       (passed, partial, failed, not_implemented, error, timeout, forbidden)
     - `review flags`: how many places in the code reach into the grader (for a person to look at)
     - `problem`: why nothing could be graded, when every task failed with an error
@@ -55,53 +62,37 @@ def gradebook_csv(entries: list[tuple[str, Report]]) -> str:
     strips the mark. Text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is
     prefixed with `'`, so a spreadsheet never runs a student's id or message as a formula.
 
-    Importing into Moodle (Grades > Import > CSV file):
-
-    1. The `student` column must hold something Moodle can find a user by: a username, an email
-       address or an ID number (the `idnumber` profile field). Name each submission by one of them
-       when you collect the batch (e.g. `ivanov.zip` for username `ivanov`).
-    2. In the course: Grades > Import > CSV file. Upload the CSV; Encoding: UTF-8; Separator: comma.
-    3. On the preview page, "Identify user by": Map from `student`, Map to `username`,
-       `useremail` or `useridnumber` (whichever the ids are).
-    4. "Grade item mappings": map `total` to the assignment's grade item (or to "New grade item";
-       set its maximum to the `max` column's value), and leave every other column on "Ignore".
-       Moodle rejects a file whose mapped grade column holds text, so map only numeric columns.
-    5. Upload grades. Grades imported this way can no longer be edited on the activity's own page.
+    For a Moodle assignment, `moodle_worksheet.csv` (grader.moodle) is the file to upload. This one
+    imports through Grades > Import > CSV file when `student` holds something Moodle finds a user
+    by (a username, an email address or an ID number): map `student` to that field and `total` to
+    the assignment's grade item, and leave every other column on "Ignore".
     """
-    tasks = task_names(entries)
+    tasks = task_names(entry.report for entry in graded)
     out = io.StringIO()
     # "\n" rows: write_report writes in text mode, which makes them "\r\n" on Windows, not "\r\r\n"
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", "total", "max", "percent"]
+    writer.writerow(["student", "name", "total", "max", "percent", "raw_total", "submitted_at", "late_days",
+                     "penalty", "adjustment"]
                     + [f"{name} {what}" for name in tasks for what in ("score", "status")]
                     + ["review flags", "problem", "duration_s", "sha256", "graded_at"])
-    for student, report in entries:
+    for entry in graded:
+        report = entry.report
         by_name = {t.name: t for t in report.tasks}
-        percent = round(100 * report.score / report.max_score, 2) if report.max_score else 0.0
-        row: list[object] = [student, float(report.score), float(report.max_score), percent]
+        percent = round(100 * entry.total / entry.max_score, 2) if entry.max_score else 0.0
+        row: list[object] = [entry.student, "" if anonymous else entry.name, entry.total, float(entry.max_score),
+                             percent, float(entry.raw_total),
+                             entry.submitted_at.isoformat() if entry.submitted_at else "", entry.late_days,
+                             entry.penalty, entry.adjustment]
         for name in tasks:
             task = by_name.get(name)
-            row += [float(task.score), task.status] if task else ["", ""]
+            row += [entry.task_score(task), task.status] if task else ["", ""]
         row += [report.review_count, failed_whole(report), round(report.duration_s, 1),
                 report.sha256, report.graded_at]
         writer.writerow([_cell(value) for value in row])
     return BOM + out.getvalue()
 
 
-def write_gradebook(path: Path, entries: list[tuple[str, Report]]) -> Path:
+def write_gradebook(path: Path, graded: list[Graded], anonymous: bool = False) -> Path:
     """Write the gradebook to `path` (whole or not at all) and return the path."""
-    write_report(Path(path), gradebook_csv(entries))
+    write_report(Path(path), gradebook_csv(graded, anonymous))
     return Path(path)
-
-
-def moodle_worksheet_csv(entries: list[tuple[str, Report]]) -> str | None:
-    """The totals as the Moodle assignment's grading worksheet (*Upload grading worksheet*), which
-    names students as `Participant <id>`, the id of a Moodle export's folder names; None when the
-    students are not identified that way."""
-    if not entries or not all(student.isdigit() for student, _ in entries):
-        return None
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["Identifier", "Grade"])
-    writer.writerows([f"Participant {student}", f"{report.score:g}"] for student, report in entries)
-    return BOM + out.getvalue()

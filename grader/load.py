@@ -113,6 +113,9 @@ def _lstat(origin: Path) -> os.stat_result:
     return status
 
 
+MAX_NAMED = 10  # files named in a message that says what a submission holds
+
+
 def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosixPath], read: Reader,
             modules: tuple[str, ...], copy: _Copy) -> Submission:
     """Each module, the shallowest if nested, with every .py beside it; else the only notebook."""
@@ -129,13 +132,20 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
     files, last = ", ".join(modules[:-1]), modules[-1]
     if notebooks and files:
         raise SubmissionError("no {files} or {last} in {origin} and {count} notebooks, not one", files=files, last=last,
-                              origin=origin, count=len(notebooks))
+                              origin=origin.name, count=len(notebooks))
     if notebooks:
-        raise SubmissionError("no {file} in {origin} and {count} notebooks, not one", file=last, origin=origin,
+        raise SubmissionError("no {file} in {origin} and {count} notebooks, not one", file=last, origin=origin.name,
                               count=len(notebooks))
+    if sources:  # say what it holds: `Convolution.py` or `convolution (1).py` is one rename away
+        names = sorted({path.name for path in sources})
+        found = ", ".join(names[:MAX_NAMED]) + (", ..." if len(names) > MAX_NAMED else "")
+        if files:
+            raise SubmissionError("no {files} or {last} in {origin}, only {found}", files=files, last=last,
+                                  origin=origin.name, found=found)
+        raise SubmissionError("no {file} in {origin}, only {found}", file=last, origin=origin.name, found=found)
     if files:
-        raise SubmissionError("no {files} or {last} in {origin}", files=files, last=last, origin=origin)
-    raise SubmissionError("no {file} in {origin}", file=last, origin=origin)
+        raise SubmissionError("no {files} or {last} in {origin}", files=files, last=last, origin=origin.name)
+    raise SubmissionError("no {file} in {origin}", file=last, origin=origin.name)
 
 
 def _shallowest(origin: Path, sources: list[PurePosixPath], module: str) -> PurePosixPath | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 import html
 import importlib.resources
+import json
 import os
 import re
 import secrets
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
@@ -90,14 +92,30 @@ def handed_back(report: Report) -> Report:
 _GRADER_FOLDERS = re.compile(r"\S*/(?:grade|submission|root)-[A-Za-z0-9_-]*[A-Za-z0-9_]{8}\S*")
 
 
+@dataclass(frozen=True)
+class Handback:
+    """What an instructor's batch adds to a report it hands back: whom it is for and, where the
+    instructor decided something on top of grading (a late penalty, adjustments), the final grade
+    and each decision in the reader's words."""
+
+    student: str = ""
+    total: float | None = None
+    decisions: tuple[str, ...] = ()
+
+
 def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None,
-           verbose: bool = False) -> str:
-    return {"text": lambda r: text(r, colour, columns, verbose), "json": as_json, "markdown": markdown,
-            "html": as_html}[fmt](report)
+           verbose: bool = False, handback: Handback = Handback()) -> str:
+    """The report as text, JSON, Markdown or HTML; `handback` shows in the last three."""
+    return {"text": lambda r: text(r, colour, columns, verbose), "json": lambda r: as_json(r, handback),
+            "markdown": lambda r: markdown(r, handback), "html": lambda r: as_html(r, handback)}[fmt](report)
 
 
-def as_json(report: Report) -> str:
-    return report.model_dump_json(indent=2)
+def as_json(report: Report, handback: Handback = Handback()) -> str:
+    if handback == Handback():
+        return report.model_dump_json(indent=2)
+    data = json.loads(report.model_dump_json())
+    data["handback"] = {"student": handback.student, "total": handback.total, "decisions": list(handback.decisions)}
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _kinds(task: TaskResult, not_run: bool = False) -> list[list[CheckResult]]:
@@ -214,12 +232,17 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     return "\n".join(out) + "\n"
 
 
-def markdown(report: Report) -> str:
+def markdown(report: Report, handback: Handback = Handback()) -> str:
     language = report.environment.language
     heads = [say(language, head) for head in (N_("task"), N_("status"), N_("checks"), N_("score"), N_("by group"))]
-    out = [f"# {_md(report.assignment)}: {report.score:g} / {report.max_score:g}", "",
-           f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", "",
-           f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]
+    total = report.score if handback.total is None else handback.total
+    out = [f"# {_md(report.assignment)}: {total:g} / {report.max_score:g}", ""]
+    if handback.student:
+        out += [f"{say(language, 'Student:')} {_md(handback.student)}", ""]
+    out += [f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", ""]
+    if handback.decisions:
+        out += [_graded_then(report), ""] + [f"- {_md(line)}" for line in handback.decisions] + [""]
+    out += [f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]
     out += [f"| {_md(t.name)} | {_status(t.status, language)} | {_passed(t)} | {t.score:g} / {t.max_score:g} | "
             f"{_md(_by_group(t, language))} |" for t in report.tasks]
     for task in report.tasks:
@@ -331,12 +354,19 @@ def _task_view(task: TaskResult, language: str) -> dict:
                        "more": _more(len(checks) - 1, language)} for checks in kinds]}
 
 
-def as_html(report: Report) -> str:
+def _graded_then(report: Report) -> str:
+    return say(report.environment.language, "Graded: {score} / {max}; then:", score=f"{report.score:g}",
+               max=f"{report.max_score:g}")
+
+
+def as_html(report: Report, handback: Handback = Handback()) -> str:
     """A self-contained page: styles inline, no scripts, nothing fetched."""
     language = report.environment.language
-    percent = _percent(report.score, report.max_score)
+    total = report.score if handback.total is None else handback.total
+    percent = _percent(total, report.max_score)
     return template("report.html", language).render(
-        report=report, tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
+        report=report, total=total, handback=handback, graded_then=_graded_then(report),
+        tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
         review_title=say(language, REVIEW_TITLE), review_more=say_n(language, "... and {count} more", "... and {count} more",
                                                                     report.review_omitted),
         withheld=_withheld(report), language=language)

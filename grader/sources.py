@@ -9,6 +9,7 @@ import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -60,13 +61,15 @@ class Entry:
     path: Path | None  # what to grade (a folder, .py, .ipynb or .zip); None if there is nothing
     problem: Problem | None = None  # why there is nothing to grade: the student still gets a row with 0
     name: str = ""  # a display name where the source has one (Moodle's full name)
+    submitted_at: datetime | None = None  # a Moodle export's: the latest time of the student's files
 
 
-def discover(sources: list[Path], workdir: Path) -> list[Entry]:
-    """Every student of every SOURCE, sorted by id; what must be unpacked or gathered goes under `workdir`."""
+def discover(sources: list[Path], workdir: Path, zone: tzinfo | None = None) -> list[Entry]:
+    """Every student of every SOURCE, sorted by id; what must be unpacked or gathered goes under `workdir`.
+    `zone`: the time zone of a zip's file times, which carry none (the machine's by default)."""
     found: dict[str, tuple[Entry, Path]] = {}
     for number, source in enumerate(sources, 1):
-        for entry in _entries(Path(source), Path(workdir) / f"source{number}"):
+        for entry in _entries(Path(source), Path(workdir) / f"source{number}", zone):
             if entry.student in found:
                 raise SourceError("student {student} is in two places: {first} and {second}", student=entry.student,
                                   first=found[entry.student][1], second=source)
@@ -74,7 +77,7 @@ def discover(sources: list[Path], workdir: Path) -> list[Entry]:
     return sorted((entry for entry, _ in found.values()), key=lambda entry: entry.student)
 
 
-def _entries(source: Path, scratch: Path) -> list[Entry]:
+def _entries(source: Path, scratch: Path, zone: tzinfo | None) -> list[Entry]:
     try:
         mode = os.stat(source).st_mode  # the instructor named it: a link to the export is fine here
     except OSError as error:
@@ -83,7 +86,7 @@ def _entries(source: Path, scratch: Path) -> list[Entry]:
         return _folder(Path(os.path.realpath(source)), scratch)
     suffix = source.suffix.lower()
     if stat.S_ISREG(mode) and suffix == ".zip":
-        _unzip(source, scratch / "unzipped")
+        _unzip(source, scratch / "unzipped", zone)
         return _folder(scratch / "unzipped", scratch)
     if stat.S_ISREG(mode) and suffix == ".csv":
         return _manifest(source)
@@ -157,13 +160,32 @@ def _moodle(folder: Path, listed: list[os.DirEntry], gathered: Path) -> list[Ent
     for student, items in students.items():
         name = unicodedata.normalize("NFC", items[0][1]["name"])  # macOS unpacks names decomposed
         files = [(entry, match) for entry, match in items if match["plugin"] == "file"]
+        when = _latest([Path(entry.path) for entry, _ in items])
         if not files:  # e.g. only the online text (onlinetext.html): no code
-            entries.append(Entry(student, None, Problem(N_("no file submitted (only online text)")), name))
+            entries.append(Entry(student, None, Problem(N_("no file submitted (only online text)")), name, when))
         elif len(files) == 1 and not files[0][1]["rest"] and files[0][0].is_dir(follow_symlinks=False):
-            entries.append(Entry(student, *_inside(Path(files[0][0].path)), name))
+            entries.append(Entry(student, *_inside(Path(files[0][0].path)), name, when))
         else:
-            entries.append(Entry(student, *_gather(folder, files, gathered / student), name))
+            entries.append(Entry(student, *_gather(folder, files, gathered / student), name, when))
     return entries
+
+
+def _latest(paths: list[Path]) -> datetime | None:
+    """The latest modification time of the files at or under `paths` (Moodle keeps each file's
+    upload time in its export), or None where there is no file."""
+    times, pending, seen = [], list(paths), 0
+    while pending and seen < MAX_ENTRIES:
+        path = pending.pop()
+        seen += 1
+        try:
+            info = path.lstat()
+            if stat.S_ISDIR(info.st_mode):
+                pending += [Path(entry.path) for entry in os.scandir(path) if not _skipped(entry.name)]
+            elif stat.S_ISREG(info.st_mode):
+                times.append(info.st_mtime)
+        except OSError:
+            continue
+    return datetime.fromtimestamp(max(times), timezone.utc) if times else None
 
 
 def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]],
@@ -184,8 +206,9 @@ def _gather(folder: Path, files: list[tuple[os.DirEntry, re.Match]],
     return _inside(target)
 
 
-def _unzip(archive: Path, target: Path) -> None:
-    """Unpack a zip into `target`, read in memory with load.py's care: no links, nothing outside."""
+def _unzip(archive: Path, target: Path, zone: tzinfo | None) -> None:
+    """Unpack a zip into `target`, read in memory with load.py's care: no links, nothing outside.
+    Each file keeps its time in the zip, read in `zone`."""
     try:
         data = _read_regular(str(archive), archive.name, MAX_EXPORT_BYTES + 1)
     except SubmissionError as error:
@@ -219,12 +242,21 @@ def _unzip(archive: Path, target: Path) -> None:
                 if total > MAX_EXPORT_BYTES:
                     raise SourceError("{name} unpacks to over {limit} MiB", name=archive.name,
                                       limit=MAX_EXPORT_BYTES >> 20)
-                copy.write(path, member)
+                _keep_time(copy.write(path, member), info, zone)
             except SubmissionError as error:
                 raise SourceError("{name}: {error}", name=archive.name, error=error) from None
             except OSError as error:  # a file and a folder of one name
                 raise SourceError("{name}: cannot unpack {path}: {why}", name=archive.name, path=info.filename,
                                   why=error.strerror) from None
+
+
+def _keep_time(written: Path, info: zipfile.ZipInfo, zone: tzinfo | None) -> None:
+    """Give the unpacked file its time in the zip (local time there: read in `zone`, or the machine's)."""
+    try:
+        moment = datetime(*info.date_time).replace(tzinfo=zone).timestamp()
+    except (ValueError, OverflowError):  # a date the zip's writer made up
+        return
+    os.utime(written, (moment, moment))
 
 
 def _utf8(info: zipfile.ZipInfo) -> str:

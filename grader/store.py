@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
+from .classbook import Graded
 from .results import Report
 
 FILE_NAME = "grades.sqlite"
@@ -15,8 +17,12 @@ CREATE TABLE IF NOT EXISTS reports (
     seed INTEGER NOT NULL,
     grader TEXT NOT NULL,   -- the grader's version
     report TEXT NOT NULL,   -- the Report as JSON; scores are recomputed from it when read
+    name TEXT NOT NULL DEFAULT '',          -- the full name, where the source has one
+    submitted_at TEXT NOT NULL DEFAULT '',  -- ISO 8601 with its offset, where the source tells
     PRIMARY KEY (assignment, student)
 )"""
+# Columns added since the first stores: a store written by an older grader gets them on opening.
+_ADDED = {"name": "TEXT NOT NULL DEFAULT ''", "submitted_at": "TEXT NOT NULL DEFAULT ''"}
 
 
 def open_store(folder: Path) -> sqlite3.Connection:
@@ -26,13 +32,25 @@ def open_store(folder: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(folder / FILE_NAME, isolation_level=None)  # autocommit
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(_SCHEMA)
+    present = {row[1] for row in connection.execute("PRAGMA table_info(reports)")}
+    for column, declaration in _ADDED.items():
+        if column not in present:
+            connection.execute(f"ALTER TABLE reports ADD COLUMN {column} {declaration}")
     return connection
 
 
-def save(connection: sqlite3.Connection, student: str, report: Report) -> None:
-    connection.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?)",
+def save(connection: sqlite3.Connection, student: str, report: Report, name: str = "",
+         submitted_at: datetime | None = None) -> None:
+    connection.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (report.assignment, student, report.sha256, report.seed, report.environment.grader,
-                        report.model_dump_json()))
+                        report.model_dump_json(), name, _when(submitted_at)))
+
+
+def note(connection: sqlite3.Connection, assignment: str, student: str, name: str,
+         submitted_at: datetime | None) -> None:
+    """Keep a stored student's name and submission time as the latest source says (the report stays)."""
+    connection.execute("UPDATE reports SET name = ?, submitted_at = ? WHERE assignment = ? AND student = ?",
+                       (name, _when(submitted_at), assignment, student))
 
 
 def is_current(connection: sqlite3.Connection, assignment: str, student: str, sha256: str, seed: int,
@@ -43,8 +61,13 @@ def is_current(connection: sqlite3.Connection, assignment: str, student: str, sh
     return row == (sha256, seed, grader)
 
 
-def load_all(connection: sqlite3.Connection, assignment: str) -> list[tuple[str, Report]]:
-    """Every stored (student, report) of the assignment, by student."""
-    rows = connection.execute("SELECT student, report FROM reports WHERE assignment = ? ORDER BY student",
-                              (assignment,))
-    return [(student, Report.model_validate_json(text)) for student, text in rows]
+def load_all(connection: sqlite3.Connection, assignment: str) -> list[Graded]:
+    """Every stored student of the assignment, by id, as graded (no instructor's decisions yet)."""
+    rows = connection.execute("SELECT student, name, submitted_at, report FROM reports WHERE assignment = ? "
+                              "ORDER BY student", (assignment,))
+    return [Graded(student=student, name=name, submitted_at=datetime.fromisoformat(when) if when else None,
+                   report=Report.model_validate_json(text)) for student, name, when, text in rows]
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""

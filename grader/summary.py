@@ -1,23 +1,38 @@
-"""A class's results on one self-contained HTML page for the instructor: scores, charts, common mistakes, problems."""
+"""A class's results on one self-contained HTML page for the instructor: scores, charts, what the
+class gets wrong and who, each student's problems on one row, and every student linked to their
+feedback page (feedback/<folder>/feedback.html, beside the page in RESULTS).
+
+Students are shown by name, or by id with `anonymous` (Moodle's blind marking); two students of
+the same name are told apart by their ids. Totals are the final grades (`Graded.total`: after the
+late penalty and the instructor's adjustments); the per-task numbers are what grading found.
+"""
 from __future__ import annotations
 
 import base64
 import io
 import statistics
 from collections import Counter
+from urllib.parse import quote
 
-from .gradebook import failed_whole, task_names
-from .i18n import say
+from .classbook import Graded
+from .feedback import folder_name
+from .gradebook import failed_whole
+from .i18n import say, say_n
 from .report import STATUS_NAMES, clean, template
 from .results import Report
 
 TOP_DIAGNOSES = 6
 MAX_MESSAGE = 240
+PROBLEMS = ("timeout", "error", "forbidden")  # the statuses that stopped a task as a whole, in the page's order
 
 
 def _short(text: object) -> str:
     text = clean(text)
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
+
+
+def _status(status: str, language: str) -> str:
+    return say(language, STATUS_NAMES[status]) if status in STATUS_NAMES else status
 
 
 def _svg(figure) -> str:
@@ -67,63 +82,103 @@ def _charts(totals: list[float], max_score: float, rows: list[dict], language: s
     return {"histogram": histogram, "tasks": tasks}
 
 
-def _task_rows(entries: list[tuple[str, Report]], language: str) -> list[dict]:
-    """Per task: mean score, pass rate, statuses, and the diagnoses counted once per student."""
+def _people(graded: list[Graded], anonymous: bool) -> dict[str, dict]:
+    """How the page shows each student (by id): the label, whether it is an id (which never wraps),
+    the id again where another student has the same name, and the link to the feedback page."""
+    labels = Counter(g.label(anonymous) for g in graded)
+    people = {}
+    for g in graded:
+        label = g.label(anonymous)
+        is_id = label == g.student
+        people[g.student] = {"id": g.student, "label": label, "is_id": is_id,
+                             "twin": not is_id and labels[label] > 1,
+                             "href": f"feedback/{quote(folder_name(g.student), safe='')}/feedback.html"}
+    return people
+
+
+def _order(who: dict) -> tuple[str, str]:
+    """Students in the order of their labels (ids apart for a shared name)."""
+    return who["label"].casefold(), who["id"]
+
+
+def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> list[dict]:
+    """Per task: mean score, pass rate, statuses, and the diagnoses with the students who have them."""
     rows = []
-    for name in task_names(entries):
-        results = [(student, t) for student, report in entries for t in report.tasks if t.name == name]
+    for name in dict.fromkeys(t.name for g in graded for t in g.report.tasks):  # the spec's order
+        results = [(g, t) for g in graded for t in g.report.tasks if t.name == name]
         max_score = results[0][1].max_score
         mean = statistics.fmean(t.score for _, t in results)
-        diagnoses: Counter[str] = Counter()
+        students: dict[str, list[dict]] = {}  # per diagnosis, each student once however many checks
         examples: dict[str, str] = {}
-        for _, task in results:
+        for g, task in results:
             failing = [c for c in task.checks if not c.passed and c.diagnosis not in (None, "not_run")]
             for check in failing:
                 examples.setdefault(check.diagnosis, f"{check.name}: {check.message}")
-            diagnoses.update({c.diagnosis for c in failing})  # a set: students, not checks
+            for code in dict.fromkeys(c.diagnosis for c in failing):
+                students.setdefault(code, []).append(people[g.student])
+        frequent = sorted(students.items(), key=lambda item: -len(item[1]))  # stable: first seen first
         rows.append({
             "name": name, "max_score": max_score, "mean": mean, "students": len(results),
             "mean_percent": 100 * mean / max_score if max_score else 0.0,
             "pass_rate": 100 * sum(t.status == "passed" for _, t in results) / len(results),
-            "statuses": [(status, say(language, STATUS_NAMES[status]) if status in STATUS_NAMES else status, count)
+            "statuses": [(status, _status(status, language), count)
                          for status, count in Counter(t.status for _, t in results).most_common()],
-            "diagnoses": [(code, count, _short(examples[code]))
-                          for code, count in diagnoses.most_common(TOP_DIAGNOSES)],
-            "more_diagnoses": max(0, len(diagnoses) - TOP_DIAGNOSES),
+            "diagnoses": [{"code": code, "count": len(who), "example": _short(examples[code]), "students": who}
+                          for code, who in frequent[:TOP_DIAGNOSES]],
+            "more_diagnoses": max(0, len(frequent) - TOP_DIAGNOSES),
         })
     return rows
 
 
-def _problems(entries: list[tuple[str, Report]], status: str, language: str) -> list[dict]:
-    """Each task of that status, or one row for a submission where nothing could be graded."""
-    rows = []
-    for student, report in entries:
-        if status == "error" and failed_whole(report):
-            rows.append({"student": student, "task": say(language, "all tasks"),
-                         "problem": _short(failed_whole(report))})
-            continue
-        rows += [{"student": student, "task": t.name, "problem": _short(t.problem or "")}
-                 for t in report.tasks if t.status == status]
-    return rows
+def _problem_lines(report: Report, language: str) -> list[dict]:
+    """A report's timeouts, crashes and forbidden calls: one line per kind and message, with its
+    tasks (none where nothing could be graded: all tasks)."""
+    whole = failed_whole(report)
+    if whole:
+        return [{"status": "error", "label": _status("error", language), "tasks": [], "problem": _short(whole)}]
+    tasks: dict[tuple[str, str], list[str]] = {}
+    for task in report.tasks:
+        if task.status in PROBLEMS:
+            tasks.setdefault((task.status, _short(task.problem or "")), []).append(task.name)
+    return [{"status": status, "label": _status(status, language), "tasks": names, "problem": problem}
+            for (status, problem), names in sorted(tasks.items(), key=lambda item: PROBLEMS.index(item[0][0]))]
 
 
-def render_summary(assignment_title: str, entries: list[tuple[str, Report]], language: str | None = None) -> str:
+def _notes(g: Graded, language: str) -> list[str]:
+    """What changed a student's grade after grading: a late penalty, the instructor's adjustments."""
+    notes = []
+    if g.penalty:
+        notes.append(say_n(language, "{count} day late: −{penalty}%", "{count} days late: −{penalty}%",
+                           g.late_days, penalty=format(g.penalty, "g")))
+    if g.adjustments:
+        points = format(g.adjustment, "+g").replace("-", "−")  # the minus sign, as in the penalty
+        notes.append(say(language, "adjusted by the instructor: {points}", points=points))
+    return notes
+
+
+def render_summary(assignment_title: str, graded: list[Graded], language: str | None = None,
+                   anonymous: bool = False) -> str:
     """The class summary as one HTML page (inline CSS and charts, no external resources), in
     `language`: by default the reports' own (the batch's), else English.
 
-    For the instructor only: it names students and counts the diagnoses of hidden checks too."""
-    language = language or (entries[0][1].environment.language if entries else "en")
-    totals = [report.score for _, report in entries]
-    max_score = max((report.max_score for _, report in entries), default=0.0)
-    rows = _task_rows(entries, language)
+    For the instructor only: it names students (or, `anonymous`, shows their ids alone) and counts
+    the diagnoses of hidden checks too."""
+    language = language or (graded[0].report.environment.language if graded else "en")
+    people = _people(graded, anonymous)
+    graded = sorted(graded, key=lambda g: _order(people[g.student]))  # every list of students in this order
+    totals = [g.total for g in graded]
+    max_score = max((g.max_score for g in graded), default=0.0)
+    rows = _task_rows(graded, people, language)
+    problems = [{"who": people[g.student], "lines": _problem_lines(g.report, language)} for g in graded]
     return template("summary.html", language).render(
-        language=language, title=clean(assignment_title), students=len(entries), max_score=max_score,
-        mean=statistics.fmean(totals) if totals else 0.0,
+        language=language, title=clean(assignment_title), students=len(graded), max_score=max_score,
+        anonymous=anonymous, mean=statistics.fmean(totals) if totals else 0.0,
         median=statistics.median(totals) if totals else 0.0,
         lowest=min(totals, default=0.0), highest=max(totals, default=0.0),
-        charts=_charts(totals, max_score, rows, language) if entries else None, tasks=rows,
-        troubled=sum(any(t.status in ("timeout", "error", "forbidden") for t in report.tasks) for _, report in entries),
-        timeouts=_problems(entries, "timeout", language), crashes=_problems(entries, "error", language),
-        forbidden=_problems(entries, "forbidden", language),
-        review=[{"student": student, "where": flag.where, "what": flag.what, "line": _short(flag.line)}
-                for student, report in entries for flag in report.review])
+        charts=_charts(totals, max_score, rows, language) if graded else None, tasks=rows,
+        problems=[p for p in problems if p["lines"]],
+        review=[{"who": people[g.student], "where": flag.where, "what": flag.what, "line": _short(flag.line)}
+                for g in graded for flag in g.report.review],
+        roster=[{"who": people[g.student], "total": g.total, "max_score": g.max_score,
+                 "percent": 100 * g.total / g.max_score if g.max_score else 0.0, "notes": _notes(g, language)}
+                for g in graded])

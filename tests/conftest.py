@@ -81,7 +81,7 @@ def batch_graded(tmp_path_factory):
             names = [n for a, n in CORRECT if a == assignment] + [n for a, n, _ in BUGGY if a == assignment]
             work = tmp_path_factory.mktemp(f"class-{assignment}")
             folder = class_of(work / "class", assignment, names)
-            reports[assignment] = dict(batch.grade_batch(assignment, [folder], work / "results", jobs=2, seed=0,
-                                                         root=ROOT))
+            graded = batch.grade_batch(assignment, [folder], work / "results", jobs=2, seed=0, root=ROOT)
+            reports[assignment] = {entry.student: entry.report for entry in graded}
         return reports[assignment]
     return graded_class

@@ -40,9 +40,10 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
 
     def run(**options):
         graded_now.clear()
-        return dict(batch.grade_batch("assignment1", [folder], results, jobs=2, root=ROOT,
-                                      progress=lambda done, total, student, report: graded_now.append(student),
-                                      **options))
+        graded = batch.grade_batch("assignment1", [folder], results, jobs=2, root=ROOT,
+                                   progress=lambda done, total, student, report: graded_now.append(student),
+                                   **options)
+        return {entry.student: entry.report for entry in graded}
     first = run()
     assert sorted(first) == ["broken", "correct_naive", "empty", "no_bias"]
     assert first["correct_naive"].score == 100 and 0 < first["no_bias"].score < 100
@@ -60,7 +61,7 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
     run(regrade=True)
     assert sorted(graded_now) == sorted(first)
 
-    written = batch.write_outputs(results, list(again.items()))
+    written = batch.write_outputs(results, batch.regenerate("assignment1", results, root=ROOT))
     assert all(path.exists() for path in written)
 
 
@@ -96,3 +97,54 @@ def _stored(results: Path) -> int:
             return connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_a_moodle_export_goes_back_with_names_decisions_and_the_same_files_from_the_store(tmp_path):
+    """The CLI on a Moodle export: names in the progress lines, the worksheet Moodle gave filled in,
+    a late penalty and an adjustment applied, and --report-only writing the very same files."""
+    import csv
+    import io
+    import zipfile
+
+    reference = (ROOT / "reference" / "assignment1" / "convolution.py").read_text()
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as zipped:
+        for name, when in (("Иван Петров_1470030", (2026, 12, 1, 20, 0, 0)),
+                           ("Иван Петров_1470031", (2026, 12, 3, 1, 0, 0))):  # two days late in Moscow
+            zipped.writestr(zipfile.ZipInfo(f"{name}_assignsubmission_file_/convolution.py", when), reference)
+    worksheet = tmp_path / "worksheet.csv"
+    worksheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        "Participant 1470030,Иван Петров,a@x,Submitted,,100.00,Yes,\"Tuesday, 1 December 2026, 8:00 PM\",-,\n"
+        "Participant 1470031,Иван Петров,b@x,Submitted,,100.00,Yes,\"Thursday, 3 December 2026, 1:00 AM\",-,\n"
+        "Participant 1470032,Ann Lee,c@x,No submission,,100.00,Yes,-,-,\n", encoding="utf-8")
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("student,task,delta,comment\n1470030,,-10,MARK-copied\n", encoding="utf-8")
+    results = tmp_path / "results"
+    options = ["--deadline", "2026-12-01T23:59+03:00", "--late-penalty", "10", "--overrides", str(overrides),
+               "--moodle-worksheet", str(worksheet), "--lang", "en"]
+    done = subprocess.run([GRADE, "batch", "assignment1", str(export), "-o", str(results), *options],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Иван Петров (1470030): 100 / 100" in done.stderr  # progress names the student
+    written = {name: (results / name).read_bytes() for name in ("gradebook.csv", "moodle_worksheet.csv",
+                                                                 "moodle_feedback.zip", "summary.html")}
+    rows = list(csv.reader(io.StringIO(written["moodle_worksheet.csv"].decode("utf-8-sig"))))
+    assert rows[0][4] == "Grade" and [row[4] for row in rows[1:]] == ["90", "80", ""]  # adjusted, late, none
+    assert "Adjusted by the instructor: -10" in rows[1][9]
+    book = {row["student"]: row for row in csv.DictReader(io.StringIO(written["gradebook.csv"].decode("utf-8-sig")))}
+    assert (book["1470031"]["late_days"], book["1470031"]["name"]) == ("2", "Иван Петров")
+    feedback = (results / "feedback" / "1470030" / "feedback.md").read_text(encoding="utf-8")
+    assert "MARK-copied" in feedback and feedback.startswith("# assignment1: 90 / 100")
+    again = subprocess.run([GRADE, "batch", "assignment1", str(export), "-o", str(results), "--report-only",
+                            *options], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    for name, data in written.items():
+        assert (results / name).read_bytes() == data, f"{name} differs after --report-only"
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("student,task,delta\n1470099,pad,1\n", encoding="utf-8")
+    refused = subprocess.run([GRADE, "batch", "assignment1", str(export), "-o", str(results), "--report-only",
+                              "--overrides", str(wrong), "--lang", "en"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "line 2: no student 1470099 in this batch" in refused.stderr

@@ -154,8 +154,8 @@ def test_a_correct_submission_beside_a_hostile_one_in_a_batch_scores_full_marks(
     (folder / "hostile").mkdir()
     name = f"fair-{os.getpid()}"  # this test's spinners, not those of another grading on this machine
     (folder / "hostile" / "convolution.py").write_bytes(HOSTILE.read_bytes().replace(b"fair-spinner", name.encode()))
-    reports = dict(batch.grade_batch("assignment1", [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT,
-                                     language="en", timeout=TIMEOUT_S))
+    reports = {entry.student: entry.report for entry in batch.grade_batch(
+        "assignment1", [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT, language="en", timeout=TIMEOUT_S)}
     honest, hostile = reports["honest"], reports["hostile"]
     assert honest.score == honest.max_score, [(t.name, t.status, t.problem) for t in honest.tasks]
     assert hostile.score == 0

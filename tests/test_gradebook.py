@@ -8,7 +8,10 @@ import json
 import pytest
 
 from conftest import ROOT, SUBMISSIONS, mutant
+from datetime import datetime, timedelta, timezone
+
 from grader import api
+from grader.classbook import Adjustment, Graded, decide
 from grader.feedback import folder_name, gradescope_results, write_feedback
 from grader.gradebook import BOM, gradebook_csv, write_gradebook
 from grader.results import TaskResult
@@ -28,17 +31,19 @@ CLASS = {
 UNGRADABLE = "@empty"  # a submission with nothing to grade: every task an error
 
 
-def graded_class(folder) -> list[tuple[str, object]]:
-    """(student, report) for CLASS, graded in-process on the CPU, plus one ungradable submission."""
+def graded_class(folder) -> list[Graded]:
+    """CLASS graded in-process on the CPU, plus one ungradable submission; each has a name."""
     entries = []
     for student, name in CLASS.items():
         path = SUBMISSIONS / "assignment1" / name if name.startswith("correct") else mutant("assignment1", name, folder)
-        entries.append((student, api.grade("assignment1", path, root=ROOT, device="cpu", timeout=3)))
-    first = entries[0][1]
+        report = api.grade("assignment1", path, root=ROOT, device="cpu", timeout=3)
+        entries.append(Graded(student=student, name=f"Name of {student}", report=report))
+    first = entries[0].report
     problem = "no convolution.py in the submission"
     failed = tuple(TaskResult(name=t.name, max_score=t.max_score, checks=(), problem=problem, problem_status="error")
                    for t in first.tasks)
-    entries.append((UNGRADABLE, first.model_copy(update={"tasks": failed, "review": (), "sha256": ""})))
+    entries.append(Graded(student=UNGRADABLE, report=first.model_copy(update={"tasks": failed, "review": (),
+                                                                              "sha256": ""})))
     return entries
 
 
@@ -55,8 +60,9 @@ def rows(text: str) -> list[dict[str, str]]:
 def test_gradebook_columns_follow_the_spec(entries):
     text = gradebook_csv(entries)
     header = next(csv.reader(io.StringIO(text[len(BOM):])))
-    tasks = [t.name for t in entries[0][1].tasks]
-    assert header == (["student", "total", "max", "percent"]
+    tasks = [t.name for t in entries[0].report.tasks]
+    assert header == (["student", "name", "total", "max", "percent", "raw_total", "submitted_at", "late_days",
+                       "penalty", "adjustment"]
                       + [f"{t} {what}" for t in tasks for what in ("score", "status")]
                       + ["review flags", "problem", "duration_s", "sha256", "graded_at"])
 
@@ -66,6 +72,7 @@ def test_gradebook_rows(entries):
     assert len(table) == len(entries)
     correct = table["ivanov"]
     assert (float(correct["total"]), float(correct["max"]), float(correct["percent"])) == (100, 100, 100)
+    assert correct["name"] == "Name of ivanov" and float(correct["raw_total"]) == 100 and correct["late_days"] == "0"
     assert correct["conv2d status"] == "passed" and correct["problem"] == ""
     assert len(correct["sha256"]) == 64 and correct["graded_at"].endswith("+00:00")
     flipped = table["Петрова Анна"]
@@ -76,7 +83,24 @@ def test_gradebook_rows(entries):
     assert table["'-loop"]["conv2d status"] == "timeout"
     empty = table["'" + UNGRADABLE]
     assert float(empty["total"]) == 0 and empty["problem"] == "no convolution.py in the submission"
-    assert {empty[f"{t.name} status"] for t in entries[0][1].tasks} == {"error"}
+    assert {empty[f"{t.name} status"] for t in entries[0].report.tasks} == {"error"}
+
+
+def test_gradebook_applies_late_penalty_and_adjustments_and_anonymity(entries):
+    deadline = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=3)))
+    late = entries[0].model_copy(update={"submitted_at": deadline + timedelta(days=1, minutes=1)})  # 2 started days
+    [decided] = decide([late], deadline, 10.0, {"ivanov": (Adjustment(task="pad", delta=-5, comment="copied"),
+                                                           Adjustment(delta=3))})
+    row = rows(gradebook_csv([decided]))[0]
+    assert (row["late_days"], float(row["penalty"]), float(row["adjustment"])) == ("2", 20.0, -2.0)
+    assert float(row["raw_total"]) == 100 and float(row["pad score"]) == 15
+    assert float(row["total"]) == (100 - 5) * 0.8 + 3 and row["submitted_at"].startswith("2026-12-03T00:00")
+    anonymous = rows(gradebook_csv([decided], anonymous=True))[0]
+    assert anonymous["name"] == "" and anonymous["student"] == "ivanov"
+    on_time = decide([entries[0].model_copy(update={"submitted_at": deadline})], deadline, 10.0)[0]
+    assert (on_time.late_days, on_time.total) == (0, 100)
+    capped = decide([late.model_copy(update={"submitted_at": deadline + timedelta(days=30)})], deadline, 10.0)[0]
+    assert capped.penalty == 100 and capped.total == 0
 
 
 def test_gradebook_defuses_formulas(entries):
@@ -152,7 +176,7 @@ def test_gradescope_checker_catches_mistakes():
 
 
 def test_gradescope_results_match_the_spec(entries):
-    for student, report in entries:
+    for student, report in ((entry.student, entry.report) for entry in entries):
         results = gradescope_results(report)
         assert gradescope_errors(results) == [], student
         assert results["score"] == report.score
@@ -161,28 +185,46 @@ def test_gradescope_results_match_the_spec(entries):
         for test, task in zip(results["tests"], report.tasks):
             assert test["status"] == ("passed" if task.score == task.max_score else "failed")
             assert test["max_score"] == task.max_score
-    flipped = gradescope_results(entries[1][1])["tests"]
+    flipped = gradescope_results(entries[1].report)["tests"]
     conv2d = next(t for t in flipped if t["name"] == "conv2d")
     assert conv2d["status"] == "failed" and "[flipped_kernel]" in conv2d["output"]
     with pytest.raises(ValueError):
-        gradescope_results(entries[0][1], visibility="later")
+        gradescope_results(entries[0].report, visibility="later")
 
 
 def test_write_feedback(entries, tmp_path):
-    for student, report in entries:
-        write_feedback(tmp_path, student, report)
+    for entry in entries:
+        write_feedback(tmp_path, entry)
     folders = sorted(p.name for p in tmp_path.iterdir())
-    assert folders == sorted(folder_name(s) for s, _ in entries)
+    assert folders == sorted(folder_name(entry.student) for entry in entries)
     assert all(p.parent.parent == tmp_path for p in tmp_path.rglob("feedback.html"))  # nothing escaped the folder
     target = tmp_path / "Петрова Анна"
     assert sorted(p.name for p in target.iterdir()) == ["feedback.html", "feedback.json", "feedback.md", "results.json"]
-    assert json.loads((target / "feedback.json").read_text())["score"] == entries[1][1].score
+    assert json.loads((target / "feedback.json").read_text())["score"] == entries[1].report.score
+    assert "Name of Петрова Анна" in (target / "feedback.html").read_text()
     assert "flipped_kernel" in (target / "feedback.md").read_text()
     assert gradescope_errors(json.loads((target / "results.json").read_text())) == []
 
 
+def test_feedback_says_what_the_instructor_decided(entries, tmp_path):
+    deadline = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+    late = entries[0].model_copy(update={"submitted_at": deadline + timedelta(hours=1)})
+    [decided] = decide([late], deadline, 25.0, {"ivanov": (Adjustment(task="conv1d", delta=-4, comment="MARK-a"),)})
+    target = write_feedback(tmp_path, decided)
+    markdown = (target / "feedback.md").read_text()
+    assert markdown.startswith("# assignment1: 72 / 100") and "MARK-a" in markdown and "25%" in markdown
+    html = (target / "feedback.html").read_text()
+    assert "MARK-a" in html and "72" in html and "Name of ivanov" in html
+    data = json.loads((target / "feedback.json").read_text())
+    assert data["handback"]["total"] == 72 and len(data["handback"]["decisions"]) == 2
+    assert json.loads((target / "results.json").read_text())["score"] == 72
+    plain = write_feedback(tmp_path / "plain", entries[0])
+    assert json.loads((plain / "feedback.json").read_text())["handback"] == {  # nothing decided: no other total
+        "student": "Name of ivanov", "total": None, "decisions": []}
+
+
 def test_feedback_hides_hidden_checks(entries, tmp_path):
-    student, report = entries[1]  # flipped_kernel: conv1d and conv2d fail
+    student, report = entries[1].student, entries[1].report  # flipped_kernel: conv1d and conv2d fail
     secret = "SECRET-expected-values-of-a-hidden-case"
 
     def hide(task):
@@ -190,20 +232,9 @@ def test_feedback_hides_hidden_checks(entries, tmp_path):
             c if c.passed else c.model_copy(update={"hidden": True, "message": secret}) for c in task.checks)})
     # the mutant's folder is named after its bug: a neutral path keeps the search for the code fair
     hidden = report.model_copy(update={"tasks": tuple(hide(t) for t in report.tasks), "submission": "work.py"})
-    target = write_feedback(tmp_path, student, hidden)
+    target = write_feedback(tmp_path, Graded(student=student, report=hidden))
     for path in target.iterdir():
         text = path.read_text()
         assert secret not in text and "flipped_kernel" not in text, path.name
     results = json.loads((target / "results.json").read_text())
     assert "hidden check" in next(t for t in results["tests"] if t["name"] == "conv2d")["output"]
-
-
-def test_moodle_worksheet_names_participants_and_only_for_moodle_ids():
-    from grader import api
-    from grader.gradebook import moodle_worksheet_csv
-
-    spec = api.open_assignment("assignment1", root=ROOT)
-    report = api.ungraded(spec, "s", ROOT, 0, "empty submission")
-    sheet = moodle_worksheet_csv([("12345", report), ("678", report)])
-    assert sheet.lstrip("\ufeff").splitlines() == ["Identifier,Grade", "Participant 12345,0", "Participant 678,0"]
-    assert moodle_worksheet_csv([("ivanov", report)]) is None

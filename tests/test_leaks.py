@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT
 from grader import api, feedback, wire
+from grader.classbook import Graded
 from grader.load import SubmissionError, find
 from grader.report import render
 from grader.results import CheckResult, Environment, Isolation, Report, TaskResult
@@ -32,7 +33,7 @@ def _report(message: str = "") -> Report:
 
 
 def test_feedback_names_no_seed_no_course_and_no_temporary_path(tmp_path):
-    folder = feedback.write_feedback(tmp_path, "1470030", _report())
+    folder = feedback.write_feedback(tmp_path, Graded(student="1470030", report=_report()))
     for path in folder.iterdir():
         text = path.read_text(encoding="utf-8")
         assert str(SEED) not in text, path.name
@@ -103,7 +104,7 @@ def test_the_hidden_cases_process_tells_nothing_but_its_results(grade, tmp_path,
 
 def test_feedback_scrubs_the_grader_s_folders_from_messages(tmp_path):
     message = f"exe={COURSE}/.venv/bin/python3 /tmp/grade-batch-tsckr4yz/submission-jb3vz2y9/submission"
-    folder = feedback.write_feedback(tmp_path, "1470030", _report(message))
+    folder = feedback.write_feedback(tmp_path, Graded(student="1470030", report=_report(message)))
     for path in folder.iterdir():
         text = path.read_text(encoding="utf-8")
         assert COURSE not in text and "tsckr4yz" not in text and "jb3vz2y9" not in text, path.name

@@ -75,7 +75,7 @@ def test_a_batchs_children_hold_no_classmate(public_folder):
     results = public_folder / SECRET_WORD
     done = _grade("batch", "assignment1", str(export), "-o", str(results), "-j", "2", "--timeout", "30")
     assert done.returncode == 0, done.stderr
-    reports = dict(store.load_all(store.open_store(results), "assignment1"))
+    reports = {entry.student: entry.report for entry in store.load_all(store.open_store(results), "assignment1")}
     attacker = next(report for student, report in reports.items() if "1470030" in student)
     _searched_and_clean(next(task for task in json.loads(attacker.model_dump_json())["tasks"]
                              if task["name"] == "conv1d"))

@@ -1,7 +1,9 @@
 """Finding the students of a batch: folders, Moodle exports (both layouts, folder or zip), CSV manifests."""
+import dataclasses
 import os
 import stat
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -43,7 +45,8 @@ def _zip(path, files):
 
 
 def _by_id(entries):
-    return {entry.student: entry for entry in entries}
+    """Entries by id, their submission times left out (tested on their own)."""
+    return {entry.student: dataclasses.replace(entry, submitted_at=None) for entry in entries}
 
 
 def _files(folder):
@@ -196,3 +199,22 @@ def test_a_students_only_zip_is_what_is_graded_and_load_accepts_every_path(tmp_p
     assert found["9"].path == export / "Ann Lee_9_assignsubmission_file_" / "work.zip"
     for number, entry in enumerate(e for e in found.values() if e.path):
         assert find(entry.path, ("conv.py",), tmp_path / f"graded{number}").files
+
+
+def test_a_moodle_export_gives_each_student_the_latest_time_of_their_files(tmp_path):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name, when in (("Иван Петров_101_assignsubmission_file_/conv.py", (2026, 12, 1, 23, 58, 0)),
+                           ("Иван Петров_101_assignsubmission_file_/pool.py", (2026, 12, 2, 0, 30, 0)),
+                           ("Ann Lee_102_assignsubmission_file_/conv.py", (2026, 11, 30, 10, 0, 0))):
+            zipped.writestr(zipfile.ZipInfo(name, when), "x = 1\n")
+    moscow = timezone(timedelta(hours=3))
+    found = {e.student: e for e in discover([archive], tmp_path / "work", moscow)}
+    assert found["101"].submitted_at == datetime(2026, 12, 2, 0, 30, tzinfo=moscow)  # the later file counts
+    assert found["102"].submitted_at == datetime(2026, 11, 30, 10, 0, tzinfo=moscow)
+    folder = _write(tmp_path / "unpacked", {"Ann Lee_102_assignsubmission_file_/conv.py": "x = 1\n"})
+    os.utime(folder / "Ann Lee_102_assignsubmission_file_" / "conv.py", (1_800_000_000, 1_800_000_000))
+    [entry] = discover([folder], tmp_path / "work2")
+    assert entry.submitted_at == datetime.fromtimestamp(1_800_000_000, timezone.utc)
+    plain = _write(tmp_path / "plain", {"alice/conv.py": "x = 1\n"})
+    assert discover([plain], tmp_path / "work3")[0].submitted_at is None  # a folder of one's own tells no time

@@ -46,7 +46,7 @@ def main() -> None:
         entries = batch.grade_batch("assignment1", [folder / "class"], folder / "results", jobs=jobs, device="cpu",
                                     root=ROOT)
         batch_s = time.perf_counter() - start
-        student_s = sum(task.duration_s for _, report in entries for task in report.tasks)
+        student_s = sum(task.duration_s for entry in entries for task in entry.report.tasks)
         loop_s = sum(wall([GRADE, "assignment1", str(path), "--device", "cpu"])
                      for path in sorted((folder / "class").iterdir()))
     used = jobs or __import__("os").cpu_count()
