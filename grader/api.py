@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import torch
 
-from . import __version__, compare, forbidden, i18n, published, run, sandbox, settings, wire
+from . import __version__, compare, forbidden, i18n, memo, published, run, sandbox, settings, wire
 from .i18n import N_
 from .load import Submission, SubmissionError, find
 from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
@@ -332,13 +332,30 @@ _NOTHING_SHOWN = sandbox.Outcome((), 0, False, False, 0.0)  # the end of a proce
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
                      workers: int | None = None, parts: str = "all") -> dict[str, tuple[bytes, ...]]:
     """The reference's raw frames for every task (trusted children forked from the grader); `parts`
-    as `run.run_reference` takes it."""
+    as `run.run_reference` takes it. Frames kept from an earlier run of the same code on the same
+    cases are taken from `memo`; those of a run that ended well are kept there."""
     references = reference_sources(spec, root)
-    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)], parts), None)
-                for task in tasks]
-    outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(tasks), workers or os.cpu_count() or 2,
-                               [len(task.cases) for task in tasks])
-    return {task.name: outcome.frames for task, outcome in zip(tasks, outcomes)}
+    names = {task.name: _memo_key(spec, task, root, references, parts) for task in tasks}
+    found = {task.name: memo.load(names[task.name]) for task in tasks}
+    todo = tuple(task for task in tasks if found[task.name] is None)
+    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)], parts), None) for task in todo]
+    outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(todo), workers or os.cpu_count() or 2,
+                               [len(task.cases) for task in todo])
+    for task, outcome in zip(todo, outcomes):
+        found[task.name] = outcome.frames
+        if outcome.exit_status == 0 and not (outcome.timed_out or outcome.overflow or outcome.forged) \
+                and len(outcome.frames) == len(task.cases):
+            memo.save(names[task.name], outcome.frames)
+    return found
+
+
+def _memo_key(spec: Assignment, task: Task, root: Path, references: dict[str, run.Source], parts: str) -> str:
+    """What a task's reference frames follow from: the spec and checks, the reference's files, the
+    task's cases (seeded values and lecture values included) and the parts asked for."""
+    folder = root / "reference" / spec.name
+    code = [(folder / name).read_bytes() if (folder / name).is_file() else b"" for name in ("spec.py", "checks.py")]
+    sources = [f"{module}\0".encode() + source.code for module, source in sorted(references.items())]
+    return memo.key(spec.name, task.name, parts, published.task_to_json(task, spec.name), *code, *sources)
 
 
 def _reference_work(task: Task, source: run.Source, parts: str) -> Callable:
