@@ -186,8 +186,12 @@ def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, r
     findings = scan_source(spec, found.sources, tuple(r.task for r in runs), codes)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
     flags, more_flags = review_flags(found, codes)
+    notes = [i18n.say(language, message, **fields) for message, fields in found.notes]
+    if mode == "process":
+        notes.append(i18n.say(language, "graded without a sandbox: your code ran as an ordinary process"))
     return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
                   sha256=found.sha256, graded_at=_now(), tasks=results, review=flags, review_omitted=more_flags,
+                  notes=tuple(notes),
                   environment=environment(devices, mode, language),
                   duration_s=round(time.monotonic() - started, 3))
 

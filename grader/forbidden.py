@@ -6,6 +6,7 @@ import fnmatch
 import functools
 import importlib
 import io
+import os
 import re
 import sys
 import tokenize
@@ -471,12 +472,22 @@ def _resolve(path: str):
     return None
 
 
+def in_submission(filename: str, student_file: str) -> str | None:
+    """`filename` as the student knows it (`convolution.py`, `helpers/util.py`) if it is a file of
+    the submission, the graded file's folder and below; else None."""
+    folder = os.path.dirname(student_file)
+    if filename == student_file or (folder and filename.startswith(folder + os.sep)):
+        return os.path.relpath(filename, folder) if folder else filename
+    return None
+
+
 def _where(student_file: str) -> str:
-    frames = [f for f in traceback.extract_stack() if f.filename == student_file]
+    """The innermost line of the submission's own files (the graded one or a helper) on the stack."""
+    frames = [(shown, f) for f in traceback.extract_stack() if (shown := in_submission(f.filename, student_file))]
     if not frames:
         return "unknown place"
-    frame = frames[-1]
-    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+    shown, frame = frames[-1]
+    return f"{shown}:{frame.lineno}"
 
 
 def _tripwire(name: str, original, hits: list[Finding], student_file: str):

@@ -16,7 +16,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable
 
 from . import files
-from .i18n import ReaderError, say
+from .i18n import N_, ReaderError, say
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
 MAX_PY_FILES = 500
@@ -50,6 +50,7 @@ class Submission:
     sources: dict[str, bytes]  # module name -> the bytes read once: these are scanned and these are executed
     notebook: Path | None = None  # the notebook the code was extracted from, if any
     cell_starts: tuple[int, ...] = ()  # the module line where each of its code cells begins
+    notes: tuple[tuple[str, dict[str, Any]], ...] = ()  # (message, fields) the student must read: a file taken by a near name
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -120,13 +121,22 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
             modules: tuple[str, ...], copy: _Copy) -> Submission:
     """Each module, the shallowest if nested, with every .py beside it; else the only notebook."""
     chosen = {module: path for module in modules if (path := _shallowest(origin, sources, module))}
-    if chosen:
+    near = {module: path for module in modules if module not in chosen and (path := _nearest(origin, sources, module))}
+    if chosen or near:
         if len(sources) > MAX_PY_FILES:
             raise SubmissionError("{name} holds {count} .py files; the limit is {limit}", name=origin.name,
                                   count=len(sources), limit=MAX_PY_FILES)
         copied = {path: copy.take(path, read) for path in sources}
-        return Submission(origin, copy.folder, {m: copied[p][0] for m, p in chosen.items()},
-                          {m: copied[p][1] for m, p in chosen.items()})
+        files = {m: copied[p][0] for m, p in chosen.items()}
+        for module, path in near.items():  # under its own name too: `import convolution` finds it
+            files[module] = copy.write(path.with_name(module), copied[path][1])
+        notes = [(N_("{file} is graded as {module}: name it exactly so"), {"file": str(path), "module": module})
+                 for module, path in near.items()]
+        notes += [(N_("{module} is graded; {others} too are in the submission and are not graded"),
+                   {"module": str(path), "others": ", ".join(map(str, others))})
+                  for module, path in chosen.items() if (others := _near_names(sources, module, path))]
+        return Submission(origin, copy.folder, files, {m: copied[p][1] for m, p in {**chosen, **near}.items()},
+                          notes=tuple((message, {k: one_line(v) for k, v in fields.items()}) for message, fields in notes))
     if len(notebooks) == 1:
         return _from_notebook(origin, notebooks[0], read, modules, copy)
     files, last = ", ".join(modules[:-1]), modules[-1]
@@ -148,8 +158,27 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
     raise SubmissionError("no {file} in {origin}", file=last, origin=origin.name)
 
 
-def _shallowest(origin: Path, sources: list[PurePosixPath], module: str) -> PurePosixPath | None:
-    found = [path for path in sources if path.name == module]
+def _plain(name: str) -> str:
+    """A file name as a near miss of a module's name reads: without case, spaces, or the " (1)" that
+    browsers and Moodle add to a second download (`Convolution (1).py` -> `convolution.py`)."""
+    return re.sub(r"\s+", "", re.sub(r"\s*\(\d+\)(?=\.py$)", "", name, flags=re.IGNORECASE)).lower()
+
+
+def _near_names(sources: list[PurePosixPath], module: str, exact: PurePosixPath | None = None) -> list[PurePosixPath]:
+    return sorted(path for path in sources if path != exact and path.name != module and _plain(path.name) == module)
+
+
+def _nearest(origin: Path, sources: list[PurePosixPath], module: str) -> PurePosixPath | None:
+    """The one file whose name is a near miss of `module`'s (see `_plain`), the shallowest."""
+    return _shallowest(origin, _near_names(sources, module), None, module)
+
+
+def _shallowest(origin: Path, sources: list[PurePosixPath], module: str | None,
+                shown: str | None = None) -> PurePosixPath | None:
+    """The shallowest file named `module` (any file of `sources` where `module` is None); two at one
+    depth are an error naming them."""
+    found = [path for path in sources if module is None or path.name == module]
+    module = module or shown
     if not found:
         return None
     depth = min(len(path.parts) for path in found)

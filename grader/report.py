@@ -211,7 +211,8 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     language = report.environment.language
     width = max([len(clean(t.name)) for t in report.tasks] + [len(say(language, "task"))])
     status_width = max([len(_status(t.status, language)) for t in report.tasks] + [15])
-    out = [*_wrap(f"{clean(report.assignment)}: {clean(report.submission)}", columns, "", "  "), "",
+    out = [*_wrap(f"{clean(report.assignment)}: {clean(report.submission)}", columns, "", "  "),
+           *[wrapped for note in report.notes for wrapped in _wrap(f"! {clean(note)}", columns, "  ", "    ")], "",
            f"  {say(language, 'task'):<{width}}  {say(language, 'status'):<{status_width}}  "
            f"{say(language, 'checks'):>7}  {say(language, 'score'):>11}"]
     for task in report.tasks:
@@ -240,6 +241,7 @@ def markdown(report: Report, handback: Handback = Handback()) -> str:
     if handback.student:
         out += [f"{say(language, 'Student:')} {_md(handback.student)}", ""]
     out += [f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", ""]
+    out += [f"> {_md(note)}" for note in report.notes] + ([""] if report.notes else [])
     if handback.decisions:
         out += [_graded_then(report), ""] + [f"- {_md(line)}" for line in handback.decisions] + [""]
     out += [f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]

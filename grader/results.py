@@ -152,6 +152,7 @@ class Report(Frozen):
     tasks: tuple[TaskResult, ...]
     review: tuple[ReviewFlag, ...] = ()  # the first api.MAX_REVIEW_FLAGS found
     review_omitted: int = 0  # flags found beyond those kept in `review`
+    notes: tuple[str, ...] = ()  # how it was graded, for the student to read: a file taken by a near name, no sandbox
     environment: Environment
     duration_s: float
 

@@ -113,11 +113,12 @@ def _exception(error: BaseException, student_file: str | None = None) -> dict:
     where = None
     if isinstance(error, SyntaxError) and error.filename == student_file:
         where = f"{Path(error.filename).name}:{error.lineno}: {(error.text or '').strip()}"
-    elif student_file:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == student_file]
+    elif student_file:  # the innermost line of the submission's own files: the graded one or a helper
+        frames = [(shown, f) for f in traceback.extract_tb(error.__traceback__)
+                  if (shown := forbidden.in_submission(f.filename, student_file))]
         if frames:
-            frame = frames[-1]
-            where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
+            shown, frame = frames[-1]
+            where = f"{shown}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
     return {"type": type(error).__name__[:200], "mro": [c.__name__[:200] for c in type(error).__mro__],
             "message": str(error)[:500], "where": where[:500] if where else None}
 

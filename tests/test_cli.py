@@ -124,3 +124,39 @@ def test_errors_in_a_notebook_point_at_the_cell(tmp_path):
     result = grade_cli("assignment2", str(path), "--task", "same_padding")
     line = 1 + broken.splitlines().index("    return [][3]")
     assert f"work.ipynb code cell 2, line {line}" in result.stdout
+
+
+def test_without_the_sandbox_printing_stays_out_of_the_report_and_every_format_says_so(tmp_path):
+    reference = (ROOT / "reference" / "assignment1" / "convolution.py").read_text()
+    (tmp_path / "Convolution.py").write_text("print('PRINTED-AT-IMPORT')\n" + reference)
+    import os
+    environment = {**os.environ, "GRADER_ISOLATION": "process", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "grader", "assignment1", str(tmp_path), "--task", "pad", "--format",
+                           "json", "--lang", "en"], capture_output=True, text=True, cwd=ROOT, env=environment,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # nothing the student printed in it
+    assert "PRINTED-AT-IMPORT" not in done.stdout + done.stderr
+    assert report["notes"] == ["Convolution.py is graded as convolution.py: name it exactly so",
+                               "graded without a sandbox: your code ran as an ordinary process"]
+    from grader.report import render
+    from grader.results import Report
+    parsed = Report.model_validate_json(done.stdout)
+    for fmt in ("text", "markdown", "html"):
+        assert "graded without a sandbox" in render(parsed, fmt), fmt
+
+
+def test_errors_and_forbidden_calls_in_a_helper_module_point_at_the_helper_s_line(tmp_path):
+    from grader import api
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "helper.py").write_text(
+        "import torch.nn.functional as F\n\n\ndef broken(x):\n    raise ValueError('HELPER-FAILED')\n\n\n"
+        "def cheat(x, w):\n    return F.conv1d(x, w)\n")
+    (tmp_path / "convolution.py").write_text(
+        "from tools.helper import broken, cheat\n\n\ndef pad(input, padding, value=0.0):\n    return broken(input)\n\n\n"
+        "def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):\n"
+        "    return cheat(input, weight)\n")
+    report = api.grade("assignment1", tmp_path, tasks=["pad", "conv1d"], root=ROOT, device="cpu", language="en")
+    pad, conv1d = report.tasks
+    assert any("tools/helper.py:5 in broken" in check.message for check in pad.checks), pad.checks[0].message
+    assert "tools/helper.py:9" in (conv1d.problem or ""), conv1d.problem

@@ -224,3 +224,39 @@ def test_names_in_errors_cannot_send_escapes(tmp_path):
     with pytest.raises(SubmissionError) as error:
         find(archive, MODULES, tmp_path / "w")
     assert "\x1b" not in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["Convolution.py", "convolution (1).py", "convolution(2).py", "CONVOLUTION (1).PY",
+                                  "con volution.py"])
+def test_a_near_name_is_graded_under_the_module_s_name_with_a_note(tmp_path, name):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / name).write_text("x = 1\n")
+    if name.endswith(".PY"):  # not a .py file at all for the walk: no near name
+        with pytest.raises(SubmissionError):
+            find(tmp_path / "sub", ("convolution.py",), tmp_path / "work")
+        return
+    found = find(tmp_path / "sub", ("convolution.py",), tmp_path / "work")
+    assert found.files["convolution.py"].name == "convolution.py" and found.sources["convolution.py"] == b"x = 1\n"
+    [(message, fields)] = found.notes
+    assert message == "{file} is graded as {module}: name it exactly so" and fields["file"] == name
+
+
+def test_the_exact_name_wins_and_the_near_ones_are_named(tmp_path):
+    for name, code in (("convolution.py", "x = 1\n"), ("convolution (1).py", "x = 2\n"), ("Convolution.py", "x = 3\n")):
+        (tmp_path / name).write_text(code)
+    found = find(tmp_path, ("convolution.py",), tmp_path / "work")
+    assert found.sources["convolution.py"] == b"x = 1\n"
+    [(message, fields)] = found.notes
+    assert "are not graded" in message and fields["others"] == "Convolution.py, convolution (1).py"
+
+
+def test_two_near_names_and_no_exact_one_is_an_error_naming_them(tmp_path):
+    (tmp_path / "Convolution.py").write_text("x = 1\n")
+    (tmp_path / "convolution (1).py").write_text("x = 2\n")
+    with pytest.raises(SubmissionError, match=r"Convolution.py, convolution \(1\).py"):
+        find(tmp_path, ("convolution.py",), tmp_path / "work")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "conv.py").write_text("x = 1\n")
+    with pytest.raises(SubmissionError, match="no convolution.py in other, only conv.py"):
+        find(other, ("convolution.py",), tmp_path / "work2")

@@ -22,8 +22,17 @@ STARTUP_S = 120.0  # to start Python and import torch, before the job's own time
 
 def _work(job: StudentJob, connection: multiprocessing.connection.Connection) -> None:
     """In the spawned process: rebuild the task, run the student's code on it, send raw frames."""
+    import os
+    import sys
+
     from .. import published, run  # imported here: the child imports the grader (and torch) itself
 
+    # The student's printing goes nowhere: on the grader's stdout it would break `--format json`.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")
     task = published.task_from_json(job.task_json, job.checks_file)
     connection.send_bytes(_READY)
     try:
