@@ -189,7 +189,8 @@ def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, r
     notes = [i18n.say(language, message, **fields) for message, fields in found.notes]
     if mode == "process":
         notes.append(i18n.say(language, "graded without a sandbox: your code ran as an ordinary process"))
-    return Report(assignment=spec.name, submission=str(found.origin), course=str(root), seed=seed,
+    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=str(found.origin),
+                  course=str(root), seed=seed,
                   sha256=found.sha256, graded_at=_now(), tasks=results, review=flags, review_omitted=more_flags,
                   notes=tuple(notes),
                   environment=environment(devices, mode, language),
@@ -202,7 +203,8 @@ def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str, 
     tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=None if number else reason,
                              problem_status="error", shares=task.shares or {"results": 1.0})
                   for number, task in enumerate(spec.tasks))
-    return Report(assignment=spec.name, submission=origin, course=str(root), seed=seed, graded_at=_now(),
+    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=origin,
+                  course=str(root), seed=seed, graded_at=_now(),
                   tasks=tasks, environment=environment(("cpu",), language=language), duration_s=0.0)
 
 

@@ -184,7 +184,11 @@ def list_assignments(lang, course):
             for task in assignment.tasks:
                 where = "  " + say(language, "in {file}", file=assignment.module_of(task)) \
                     if len(assignment.modules) > 1 else ""
-                cases = say_n(language, "{count} case", "{count} cases", len(task.cases))
+                cases = say_n(language, "{count} case", "{count} cases", len(task.cases) + task.withheld)
+                if task.withheld:  # a handout: the count is the statement's; the hidden ones run only when graded
+                    cases += " " + say_n(language, "({count} of them hidden: run only when your instructor grades)",
+                                         "({count} of them hidden: run only when your instructor grades)",
+                                         task.withheld)
                 click.echo(f"  {task.name:<28} {task.points:>5g}  {cases}{where}")
 
 

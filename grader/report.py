@@ -211,7 +211,7 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     language = report.environment.language
     width = max([len(clean(t.name)) for t in report.tasks] + [len(say(language, "task"))])
     status_width = max([len(_status(t.status, language)) for t in report.tasks] + [15])
-    out = [*_wrap(f"{clean(report.assignment)}: {clean(report.submission)}", columns, "", "  "),
+    out = [*_wrap(f"{_heading(report)}: {clean(report.submission)}", columns, "", "  "),
            *[wrapped for note in report.notes for wrapped in _wrap(f"! {clean(note)}", columns, "  ", "    ")], "",
            f"  {say(language, 'task'):<{width}}  {say(language, 'status'):<{status_width}}  "
            f"{say(language, 'checks'):>7}  {say(language, 'score'):>11}"]
@@ -233,11 +233,16 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     return "\n".join(out) + "\n"
 
 
+def _heading(report: Report) -> str:
+    """The assignment as a report's heading names it: `assignment1 (Convolution)`."""
+    return f"{clean(report.assignment)} ({clean(report.title)})" if report.title else clean(report.assignment)
+
+
 def markdown(report: Report, handback: Handback = Handback()) -> str:
     language = report.environment.language
     heads = [say(language, head) for head in (N_("task"), N_("status"), N_("checks"), N_("score"), N_("by group"))]
     total = report.score if handback.total is None else handback.total
-    out = [f"# {_md(report.assignment)}: {total:g} / {report.max_score:g}", ""]
+    out = [f"# {_md(_heading(report))}: {total:g} / {report.max_score:g}", ""]
     if handback.student:
         out += [f"{say(language, 'Student:')} {_md(handback.student)}", ""]
     out += [f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", ""]
@@ -367,7 +372,7 @@ def as_html(report: Report, handback: Handback = Handback()) -> str:
     total = report.score if handback.total is None else handback.total
     percent = _percent(total, report.max_score)
     return template("report.html", language).render(
-        report=report, total=total, handback=handback, graded_then=_graded_then(report),
+        report=report, heading=_heading(report), total=total, handback=handback, graded_then=_graded_then(report),
         tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
         review_title=say(language, REVIEW_TITLE), review_more=say_n(language, "... and {count} more", "... and {count} more",
                                                                     report.review_omitted),

@@ -144,6 +144,7 @@ class ReviewFlag(Frozen):
 
 class Report(Frozen):
     assignment: str
+    title: str = ""  # the assignment's title, in the reader's language
     submission: str
     course: str  # the course folder whose reference and specs graded it
     seed: int | None = 0  # of the random cases' values; None where a student must not learn it (feedback)
