@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .experiments import without_gradients
+from .experiments import GRADIENTS, without_gradients
 from .i18n import N_, say, say_name, say_text
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
@@ -214,14 +214,18 @@ def breaks_law(case: Case, value: Any) -> str | None:
 
 
 def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
-                 values: bool = True, path: str = "") -> Verdict:
+                 values: bool = True, path: str = "", gradient: bool = False) -> Verdict:
     """`expected` holds the reference's answer and the variants' at the same place in the output;
     `path` names that place in a structured output (dict keys, tuple positions); with `values`
-    False only the form is checked (type, shape, dtype, device), for outputs judged by a law."""
+    False only the form is checked (type, shape, dtype, device), for outputs judged by a law;
+    `gradient`: the place is among an experiment's gradients."""
     want = expected["expected"]
-    if isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
-        return _judge_parts(task, case, expected, got, device, language, values, path)
-    verdict = _judge_leaf(task, case, expected, got, device, language, values)
+    if got is None and want is not None and not gradient:
+        verdict = Verdict(False, say(language, "returned None: is a `return` missing?"), "wrong_type")
+    elif isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
+        return _judge_parts(task, case, expected, got, device, language, values, path, gradient)
+    else:
+        verdict = _judge_leaf(task, case, expected, got, device, language, values)
     if path and not verdict.passed:
         verdict.message = f"{path}: {verdict.message}"
     return verdict
@@ -234,7 +238,7 @@ def _holds_tensor(value: Any) -> bool:
 
 
 def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, language: str, values: bool,
-                 path: str) -> Verdict:
+                 path: str, gradient: bool) -> Verdict:
     """A structured output, part by part; the first wrong part is reported, under its path."""
     want = expected["expected"]
     where = f"{path}: " if path else ""
@@ -260,7 +264,8 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
             number: value[key] for number, value in expected.get("variants", {}).items()
             if (isinstance(value, dict) and key in value) or
                (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
-        verdict = _judge_value(task, case, part, got[key], device, language, values, label)
+        verdict = _judge_value(task, case, part, got[key], device, language, values, label,
+                               gradient or key == GRADIENTS)
         if not verdict.passed:
             return verdict
     return Verdict(True)
@@ -279,7 +284,7 @@ def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, l
                 values: bool) -> Verdict:
     want = expected["expected"]
     if isinstance(want, TensorValue):
-        if got is None:
+        if got is None:  # a gradient (see _judge_value): no path from the output to this tensor
             return Verdict(False, say(language, "None where a tensor is expected ({hint})",
                                       hint=say(language, HINTS["missing_value"])), "missing_value")
         return _judge_tensor(task, case, expected, got, device, language, values)
@@ -375,7 +380,9 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
         dtype = input_dtype or task.output_dtype
     else:  # indices, counters: the reference's integer dtype
         dtype = want.dtype
-    tolerance = _tolerance(task, case, dtype, want.data)
+    # Values, and the known mistakes, are compared at the precision the student returned: a float32
+    # result for a float64 input is a dtype mistake, and whatever else is wrong is still named.
+    tolerance = _tolerance(task, case, _coarser(dtype, got.dtype), want.data)
     same_shape = _matching_variants(task, expected, lambda v: isinstance(v, TensorValue)
                                     and v.data.shape == got.data.shape)
     equal = [v for v, value in same_shape if _mismatch(value.data, got.data, tolerance) is None]
@@ -383,21 +390,55 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
         message = say(language, "shape {got}, expected {want}", got=tuple(got.data.shape), want=tuple(want.data.shape))
         if equal:
             return _diagnosed(message, equal, language)
-        if len(same_shape) == 1 and same_shape[0][0].by_shape:  # only a size-formula mistake gives this shape
-            variant = same_shape[0][0]
-            return Verdict(False, message + "; " + say(language, "that is the shape you get when {hint}",
-                                                       hint=say_text(language, variant.hint)), variant.code)
+        # Size-formula mistakes give this shape whatever else the code does: named when the values
+        # are the right ones, cut or extended, or that mistake's own; never when they point elsewhere.
+        sized = [(variant, value) for variant, value in same_shape if variant.by_shape]
+        if values and not _agree_mostly(want.data, got.data, tolerance):
+            sized = [(variant, value) for variant, value in sized if _agree_mostly(value.data, got.data, tolerance)]
+        if sized:
+            hints = list(dict.fromkeys(say_text(language, v.hint) for v, _ in sized))
+            joined = say(language, " - or - ").join(hints)
+            which = say(language, "the shape matches what this mistake gives: {hints}", hints=joined) \
+                if len(hints) == 1 else say(language, "the shape matches what each of these mistakes gives: {hints}",
+                                            hints=joined)
+            return Verdict(False, f"{message}; {which}", sized[0][0].code)
         return Verdict(False, message, "wrong_shape")
     bad = _mismatch(want.data, got.data, tolerance, language) if values else None
-    if bad is not None:
-        if equal:
-            verdict = _diagnosed(bad, equal, language)
-        elif dtype == "float64" and _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
-            verdict = Verdict(False, f"{bad}: {say(language, HINTS['float32_precision'])}", "float32_precision")
-        else:
-            verdict = Verdict(False, bad, "wrong_values")
-        verdict.values = side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance))
-        return verdict
+    broken = _broken_contract(task, want, got, dtype, input_dtype, device, language)
+    if bad is None:
+        return broken or Verdict(True)
+    if equal:
+        verdict = _diagnosed(bad, equal, language)
+    elif got.dtype == dtype == "float64" and \
+            _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
+        verdict = Verdict(False, f"{bad}: {say(language, HINTS['float32_precision'])}", "float32_precision")
+    else:  # a value diagnosis, so that the known mistakes are computed and may name it
+        verdict = Verdict(False, bad, "wrong_values")
+    if broken:  # the values are wrong whatever the dtype: both are said
+        verdict.message += "; " + broken.message
+    verdict.values = side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance))
+    return verdict
+
+
+def _agree_mostly(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> bool:
+    """At least half of the values the two share (the leading corner, where the shapes differ) are equal."""
+    if want.dim() != got.dim():
+        return False
+    common = tuple(slice(0, min(a, b)) for a, b in zip(want.shape, got.shape))
+    wrong = _wrong(want[common], got[common], tolerance)
+    return wrong.numel() > 0 and int(wrong.sum()) * 2 <= wrong.numel()
+
+
+def _coarser(dtype: str | None, returned: str) -> str | None:
+    """Of the expected dtype and the one returned, the one with the larger rounding error."""
+    if returned not in EPS or dtype not in EPS:
+        return dtype
+    return max(dtype, returned, key=EPS.get)
+
+
+def _broken_contract(task: Task, want: TensorValue, got: TensorValue, dtype: str | None, input_dtype: str | None,
+                     device: str, language: str) -> Verdict | None:
+    """A wrong dtype or device, whatever the values."""
     if dtype and got.dtype != dtype:
         own_dtype = dtype == task.output_dtype or not want.data.is_floating_point()  # not the input's
         hint = say(language, "make it a torch.{dtype} tensor", dtype=dtype) if own_dtype \
@@ -407,7 +448,7 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     if input_dtype and got.device.split(":")[0] != device:  # without tensor inputs, like torch: the CPU
         return Verdict(False, say(language, "on device {got}, expected {want}: {hint}", got=got.device, want=device,
                                   hint=say(language, HINTS["wrong_device"])), "wrong_device")
-    return Verdict(True)
+    return None
 
 
 def _wrong(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> torch.Tensor:

@@ -136,9 +136,11 @@ def _gradients(output: Any, tensors: dict[str, torch.Tensor], seed: int, zeros_f
         with forbidden.grader_working():
             grads = _grad(loss, list(tensors.values()), allow_unused=True, materialize_grads=zeros_for_unused)
     except RuntimeError as error:
-        raise RuntimeError(f"computing gradients after your forward failed: {str(error)[:300]} (an in-place "
-                           "operation such as +=, relu(inplace=True) or x[...] = ... may have changed a tensor "
-                           "that autograd needed)") from None
+        # The in-place hint only for autograd's own complaint about it: a wrong shape from the
+        # student's own autograd.Function.backward, say, has nothing to do with in-place operations.
+        hint = (" (an in-place operation such as +=, relu(inplace=True) or x[...] = ... changed a tensor that "
+                "autograd needed)") if "inplace operation" in str(error) else ""
+        raise RuntimeError(f"computing gradients after your forward failed: {str(error)[:300]}{hint}") from None
     return dict(zip(tensors, grads))
 
 

@@ -127,6 +127,36 @@ def _dilation_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilati
     return _conv(ref, input, weight, bias, stride, padding, 1, groups)
 
 
+def _one_axis(kept: int):
+    """2-D padding applied along one axis only (0: the height, 1: the width), none along the other."""
+    def compute(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if _spatial(weight) != 2:
+            raise ValueError("one axis is all a 1-D signal has")
+        if padding == "same":
+            totals = [d * (k - 1) for k, d in zip(weight.shape[2:], _pairs(dilation, 2))]
+            sides = [(total // 2, total - total // 2) for total in totals]
+        elif padding == "valid":
+            raise ValueError("no padding in this case")
+        else:
+            sides = [(p, p) for p in _pairs(padding, 2)]
+        if len(sides) != 2 or not any(sides[1 - kept]):
+            raise ValueError("nothing to pad along the other axis: the same as the right answer")
+        sides[1 - kept] = (0, 0)
+        padded = F.pad(input, [x for side in reversed(sides) for x in side])
+        return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
+    return compute
+
+
+def _in_dims(dims: int, compute):
+    """A mistake told in words for `dims`-D convolutions only (a signal has a start and an end,
+    an image a top and a left)."""
+    def compute_in_dims(ref, input, weight, *args, **kwargs):
+        if _spatial(weight) != dims:
+            raise ValueError(f"not a {dims}-D convolution")
+        return compute(ref, input, weight, *args, **kwargs)
+    return compute_in_dims
+
+
 def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Every group reads the first group's input channels."""
     if groups == 1:
@@ -144,12 +174,20 @@ CONV_VARIANTS = (  # the first that matches names the mistake: specific ones fir
             hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
                  "so use the kernel as it is"),
     Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)"),
-    Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+    Variant(code="same_padding_wrong_side", compute=_in_dims(2, _same_wrong_side),
             hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
+    Variant(code="same_padding_wrong_side", compute=_in_dims(1, _same_wrong_side),
+            hint="with padding='same' and an odd total, torch puts the extra zero at the end, not at the start"),
     Variant(code="same_padding_ignores_dilation", by_shape=True, compute=_same_without_dilation,
             hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all"),
-    Variant(code="padding_one_side", compute=_one_side,
+    Variant(code="padding_one_side", compute=_in_dims(2, _one_side),
             hint="all the padding went to the top/left; pad `padding` zeros on each side"),
+    Variant(code="padding_one_side", compute=_in_dims(1, _one_side),
+            hint="all the padding went to the start of the signal; pad `padding` zeros at each end"),
+    Variant(code="padding_one_axis", compute=_one_axis(1),
+            hint="only the width was padded: pad the height too (padding is (height, width))"),
+    Variant(code="padding_one_axis", compute=_one_axis(0),
+            hint="only the height was padded: pad the width too (padding is (height, width))"),
     Variant(code="padding_counted_once", by_shape=True, compute=_padding_once,
             hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1"),
     Variant(code="output_size_ceil", by_shape=True, compute=_ceil_mode,
@@ -202,6 +240,17 @@ def _sides_swapped(ref, input, pad, mode="constant", value=0.0):
     return ref.pad(input, swapped, mode, value)
 
 
+def _pad_one_axis(kept: int):
+    """Only one (before, after) pair of the pad tuple applied (0: the last dimension's)."""
+    def compute(ref, input, pad, mode="constant", value=0.0):
+        pairs = [tuple(pad[i:i + 2]) for i in range(0, len(pad), 2)]
+        if len(pairs) < 2 or not any(x for i, pair in enumerate(pairs) if i != kept for x in pair):
+            raise ValueError("a single padded dimension")
+        only = [pair if i == kept else (0, 0) for i, pair in enumerate(pairs)]
+        return ref.pad(input, tuple(x for pair in only for x in pair), mode, value)
+    return compute
+
+
 PAD_VARIANTS = (
     Variant(code="symmetric_instead_of_reflect", compute=_symmetric,
             hint="this is 'symmetric' padding (edge value repeated); torch's 'reflect' mirrors around the "
@@ -213,6 +262,11 @@ PAD_VARIANTS = (
             hint="the pad tuple starts from the LAST dimension: (left, right, top, bottom)"),
     Variant(code="pad_sides_swapped", compute=_sides_swapped,
             hint="each pair in the pad tuple is (before, after): the first number pads the start"),
+    Variant(code="padding_one_axis", compute=_pad_one_axis(0),
+            hint="only the last dimension was padded: every (before, after) pair pads one dimension, from the last "
+                 "one backwards"),
+    Variant(code="padding_one_axis", compute=_pad_one_axis(1),
+            hint="the last dimension was not padded: the pad tuple's first pair is for the last dimension"),
 )
 
 

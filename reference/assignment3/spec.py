@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import random
 
@@ -450,12 +451,18 @@ def _spp_args(ref, args, kwargs):
     return a["input"], list(a["levels"]), a["mode"]
 
 
-def _spp_position_major(ref, *args, **kwargs):
-    x, levels, mode = _spp_args(ref, args, kwargs)
-    if x.shape[-3] == 1 or all(level == 1 for level in levels):
-        raise ValueError("one channel or 1x1 levels: the order is the same")
-    pool = F.adaptive_max_pool2d if mode == "max" else F.adaptive_avg_pool2d
-    return torch.cat([pool(x, level).movedim(-3, -1).flatten(-3) for level in levels], -1)
+def _spp_flattened(order: tuple[int, int, int]):
+    """Each level's (C, l, l) bins flattened in another order of those axes, e.g. (l, l, C) by
+    .movedim(-3, -1).flatten(-3) or (l_w, l_h, C) by .transpose(1, 3).flatten(1)."""
+    def compute(ref, *args, **kwargs):
+        x, levels, mode = _spp_args(ref, args, kwargs)
+        pool = F.adaptive_max_pool2d if mode == "max" else F.adaptive_avg_pool2d
+        axes = [x.dim() - 3 + axis for axis in order]
+        flattened = torch.cat([pool(x, level).permute(*range(x.dim() - 3), *axes).flatten(-3) for level in levels], -1)
+        if torch.equal(flattened, ref.spatial_pyramid_pool2d(x, levels, mode)):
+            raise ValueError("one channel or 1x1 levels: the order makes no difference")
+        return flattened
+    return compute
 
 
 def _spp_reversed(ref, *args, **kwargs):
@@ -482,8 +489,9 @@ def _spp_swapped(ref, *args, **kwargs):
 
 
 SPP_VARIANTS = (
-    Variant(code="pyramid_flatten_order", compute=_spp_position_major,
-            hint="each level is flattened channel by channel, (C, l, l): all bins of channel 0 first"),
+    *(Variant(code="pyramid_flatten_order", compute=_spp_flattened(order),  # every other order of (C, l, l)
+              hint="each level is flattened as (C, l, l): all bins of channel 0 first, row by row")
+      for order in itertools.permutations(range(3)) if order != (0, 1, 2)),
     Variant(code="pyramid_levels_reversed", compute=_spp_reversed,
             hint="the levels go into the result in the order given"),
     Variant(code="adaptive_uniform_bins", compute=_spp_uniform, hint=UNIFORM_HINT),
