@@ -189,20 +189,20 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
     file is written."""
     from . import feedback, gradebook, moodle, summary
 
+    comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
     try:
         worksheet = moodle.read_worksheet(options.worksheet) if options.worksheet else None
         adjustments = classbook.read_adjustments(options.overrides, gradebook.task_names(g.report for g in graded),
                                                  [g.student for g in graded]) if options.overrides else {}
-    except ReaderError as error:
+        submitted = (lambda student: worksheet.submitted_at(student, options.zone)) if worksheet else None
+        graded = classbook.decide(graded, options.deadline, options.late_penalty, adjustments, submitted)
+        sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
+    except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
         raise api.UsageError.of(error) from None
-    submitted = (lambda student: worksheet.submitted_at(student, options.zone)) if worksheet else None
-    graded = classbook.decide(graded, options.deadline, options.late_penalty, adjustments, submitted)
     title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous)]
     for entry in graded:
         feedback.write_feedback(results / "feedback", entry, options.anonymous)
-    comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
-    sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
     if sheet is not None:
         write_report(results / "moodle_worksheet.csv", sheet)
         written.append(results / "moodle_worksheet.csv")

@@ -78,3 +78,16 @@ def test_a_store_from_an_older_grader_gets_names_and_times(tmp_path, report):
     found = {entry.student: entry for entry in store.load_all(connection, "assignment1")}
     assert (found["102"].name, found["102"].submitted_at) == ("Иван Петров", when)
     assert found["101"].name == "Ann Lee"
+
+
+def test_a_worksheet_moodle_would_misread_stops_the_outputs_before_any_file(tmp_path, report):
+    from grader import batch
+    worksheet = tmp_path / "worksheet.csv"
+    worksheet.write_text("Identifier,Full name,Grade,Maximum Grade,Last modified (grade)\n"
+                         "Participant 101,Ann Lee,,30.00,-\n", encoding="utf-8")
+    results = tmp_path / "results"
+    results.mkdir()
+    with pytest.raises(api.UsageError, match="maximum grade is 30.00, the assignment's is 100") as caught:
+        batch.write_outputs(results, [Graded(student="101", name="Ann Lee", report=report)],
+                            options=batch.HandBack(worksheet=worksheet))
+    assert "\n" not in str(caught.value) and list(results.iterdir()) == []
