@@ -114,7 +114,7 @@ def test_a_moodle_export_goes_back_with_names_decisions_and_the_same_files_from_
             zipped.writestr(zipfile.ZipInfo(f"{name}_assignsubmission_file_/convolution.py", when), reference)
     worksheet = tmp_path / "worksheet.csv"
     worksheet.write_text(
-        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+        "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
         "Last modified (submission),Last modified (grade),Feedback comments\n"
         "Participant 1470030,Иван Петров,a@x,Submitted,,100.00,Yes,\"Tuesday, 1 December 2026, 8:00 PM\",-,\n"
         "Participant 1470031,Иван Петров,b@x,Submitted,,100.00,Yes,\"Thursday, 3 December 2026, 1:00 AM\",-,\n"

@@ -83,7 +83,7 @@ def test_a_store_from_an_older_grader_gets_names_and_times(tmp_path, report):
 def test_a_worksheet_moodle_would_misread_stops_the_outputs_before_any_file(tmp_path, report):
     from grader import batch
     worksheet = tmp_path / "worksheet.csv"
-    worksheet.write_text("Identifier,Full name,Grade,Maximum Grade,Last modified (grade)\n"
+    worksheet.write_text("Identifier,Full name,Grade,Maximum grade,Last modified (grade)\n"
                          "Participant 101,Ann Lee,,30.00,-\n", encoding="utf-8")
     results = tmp_path / "results"
     results.mkdir()
