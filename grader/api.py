@@ -185,7 +185,7 @@ def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, r
     codes = read_sources(found.sources)  # parsed once for the scan and the review
     findings = scan_source(spec, found.sources, tuple(r.task for r in runs), codes)
     results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
-    flags, more_flags = review_flags(found, codes)
+    flags, more_flags = review_flags(found, codes, language)
     notes = [i18n.say(language, message, **fields) for message, fields in found.notes]
     if mode == "process":
         notes.append(i18n.say(language, "graded without a sandbox: your code ran as an ordinary process"))
@@ -416,7 +416,8 @@ def _scan(module: str, code, sources: dict[str, bytes], task: Task) -> list[forb
 MAX_REVIEW_FLAGS = 50  # kept per report; the rest are counted (400k flagged lines cost seconds and megabytes)
 
 
-def review_flags(submission: Submission, codes: dict | None = None) -> tuple[tuple[ReviewFlag, ...], int]:
+def review_flags(submission: Submission, codes: dict | None = None,
+                 language: str = "en") -> tuple[tuple[ReviewFlag, ...], int]:
     """Code that reaches into the grader, for a person to look at (not an automatic zero): the
     first MAX_REVIEW_FLAGS flags, and how many more there are (`codes`: `read_sources` of the
     submission's sources, if already done). A file the scanners cannot read is flagged, never
@@ -427,11 +428,11 @@ def review_flags(submission: Submission, codes: dict | None = None) -> tuple[tup
         module = next(name for name, file in submission.files.items() if file == path)
         code = codes.get(module)
         if isinstance(code, forbidden.Unreadable):
-            found.append((f"could not be read as Python ({code}): not scanned for forbidden APIs",
-                          f"{path.name}:{code.line}", ""))
+            found.append((i18n.say(language, "could not be read as Python ({why}): not scanned for forbidden APIs",
+                                   why=str(code)), f"{path.name}:{code.line}", ""))
         elif code:
-            found += forbidden.review(code, path.name)
-    flags = tuple(ReviewFlag(what=what, where=submission.locate(where), line=line)
+            found += forbidden.review(code, path.name, language)
+    flags = tuple(ReviewFlag(what=what, where=submission.locate(where, language), line=line)
                   for what, where, line in found[:MAX_REVIEW_FLAGS])
     return flags, len(found) - len(flags)
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from torch.overrides import TorchFunctionMode
 
+from .i18n import N_, say
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -178,69 +180,75 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
 
 
 # What reaches into the grader rather than computing a result: flagged for a person to review.
-PROCESSES = "processes"
-REVIEW_MODULES = {"inspect": "frames", "gc": "the garbage collector's objects", "ctypes": "raw memory",
-                  "_ctypes": "raw memory", "mmap": "raw memory", "importlib": "importing by computed names",
-                  "builtins": "the builtins", "grader": "the grader's own modules", "signal": "signals",
-                  "threading": "threads that outlive a call", "_thread": "threads that outlive a call",
-                  "faulthandler": "the interpreter's internals", "subprocess": PROCESSES,
+PROCESSES = N_("processes")
+REVIEW_MODULES = {"inspect": N_("frames"), "gc": N_("the garbage collector's objects"), "ctypes": N_("raw memory"),
+                  "_ctypes": N_("raw memory"), "mmap": N_("raw memory"), "importlib": N_("importing by computed names"),
+                  "builtins": N_("the builtins"), "grader": N_("the grader's own modules"), "signal": N_("signals"),
+                  "threading": N_("threads that outlive a call"), "_thread": N_("threads that outlive a call"),
+                  "faulthandler": N_("the interpreter's internals"), "subprocess": PROCESSES,
                   "multiprocessing": PROCESSES, "concurrent": PROCESSES, "_posixsubprocess": PROCESSES,
-                  "pty": PROCESSES, "posix": "the operating system's raw calls"}
-REVIEW_NAMES = {"sys._getframe": "frames", "sys._current_frames": "frames", "sys.modules": "loaded modules",
-                "sys.settrace": "tracing", "sys.setprofile": "tracing", "os.open": "raw file descriptors",
-                "os.read": "raw file descriptors", "os.write": "raw file descriptors", "os.dup*": "raw file descriptors",
-                "os.fdopen": "raw file descriptors", "os.pipe*": "raw file descriptors", "os.kill*": "signals",
+                  "pty": PROCESSES, "posix": N_("the operating system's raw calls")}
+REVIEW_NAMES = {"sys._getframe": N_("frames"), "sys._current_frames": N_("frames"), "sys.modules": N_("loaded modules"),
+                "sys.settrace": N_("tracing"), "sys.setprofile": N_("tracing"), "os.open": N_("raw file descriptors"),
+                "os.read": N_("raw file descriptors"), "os.write": N_("raw file descriptors"), "os.dup*": N_("raw file descriptors"),
+                "os.fdopen": N_("raw file descriptors"), "os.pipe*": N_("raw file descriptors"), "os.kill*": N_("signals"),
                 "os.fork*": PROCESSES, "os.exec*": PROCESSES, "os.spawn*": PROCESSES, "os.posix_spawn*": PROCESSES,
                 "os.system": PROCESSES, "os.popen": PROCESSES, "os.register_at_fork": PROCESSES}
-REVIEW_ATTRIBUTES = {"__code__": "code object surgery", "__globals__": "another function's globals",
-                     "__closure__": "another function's closure", "__builtins__": "the builtins",
-                     "__subclasses__": "every class in the interpreter", "f_back": "frames", "f_globals": "frames",
-                     "f_locals": "frames", "tb_frame": "frames", "gi_frame": "frames", "cr_frame": "frames"}
-REVIEW_CALLS = {"__import__": "importing by computed names", "eval": "code from strings", "exec": "code from strings",
-                "compile": "code from strings", "open": "files", "globals": "module globals by name"}
-TORCH_INTERNALS = "torch's internals: forbidden in every task"
+REVIEW_ATTRIBUTES = {"__code__": N_("code object surgery"), "__globals__": N_("another function's globals"),
+                     "__closure__": N_("another function's closure"), "__builtins__": N_("the builtins"),
+                     "__subclasses__": N_("every class in the interpreter"), "f_back": N_("frames"), "f_globals": N_("frames"),
+                     "f_locals": N_("frames"), "tb_frame": N_("frames"), "gi_frame": N_("frames"), "cr_frame": N_("frames")}
+REVIEW_CALLS = {"__import__": N_("importing by computed names"), "eval": N_("code from strings"), "exec": N_("code from strings"),
+                "compile": N_("code from strings"), "open": N_("files"), "globals": N_("module globals by name")}
+TORCH_INTERNALS = N_("torch's internals: forbidden in every task")
 
 
 _BY_NAME = ("getattr", "setattr", "delattr")
 
 
-def review(source: "bytes | str | Code", filename: str) -> list[tuple[str, str, str]]:
-    """(what, file:line, the line) for each place that reaches into the grader or the machine.
-    Raises Unreadable for a source Python cannot read either."""
+def review(source: "bytes | str | Code", filename: str, language: str = "en") -> list[tuple[str, str, str]]:
+    """(what, file:line, the line) for each place that reaches into the grader or the machine,
+    `what` in `language`. Raises Unreadable for a source Python cannot read either."""
     code = read(source, filename)
     found = {}
     for node in code.nodes:
-        for what in _review_reasons(node, code.aliases):
+        for message, fields in _review_reasons(node, code.aliases):
+            what = say(language, message, **{name: say(language, value) if name == "why" else value
+                                             for name, value in fields.items()})
             line = code.lines[node.lineno - 1].strip()[:160] if node.lineno <= len(code.lines) else ""
             found.setdefault((node.lineno, what), (what, f"{filename}:{node.lineno}", line))
     return [found[key] for key in sorted(found)]
 
 
-def _review_reasons(node: ast.AST, aliases: dict[str, str]) -> list[str]:
+def _review_reasons(node: ast.AST, aliases: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     """Why one node is worth a person's look, whatever form it takes: an import statement or call,
-    a name imported with `from`, an attribute chain, `getattr`, `x.__dict__[...]`."""
+    a name imported with `from`, an attribute chain, `getattr`, `x.__dict__[...]`. Each reason is a
+    message and its fields (`why` itself a message), said in the reader's language by `review`."""
     if not hasattr(node, "lineno"):
         return []
     imported = _imported(node, aliases)
-    reasons = [f"imports {shown} ({why})" for name in imported for shown, why in [_why_name(name, imported=True)] if why]
+    reasons = [(N_("imports {what} ({why})"), {"what": shown, "why": why})
+               for name in imported for shown, why in [_why_name(name, imported=True)] if why]
     if isinstance(node, ast.ImportFrom) and node.module and any(alias.name == "*" for alias in node.names) \
             and any(pattern.startswith(node.module + ".") for pattern in REVIEW_NAMES):
-        reasons.append(f"from {node.module} import * (names it does not spell)")
+        reasons.append((N_("from {module} import * (names it does not spell)"), {"module": node.module}))
     reached = not imported and isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
     name = _qualified_name(node, aliases) if reached else None
-    if name and (listed := _why_name(name, imported=False))[1]:
-        reasons.append("{} ({})".format(*listed))
+    listed = N_("{what} ({why})")
+    if name and (shown_why := _why_name(name, imported=False))[1]:
+        reasons.append((listed, {"what": shown_why[0], "why": shown_why[1]}))
     if isinstance(node, ast.Attribute) and node.attr in REVIEW_ATTRIBUTES:
-        reasons.append(f".{node.attr} ({REVIEW_ATTRIBUTES[node.attr]})")
+        reasons.append((listed, {"what": f".{node.attr}", "why": REVIEW_ATTRIBUTES[node.attr]}))
     elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
-        reasons.append(f"{node.id} ({REVIEW_ATTRIBUTES[node.id]})")
+        reasons.append((listed, {"what": node.id, "why": REVIEW_ATTRIBUTES[node.id]}))
     elif _calls(node, REVIEW_CALLS, aliases):
-        reasons.append(f"{node.func.id}() ({REVIEW_CALLS[node.func.id]})")
+        reasons.append((listed, {"what": f"{node.func.id}()", "why": REVIEW_CALLS[node.func.id]}))
     elif _calls(node, _BY_NAME, aliases) and len(node.args) > 1:
         if _constant(node.args[1]) is None:
-            reasons.append(f"{node.func.id}() with a computed name (hides which attribute it reaches)")
+            reasons.append((N_("{call}() with a computed name (hides which attribute it reaches)"),
+                            {"call": node.func.id}))
         elif _qualified_name(node.args[0], aliases):
-            reasons.append(f"{node.func.id}() on a module (a name reached as a string)")
+            reasons.append((N_("{call}() on a module (a name reached as a string)"), {"call": node.func.id}))
     return reasons
 
 

@@ -205,3 +205,13 @@ def test_the_review_list_keeps_the_first_flags_and_counts_the_rest(tmp_path):
         rendered = report_module.render(report, fmt)
         assert f"and {repeat - (report_module.MAX_FAILURES_SHOWN if fmt != 'html' else api.MAX_REVIEW_FLAGS)} more" \
             in rendered, fmt
+
+
+def test_review_flags_are_said_in_the_reader_s_language():
+    source = "import gc\nx = getattr(object, name)\n"
+    english = [what for what, _, _ in forbidden.review(source, "c.py")]
+    russian = [what for what, _, _ in forbidden.review(source, "c.py", "ru")]
+    assert english == ["imports gc (the garbage collector's objects)",
+                       "getattr() with a computed name (hides which attribute it reaches)"]
+    assert russian == ["импортирует gc (объекты сборщика мусора)",
+                       "getattr() с вычисленным именем (не видно, к какому атрибуту обращаются)"]
