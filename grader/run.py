@@ -306,7 +306,7 @@ def _fork_student_side(task: Task, student_file: Source, device: str, order: tup
     try:
         # Printing goes to descriptor 1 (/dev/null in the jail), before the others close: a file
         # object whose descriptor was closed under it would fail the student's every print.
-        sys.stdout = sys.stderr = open(1, "w", closefd=False)
+        sys.stdout = sys.stderr = open(1, "w", encoding="utf-8", closefd=False)
         close_all_but(replies_write, go_read)  # the result channel among them
 
         def reply(position: int | None, frame: bytes) -> None:

@@ -32,7 +32,7 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection) ->
     for fd in (1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    sys.stdout = sys.stderr = open(os.devnull, "w")
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")
     task = published.task_from_json(job.task_json, job.checks_file)
     connection.send_bytes(_READY)
     try:
