@@ -9,6 +9,7 @@ report as it is done: a batch killed midway loses nothing already graded.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -64,6 +65,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     own = sandbox.Zygote.start() if runner is None else None  # first: before anything is read
     runner = runner or own
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
+    connection = None
     try:
         root = api.course(root)
         api.need_reference(root, "grade batch")
@@ -104,6 +106,8 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
             progress(done, total, _who(entry, anonymous), report)
         return store.load_all(connection, spec.name)
     finally:
+        if connection is not None:  # closed, not left to the interpreter: `grade` ends with os._exit
+            connection.close()
         if own is not None:
             own.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -219,4 +223,5 @@ def regenerate(assignment: str, results: Path, root: Path | None = None) -> list
     if not (results / store.FILE_NAME).exists():
         raise api.UsageError("{folder} holds no batch results ({file} is missing)", folder=results,
                              file=store.FILE_NAME)
-    return store.load_all(store.open_store(results), assignment)
+    with contextlib.closing(store.open_store(results)) as connection:
+        return store.load_all(connection, assignment)

@@ -318,5 +318,24 @@ class _Progress:
         self.bar.update(1)
 
 
+def run() -> None:
+    """The `grade` command as a program: `main`, then the process ends at once, its output flushed.
+    Python's own teardown would free torch's objects one by one: about 0.4 s, a fifth of a grading.
+    Everything the command owns (the zygote, temporary folders, report files) is closed by then."""
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that stopped reading (`| head`), a closed stream
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

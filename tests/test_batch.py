@@ -128,6 +128,8 @@ def test_a_moodle_export_goes_back_with_names_decisions_and_the_same_files_from_
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Иван Петров (1470030): 100 / 100" in done.stderr  # progress names the student
+    # the store is closed before `grade` ends at once: every grade is in the one file an instructor copies
+    assert sorted(path.name for path in results.glob(f"{store.FILE_NAME}*")) == [store.FILE_NAME]
     written = {name: (results / name).read_bytes() for name in ("gradebook.csv", "moodle_worksheet.csv",
                                                                  "moodle_feedback.zip", "summary.html")}
     rows = list(csv.reader(io.StringIO(written["moodle_worksheet.csv"].decode("utf-8-sig"))))
