@@ -1,6 +1,7 @@
 """The library behind the `grade` command: grade a submission, check the references, list tasks."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -344,8 +345,9 @@ def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, time
     names = {task.name: _memo_key(spec, task, root, references, parts) for task in tasks}
     found = {task.name: memo.load(names[task.name]) for task in tasks}
     todo = tuple(task for task in tasks if found[task.name] is None)
-    children = [sandbox.spawn(_reference_work(task, references[spec.module_of(task)], parts), None) for task in todo]
-    outcomes = sandbox.run_all(children, [max(60.0, timeout)] * len(todo), workers or os.cpu_count() or 2,
+    spawners = [functools.partial(sandbox.spawn, _reference_work(task, references[spec.module_of(task)], parts), None)
+                for task in todo]
+    outcomes = sandbox.run_all(spawners, [max(60.0, timeout)] * len(todo), workers or os.cpu_count() or 2,
                                [len(task.cases) for task in todo])
     for task, outcome in zip(todo, outcomes):
         found[task.name] = outcome.frames

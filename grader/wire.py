@@ -116,6 +116,25 @@ def restamp(frame: bytes, keep: tuple[str, ...], **fields: Any) -> bytes:
     (plain values, no tensors), which overwrite whatever it said of them. Its tensors' bytes are
     passed on untouched. ValueError if it is not a dict frame; anything else wrong in it is for
     `decode` to find later."""
+    entries, length = _dict_header(frame)
+    entries = {key: node for key, node in entries.items() if key in keep and key not in fields}
+    plain: list[bytes] = []
+    entries.update({key: _describe(value, plain) for key, value in fields.items()})
+    if plain:
+        raise ValueError("restamp adds plain values only")
+    text = json.dumps({"t": "dict", "v": entries}).encode()
+    return _LENGTH.pack(len(text)) + text + frame[8 + length:]
+
+
+def plain_entry(frame: bytes, key: str) -> Any:
+    """Entry `key` of a dict frame, read from its header alone (None where it has none): cheap,
+    since no tensor is rebuilt. ValueError if the frame is malformed or the entry holds a tensor."""
+    entries, _ = _dict_header(frame)
+    return _rebuild(entries[key], [], [], 0) if key in entries else None
+
+
+def _dict_header(frame: bytes) -> tuple[dict, int]:
+    """The entries of a dict frame's header, as nodes, and the header's length in bytes."""
     try:
         (length,) = _LENGTH.unpack_from(frame, 0)
         if length > MAX_HEADER_BYTES or 8 + length > len(frame):
@@ -125,13 +144,7 @@ def restamp(frame: bytes, keep: tuple[str, ...], **fields: Any) -> bytes:
         raise ValueError(f"malformed frame: {type(error).__name__}") from None
     if not (isinstance(header, dict) and header.get("t") == "dict" and isinstance(header.get("v"), dict)):
         raise ValueError("not a dict frame")
-    entries = {key: node for key, node in header["v"].items() if key in keep and key not in fields}
-    plain: list[bytes] = []
-    entries.update({key: _describe(value, plain) for key, value in fields.items()})
-    if plain:
-        raise ValueError("restamp adds plain values only")
-    text = json.dumps({"t": "dict", "v": entries}).encode()
-    return _LENGTH.pack(len(text)) + text + frame[8 + length:]
+    return header["v"], length
 
 
 def _rebuild(node: Any, blobs: list[memoryview], used: list[int], depth: int) -> Any:

@@ -70,7 +70,7 @@ def run_jailed(work, timeout: float) -> sandbox.Outcome:
     with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as submission:
         os.chmod(submission, 0o755)
         jail = sandbox.Jail(visible=sandbox.python_paths(), submission=Path(submission), scratch=Path(scratch))
-        [outcome] = sandbox.run_all([sandbox.spawn(work, jail)], [timeout], 1, [1])
+        [outcome] = sandbox.run_all([lambda: sandbox.spawn(work, jail)], [timeout], 1, [1])
     assert outcome.jail_error is None, outcome.jail_error
     return outcome
 

@@ -19,7 +19,7 @@ def jailed(work, **options):
         os.chmod(submission, 0o755)
         settings = {"visible": sandbox.python_paths(), "submission": Path(submission), "scratch": Path(scratch),
                     **options}
-        child = sandbox.spawn(lambda send: send(json.dumps(work()).encode()), sandbox.Jail(**settings))
+        child = lambda: sandbox.spawn(lambda send: send(json.dumps(work()).encode()), sandbox.Jail(**settings))  # noqa: E731
         [outcome] = sandbox.run_all([child], [30], 1, [1])
     return json.loads(outcome.frames[0]) if outcome.frames else outcome.jail_error
 

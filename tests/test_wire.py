@@ -166,3 +166,13 @@ def test_restamp_keeps_only_what_it_is_told_and_overwrites_the_rest():
 def test_restamp_refuses_what_is_no_dict_frame(reply):
     with pytest.raises(ValueError):
         wire.restamp(reply, ("value",), case=0)
+
+
+def test_plain_entry_reads_one_entry_from_the_header_and_refuses_a_tensor_in_it():
+    reply = wire.encode({"value": torch.arange(3.0), "modified": [0, 2], "raised": None})
+    assert wire.plain_entry(reply, "modified") == [0, 2]
+    assert wire.plain_entry(reply, "absent") is None
+    with pytest.raises(ValueError):
+        wire.plain_entry(reply, "value")
+    with pytest.raises(ValueError):
+        wire.plain_entry(_frame({"t": "list", "v": []}), "modified")

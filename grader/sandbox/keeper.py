@@ -182,7 +182,7 @@ def jail_works() -> bool:
         return False
     with tempfile.TemporaryDirectory(prefix="grade-trial-") as scratch:
         jail = Jail(visible=python_paths(), submission=Path(scratch), scratch=Path(scratch))
-        outcome = run_all([spawn(lambda send: None, jail)], [30.0], 1, [1])[0]
+        outcome = run_all([lambda: spawn(lambda send: None, jail)], [30.0], 1, [1])[0]
     return outcome.jail_error is None and outcome.exit_status == 0
 
 
@@ -289,18 +289,22 @@ def _reap(child: Child, grace_s: float = 2.0) -> tuple[int, float]:
         time.sleep(0.002)
 
 
-def run_all(children: list[Child], timeouts: list[float], workers: int, expected_frames: list[int],
+def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers: int, expected_frames: list[int],
             result_bytes: int = RESULT_BYTES) -> list[Outcome]:
-    """Start at most `workers` children at a time, read their frames, kill the late ones: those
+    """Run at most `workers` children at a time, read their frames, kill the late ones: those
     past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop.
 
-    A child that has sent all `expected_frames` is done, even if something it forked still
-    holds the stream open. If the grader itself is interrupted, no child is left behind.
+    Each child is forked (`spawners`, usually a `spawn` waiting to be called) only when it can
+    start: forking a process that holds torch takes 10-30 ms, and the first child need not wait
+    for the last one's fork. A child that has sent all `expected_frames` is done, even if
+    something it forked still holds the stream open. If the grader itself is interrupted, no
+    child is left behind.
     """
-    waiting = list(range(len(children)))
+    children: list[Child] = []  # forked so far: index i is spawners[i]
+    waiting = list(range(len(spawners)))
     running: dict[int, int] = {}  # results fd -> index
-    frames: list[list[bytes]] = [[] for _ in children]
-    outcomes: list[Outcome | None] = [None] * len(children)
+    frames: list[list[bytes]] = [[] for _ in spawners]
+    outcomes: list[Outcome | None] = [None] * len(spawners)
     selector = selectors.DefaultSelector()
     deadlines: dict[int, Deadline] = {}
 
@@ -323,6 +327,7 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
         while waiting or running:
             while waiting and len(running) < workers:
                 index = waiting.pop(0)
+                children.append(spawners[index]())
                 running[children[index].results] = index
                 selector.register(children[index].results, selectors.EVENT_READ)
                 children[index].start()
@@ -349,7 +354,7 @@ def run_all(children: list[Child], timeouts: list[float], workers: int, expected
                 if limit := deadlines[index].passed(now):
                     finish(index, timed_out=True, wall_clock=limit == "wall")
     finally:
-        for index in [*running.values(), *waiting]:
+        for index in running.values():
             children[index].kill()
             os.close(children[index].setup_errors)
         cgroup.remove([cgroup_name(child.pid) for child in children])

@@ -11,6 +11,7 @@ it runs the reference's children itself and compares.
 from __future__ import annotations
 
 import base64
+import functools
 import glob
 import json
 import os
@@ -231,11 +232,12 @@ def _run(request: Request) -> list[Outcome]:
     from .. import published, run  # the grader's modules, imported by the grader before the fork
 
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
-        children = []
+        spawners = []
         for job in request.jobs:
             task = published.task_from_json(job.task_json, job.checks_file)
             source = run.Source(job.path, job.code)
             work = (lambda task, source, job: lambda send: run.run_student(task, source, send, job.device, job.indices))
-            children.append(spawn(work(task, source, job), jail_for(job.device, Path(request.submission), Path(scratch))))
-        return run_all(children, [request.timeout] * len(children), request.workers,
+            spawners.append(functools.partial(spawn, work(task, source, job),
+                                              jail_for(job.device, Path(request.submission), Path(scratch))))
+        return run_all(spawners, [request.timeout] * len(spawners), request.workers,
                        [job.frames() for job in request.jobs])
