@@ -59,7 +59,10 @@ class Child:
 
     def start(self) -> None:
         self.started = time.monotonic()
-        os.write(self.go, b"g")
+        try:
+            os.write(self.go, b"g")
+        except BrokenPipeError:  # it ended before it was started (its jail failed): its outcome says so
+            pass
         os.close(self.go)
 
     def kill(self) -> None:
@@ -71,8 +74,8 @@ class Child:
 
 
 def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) -> Child:
-    """Fork a child that waits for `start`, then runs `work(send)`: inside `jail`, or, for trusted
-    code (the reference), as it is.
+    """Fork a child that builds `jail` around itself (none for trusted code: the reference), waits
+    for `start`, then runs `work(send)`.
 
     `send(frame)` streams one result frame to the parent. Whatever the child does, the parent only
     ever sees frames; the exit status tells how it ended. Should the jail fail, its reason goes
@@ -94,9 +97,6 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         close_all_but(go_read, results_write, errors_write)
         os.setsid()
         die_with_parent()
-        if os.read(go_read, 1) != b"g":
-            os._exit(0)
-        os.close(go_read)
 
         def send(frame: bytes) -> None:
             os.write(results_write, _FRAME_LENGTH.pack(len(frame)) + token)
@@ -112,6 +112,9 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
                 os.write(errors_write, str(error).encode()[:4000] or b"jail error")
                 raise
         os.close(errors_write)
+        if os.read(go_read, 1) != b"g":
+            os._exit(0)
+        os.close(go_read)
         work(send)
         status = 0
     except BaseException:  # the child must never return into the grader's code
@@ -294,19 +297,26 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
     """Run at most `workers` children at a time, read their frames, kill the late ones: those
     past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop.
 
-    Each child is forked (`spawners`, usually a `spawn` waiting to be called) only when it can
-    start: forking a process that holds torch takes 10-30 ms, and the first child need not wait
-    for the last one's fork. A child that has sent all `expected_frames` is done, even if
-    something it forked still holds the stream open. If the grader itself is interrupted, no
-    child is left behind.
+    Each child is forked (`spawners`, usually a `spawn` waiting to be called) shortly before it
+    can start: forking a process that holds torch takes 10-30 ms, and the first child need not
+    wait for the last one's fork. Up to `workers` more are forked ahead and build their jails
+    while the others run: building one mostly waits on the kernel (joining cgroups, new
+    namespaces), which would otherwise leave a core idle. A child that has sent all
+    `expected_frames` is done, even if something it forked still holds the stream open. If the
+    grader itself is interrupted, no child is left behind.
     """
-    children: list[Child] = []  # forked so far: index i is spawners[i]
+    children: list[Child | None] = [None] * len(spawners)  # forked so far
     waiting = list(range(len(spawners)))
+    ready: list[int] = []  # forked ahead: building their jails, or waiting for `start`
     running: dict[int, int] = {}  # results fd -> index
     frames: list[list[bytes]] = [[] for _ in spawners]
     outcomes: list[Outcome | None] = [None] * len(spawners)
     selector = selectors.DefaultSelector()
     deadlines: dict[int, Deadline] = {}
+
+    def fork(index: int) -> int:
+        children[index] = spawners[index]()
+        return index
 
     def finish(index: int, timed_out: bool = False, complete: bool = False, wall_clock: bool = False) -> None:
         child = children[index]
@@ -324,14 +334,15 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
                                   round(max(reaped_cpu_s, deadlines[index].used, child.cpu_seconds()), 3))
 
     try:
-        while waiting or running:
-            while waiting and len(running) < workers:
-                index = waiting.pop(0)
-                children.append(spawners[index]())
+        while waiting or ready or running:
+            while (ready or waiting) and len(running) < workers:
+                index = ready.pop(0) if ready else fork(waiting.pop(0))
                 running[children[index].results] = index
                 selector.register(children[index].results, selectors.EVENT_READ)
                 children[index].start()
                 deadlines[index] = Deadline(timeouts[index], children[index].cpu_seconds)
+            while waiting and len(ready) < workers:
+                ready.append(fork(waiting.pop(0)))
             deadline = min(deadlines[i].next_check() for i in running.values())
             for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
                 index = running[key.fd]
@@ -354,8 +365,8 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
                 if limit := deadlines[index].passed(now):
                     finish(index, timed_out=True, wall_clock=limit == "wall")
     finally:
-        for index in running.values():
+        for index in [*running.values(), *ready]:
             children[index].kill()
             os.close(children[index].setup_errors)
-        cgroup.remove([cgroup_name(child.pid) for child in children])
+        cgroup.remove([cgroup_name(child.pid) for child in children if child is not None])
     return outcomes
