@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,17 @@ def test_folders_made_in_tmp_for_a_venv_there_are_read_only():
     assert results[str(checkout / "planted.txt")] == "Read-only file system"
     assert results[str(checkout / "venv" / "planted.txt")] == "Read-only file system"
     assert results["/tmp/mine.txt"] == "written"
+
+
+def test_children_forked_ahead_whose_jail_fails_each_end_with_its_error(tmp_path):
+    """Children build their jails before they are started: one whose jail fails has ended by the
+    time its turn comes (the first child takes half a second), and the keeper reports its error
+    rather than stumbling on its closed start pipe."""
+    (tmp_path / "scratch").mkdir()
+    good = {"visible": sandbox.python_paths(), "submission": tmp_path, "scratch": tmp_path / "scratch"}
+    bad = {**good, "scratch": tmp_path / "missing"}
+    spawners = [lambda: sandbox.spawn(lambda send: (time.sleep(0.5), send(b"ran")), sandbox.Jail(**good))]
+    spawners += [lambda: sandbox.spawn(lambda send: send(b"ran"), sandbox.Jail(**bad)) for _ in range(3)]
+    outcomes = sandbox.run_all(spawners, [30] * 4, 1, [1] * 4)
+    assert outcomes[0].frames == (b"ran",) and outcomes[0].jail_error is None
+    assert all(o.frames == () and o.jail_error and "No such file or directory" in o.jail_error for o in outcomes[1:])
