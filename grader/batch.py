@@ -25,6 +25,7 @@ from .i18n import ReaderError, say
 from .load import Submission, SubmissionError, find
 from .report import write_report
 from .results import Report
+from .shards import Shard
 from .spec import Assignment
 
 
@@ -55,13 +56,14 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
                 seed: int | None = None, language: str | None = None,
                 timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
                 root: Path | None = None, runner: sandbox.Zygote | None = None, zone: tzinfo | None = None,
-                anonymous: bool = False, progress: Callable[[int, int, str, Report], None] = lambda *args: None) -> list[Graded]:
+                anonymous: bool = False, progress: Callable[[int, int, str, Report], None] = lambda *args: None,
+                shard: Shard | None = None) -> list[Graded]:
     """Grade every student found in `origins` (folders, Moodle exports, CSV manifests) into the store
     in `results`; skip those whose stored report is of the same submission, seed and grader version
     (unless `regrade`). The seed defaults to the course's secret one. Returns every stored student
     of the assignment. `runner`: the zygote, forked before anything was read; `zone`: that of the
     file times in a zipped export; `progress(done, total, who, report)`, who by id alone where
-    `anonymous`."""
+    `anonymous`; `shard`: grade only its students (`shards`)."""
     own = sandbox.Zygote.start() if runner is None else None  # first: before anything is read
     runner = runner or own
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
@@ -80,6 +82,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
             entries = sources.discover(list(origins), work / "sources", zone)
         except sources.SourceError as error:
             raise api.UsageError.of(error) from None
+        entries = [entry for entry in entries if shard is None or shard.holds(entry.student)]
         connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:

@@ -65,6 +65,7 @@ def main():
       grade ASSIGNMENT [SUBMISSION]   grade a folder, .py, .ipynb or .zip
       grade list                      assignments, tasks and points
       grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
+      grade merge DIR SHARD_DIR...              merge the shards of a batch (--shard K/N)
       grade release OUT [ASSIGNMENT...]         the student handout, without solutions
       grade check-reference           prove the reference solutions and the stubs
     """
@@ -231,6 +232,28 @@ def release_command(out, assignments, timeout, lang, course):
                    folder=out))
 
 
+def _hand_back_options(command):
+    """The options of how a batch's outputs are written: `grade batch` and `grade merge` share them."""
+    for option in reversed([
+        click.option("--lang", type=click.Choice(LANGUAGES),
+                     help="Language of the feedback and summary [default: the course's, in assignments/course.toml]."),
+        click.option("--anonymous", is_flag=True, help="Ids only, no names, in every output (Moodle's blind marking)."),
+        click.option("--deadline", metavar="ISO-8601",
+                     help="Submissions after it lose --late-penalty per started day, e.g. 2026-12-01T23:59+03:00 "
+                          "[without an offset: this machine's time zone]."),
+        click.option("--late-penalty", type=click.FloatRange(0, 100), default=0.0, metavar="PERCENT",
+                     help="Percent of the points taken off per started day after --deadline."),
+        click.option("--overrides", type=click.Path(path_type=Path, dir_okay=False),
+                     help="A CSV student,task,delta,comment: points added to a task (or to the total, task empty)."),
+        click.option("--moodle-worksheet", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Moodle's grading worksheet as downloaded: filled in as RESULTS/moodle_worksheet.csv."),
+        click.option("--moodle-lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                     help="Language of Moodle's interface, for a worksheet written without --moodle-worksheet."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command("batch")
 @click.argument("assignment")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -244,37 +267,26 @@ def release_command(out, assignments, timeout, lang, course):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
               help="CPU seconds per task (it is also stopped after 3x that + 5 s of wall-clock time).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--lang", type=click.Choice(LANGUAGES),
-              help="Language of the feedback and summary [default: the course's, in assignments/course.toml].")
-@click.option("--anonymous", is_flag=True, help="Ids only, no names, in every output (Moodle's blind marking).")
-@click.option("--deadline", metavar="ISO-8601",
-              help="Submissions after it lose --late-penalty per started day, e.g. 2026-12-01T23:59+03:00 "
-                   "[without an offset: this machine's time zone].")
-@click.option("--late-penalty", type=click.FloatRange(0, 100), default=0.0, metavar="PERCENT",
-              help="Percent of the points taken off per started day after --deadline.")
-@click.option("--overrides", type=click.Path(path_type=Path, dir_okay=False),
-              help="A CSV student,task,delta,comment: points added to a task (or to the total, task empty).")
-@click.option("--moodle-worksheet", type=click.Path(path_type=Path, dir_okay=False),
-              help="Moodle's grading worksheet as downloaded: filled in as RESULTS/moodle_worksheet.csv.")
-@click.option("--moodle-lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of Moodle's interface, for a worksheet written without --moodle-worksheet.")
+@click.option("--shard", metavar="K/N|auto",
+              help="Grade only the students of shard K of N (by a hash of their id), into RESULTS_DIR of its own; "
+                   "auto: the Slurm array task or Kubernetes completion index. Then grade merge.")
+@click.option("--shards", type=click.IntRange(min=1), help="With --shard auto in a Kubernetes Indexed Job: its "
+                                                          "completions.")
+@_hand_back_options
 @COURSE
-def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, lang, anonymous,
-                  deadline, late_penalty, overrides, moodle_worksheet, moodle_lang, course):
+def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, shard, shards,
+                  course, **hand_back):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path). Deadlines, overrides and the Moodle files apply also with
     --report-only."""
-    from . import batch, classbook, moodle  # only here: grading one submission needs none of it
+    from . import batch  # only here: grading one submission needs none of it
 
-    language = _language(lang, course)
+    lang, language = hand_back["lang"], _language(hand_back["lang"], course)
     with _failures(language):
-        try:
-            options = batch.HandBack(classbook.read_deadline(deadline) if deadline else None, late_penalty,
-                                     overrides, moodle_worksheet, moodle_lang, anonymous)
-            if moodle_worksheet:  # before grading: a wrong file must not wait for the whole class
-                moodle.read_worksheet(moodle_worksheet)
-        except ReaderError as error:
-            raise api.UsageError.of(error) from None
+        options = _hand_back(**hand_back)
+        part = _shard(shard, shards) if shard else None
+        if part and (options.overrides or options.worksheet):
+            raise api.UsageError("--overrides and --moodle-worksheet are for the whole class: give them to grade merge")
         if report_only:
             graded = batch.regenerate(assignment, results, root=course)
         else:
@@ -282,9 +294,60 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
                 graded = batch.grade_batch(assignment, sources, results, jobs=jobs, seed=seed, timeout=timeout,
                                            device=device, regrade=regrade, root=course, progress=progress,
                                            language=lang, runner=click.get_current_context().obj, zone=options.zone,
-                                           anonymous=anonymous)
-        written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
-                                      options)
+                                           anonymous=options.anonymous, shard=part)
+        _write_outputs(assignment, results, graded, options, lang, course, language)
+
+
+@main.command("merge")
+@click.argument("results", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("parts", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@_hand_back_options
+@COURSE
+def merge_command(results, parts, course, **hand_back):
+    """Merge the RESULTS_DIRs of a batch's shards (grade batch --shard) into RESULTS, each student
+    once, and write every output from it, as --report-only does."""
+    from . import batch, shards as sharding
+
+    language = _language(hand_back["lang"], course)
+    with _failures(language):
+        options = _hand_back(**hand_back)
+        try:
+            assignment = sharding.merge(results, list(parts))
+        except sharding.ShardError as error:
+            raise api.UsageError.of(error) from None
+        graded = batch.regenerate(assignment, results, root=course)
+        _write_outputs(assignment, results, graded, options, hand_back["lang"], course, language)
+
+
+def _hand_back(lang, anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
+    """How the outputs are written, checked before anything is graded: a wrong file must not wait
+    for the whole class."""
+    from . import batch, classbook, moodle
+
+    try:
+        options = batch.HandBack(classbook.read_deadline(deadline) if deadline else None, late_penalty,
+                                 overrides, moodle_worksheet, moodle_lang, anonymous)
+        if moodle_worksheet:
+            moodle.read_worksheet(moodle_worksheet)
+        return options
+    except ReaderError as error:
+        raise api.UsageError.of(error) from None
+
+
+def _shard(text: str, count: int | None):
+    from . import shards as sharding
+
+    try:
+        return sharding.parse(text, count)
+    except sharding.ShardError as error:
+        raise api.UsageError.of(error) from None
+
+
+def _write_outputs(assignment, results, graded, options, lang, course, language) -> None:
+    from . import batch
+
+    written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
+                                  options)
     click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
                                          len(graded), paths=", ".join(str(path) for path in written)))
 

@@ -1,6 +1,7 @@
 """Where a batch keeps its reports: one SQLite row per student and assignment, written as each finishes."""
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ CREATE TABLE IF NOT EXISTS reports (
     submitted_at TEXT NOT NULL DEFAULT '',  -- ISO 8601 with its offset, where the source tells
     PRIMARY KEY (assignment, student)
 )"""
+COLUMNS = ("assignment", "student", "sha256", "seed", "grader", "report", "name", "submitted_at")
+_INSERT = f"INSERT OR REPLACE INTO reports ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 # Columns added since the first stores: a store written by an older grader gets them on opening.
 _ADDED = {"name": "TEXT NOT NULL DEFAULT ''", "submitted_at": "TEXT NOT NULL DEFAULT ''"}
 
@@ -41,9 +44,8 @@ def open_store(folder: Path) -> sqlite3.Connection:
 
 def save(connection: sqlite3.Connection, student: str, report: Report, name: str = "",
          submitted_at: datetime | None = None) -> None:
-    connection.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (report.assignment, student, report.sha256, report.seed, report.environment.grader,
-                        report.model_dump_json(), name, _when(submitted_at)))
+    connection.execute(_INSERT, (report.assignment, student, report.sha256, report.seed, report.environment.grader,
+                                 report.model_dump_json(), name, _when(submitted_at)))
 
 
 def note(connection: sqlite3.Connection, assignment: str, student: str, name: str,
@@ -67,6 +69,22 @@ def load_all(connection: sqlite3.Connection, assignment: str) -> list[Graded]:
                               "ORDER BY student", (assignment,))
     return [Graded(student=student, name=name, submitted_at=datetime.fromisoformat(when) if when else None,
                    report=Report.model_validate_json(text)) for student, name, when, text in rows]
+
+
+def rows(folder: Path) -> list[tuple]:
+    """Every row of the store in `folder`, as stored (`COLUMNS`), for another store to take in."""
+    with contextlib.closing(open_store(folder)) as connection:
+        return connection.execute(f"SELECT {', '.join(COLUMNS)} FROM reports ORDER BY assignment, student").fetchall()
+
+
+def replace_all(folder: Path, found: list[tuple]) -> None:
+    """The store in `folder` holds these rows (`COLUMNS`) of their assignments, and no other of them."""
+    with contextlib.closing(open_store(folder)) as connection:
+        connection.execute("BEGIN")
+        for assignment in {row[0] for row in found}:
+            connection.execute("DELETE FROM reports WHERE assignment = ?", (assignment,))
+        connection.executemany(_INSERT, found)
+        connection.execute("COMMIT")
 
 
 def _when(moment: datetime | None) -> str:

@@ -21,6 +21,17 @@ for _variable in ("LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "en_US.UTF-8"
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
+# The test tiers: `pytest -m "not slow"` is the everyday one. Slow is whatever grades whole
+# submissions, runs the reference or runs the `grade` command: every test that uses one of these
+# fixtures, and those marked in their file (`pytestmark`, `@pytest.mark.slow`).
+SLOW_FIXTURES = {"grade", "graded", "batch_graded", "wrong_reports", "handout", "public_folder"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 def summary(report) -> dict[str, tuple[str, set[str]]]:
     """Task -> (status, diagnoses of its failing checks), for the tasks that lost points."""

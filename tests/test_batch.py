@@ -15,6 +15,8 @@ from conftest import ROOT, class_of
 from grader import api, batch, i18n, store
 from test_wrong_submissions import BUGGY, CORRECT
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 GRADE = str(Path(sys.executable).with_name("grade"))
 
 
@@ -150,3 +152,38 @@ def test_a_moodle_export_goes_back_with_names_decisions_and_the_same_files_from_
                               "--overrides", str(wrong), "--lang", "en"], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
     assert "line 2: no student 1470099 in this batch" in refused.stderr
+
+
+def _without_times(gradebook: Path) -> list[dict]:
+    import csv
+
+    rows = list(csv.DictReader(gradebook.read_text(encoding="utf-8-sig").splitlines()))
+    return [{k: v for k, v in row.items() if k not in ("duration_s", "graded_at")} for row in rows]
+
+
+def test_three_shards_at_once_one_killed_and_rerun_merge_into_what_one_batch_writes(tmp_path):
+    names = [name for a, name in CORRECT if a == "assignment4"] + [name for a, name, _ in BUGGY if a == "assignment4"]
+    folder = class_of(tmp_path / "class", "assignment4", names[:6])
+
+    def batch_command(out: Path, *more: str) -> list[str]:
+        return [GRADE, "batch", "assignment4", str(folder), "-o", str(out), "-j", "1", "--seed", "0", *more]
+    whole = subprocess.run(batch_command(tmp_path / "whole"), capture_output=True, text=True, timeout=600)
+    assert whole.returncode == 0, whole.stderr
+    parts = [tmp_path / f"shard{index}" for index in (1, 2, 3)]
+    running = [subprocess.Popen(batch_command(out, "--shard", f"{index}/3"), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+               for index, out in enumerate(parts, 1)]
+    os.killpg(running[1].pid, signal.SIGKILL)  # one shard's machine dies: that shard alone runs again
+    assert [process.wait(timeout=600) for process in running][::2] == [0, 0]
+    again = subprocess.run(batch_command(parts[1], "--shard", "2/3"), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert sorted(sum(([row[1] for row in store.rows(part)] for part in parts), [])) == sorted(names[:6])
+    merged = subprocess.run([GRADE, "merge", str(tmp_path / "merged"), *map(str, parts)], capture_output=True,
+                            text=True, timeout=300)
+    assert merged.returncode == 0, merged.stderr
+    assert _without_times(tmp_path / "merged" / "gradebook.csv") == _without_times(tmp_path / "whole" / "gradebook.csv")
+    assert sorted(os.listdir(tmp_path / "merged" / "feedback")) == sorted(os.listdir(tmp_path / "whole" / "feedback"))
+    fullest = max(parts, key=lambda part: len(store.rows(part)))
+    twice = subprocess.run([GRADE, "merge", str(tmp_path / "twice"), str(fullest), str(fullest.parent / ".." /
+                            fullest.parent.name / fullest.name)], capture_output=True, text=True, timeout=300)
+    assert twice.returncode == 2 and "is in two shards" in twice.stderr and twice.stderr.count("\n") == 1

@@ -35,6 +35,8 @@ from conftest import ROOT, SUBMISSIONS, mutant, summary
 from grader import api, report as report_module
 from grader.results import Report
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 HOSTILE = ROOT / "tests" / "hostile"
 VENV_BIN = Path(sys.executable).parent
 SITE_PACKAGES = [Path(p) for p in __import__("site").getsitepackages()]

@@ -21,6 +21,8 @@ from conftest import ROOT, SUBMISSIONS
 from grader import store
 from test_hostile import public_folder, traversable  # noqa: F401  (fixtures: a folder in /tmp; uid 65534 may reach Python)
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 GRADE = str(Path(sys.executable).with_name("grade"))
 SECRET_WORD = "cmdline-s3cr3t"  # in the report's path: the attack looks for it
 CLASSMATE = "ZzyzxQwerty"

@@ -7,6 +7,8 @@ import pytest
 
 from conftest import mutant
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 SAMPLE = {  # (assignment, mutant) -> the task it hurts
     ("assignment1", "no_bias"): "conv2d",
     ("assignment1", "same_wrong_side"): "conv1d",

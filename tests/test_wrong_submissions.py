@@ -3,6 +3,8 @@ import pytest
 
 from conftest import SUBMISSIONS, summary
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 # submission -> {task: (status, diagnosis that must be named)}; every other task keeps full marks.
 ASSIGNMENT1 = {
     "flipped_kernel": {"conv1d": ("partial", "flipped_kernel"), "conv2d": ("partial", "flipped_kernel")},
