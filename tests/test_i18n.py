@@ -19,7 +19,7 @@ PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
 # as the README's pybabel command: the errors a person reads take their message first
 KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2),
             **dict.fromkeys(("UsageError", "SubmissionError", "SourceError", "SettingsError", "StaleHandout",
-                             "DecisionError"))}
+                             "DecisionError", "ShardError"))}
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}|%\((\w+)\)s")
 
