@@ -281,7 +281,8 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
     --report-only."""
     from . import batch  # only here: grading one submission needs none of it
 
-    lang, language = hand_back["lang"], _language(hand_back["lang"], course)
+    lang = hand_back.pop("lang")
+    language = _language(lang, course)
     with _failures(language):
         options = _hand_back(**hand_back)
         part = _shard(shard, shards) if shard else None
@@ -308,7 +309,8 @@ def merge_command(results, parts, course, **hand_back):
     once, and write every output from it, as --report-only does."""
     from . import batch, shards as sharding
 
-    language = _language(hand_back["lang"], course)
+    lang = hand_back.pop("lang")
+    language = _language(lang, course)
     with _failures(language):
         options = _hand_back(**hand_back)
         try:
@@ -316,10 +318,10 @@ def merge_command(results, parts, course, **hand_back):
         except sharding.ShardError as error:
             raise api.UsageError.of(error) from None
         graded = batch.regenerate(assignment, results, root=course)
-        _write_outputs(assignment, results, graded, options, hand_back["lang"], course, language)
+        _write_outputs(assignment, results, graded, options, lang, course, language)
 
 
-def _hand_back(lang, anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
+def _hand_back(anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
     """How the outputs are written, checked before anything is graded: a wrong file must not wait
     for the whole class."""
     from . import batch, classbook, moodle
@@ -335,6 +337,7 @@ def _hand_back(lang, anonymous, deadline, late_penalty, overrides, moodle_worksh
 
 
 def _shard(text: str, count: int | None):
+    """The shard `--shard` names (with `--shards`)."""
     from . import shards as sharding
 
     try:
@@ -344,6 +347,7 @@ def _shard(text: str, count: int | None):
 
 
 def _write_outputs(assignment, results, graded, options, lang, course, language) -> None:
+    """The batch's outputs, from `graded`, and one line that names them."""
     from . import batch
 
     written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
