@@ -93,7 +93,8 @@ def open_graded(name: str, seed: int = 0, root: Path | None = None) -> tuple[Ass
     if not is_handout(root):
         return load_assignment(name, seed, root), None
     if seed != 0:
-        raise UsageError("--seed {seed}: a handout holds the answers for the public cases only (seed 0)", seed=seed)
+        raise UsageError("--seed {seed}: a handout holds the answers for the public cases only (seed 0)",
+                         seed=str(seed))  # an identifier: its digits never grouped
     try:
         spec, frames = published.read(root / "public" / name)
     except published.StaleHandout as error:
@@ -508,19 +509,21 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, 
     if header and header.get("missing"):
         return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
     if header and header.get("not_own"):
+        target, _, why = header["not_own"].partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
         return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
-                                     what=header["not_own"]), "forbidden")
+                                     what=f"{target}: {i18n.say_again(language, why)}"), "forbidden")
     if header and header.get("import_error"):
         error = header["import_error"]
         if header.get("forbidden") or error["type"] == "ForbiddenCall":
             api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
             return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
                                          place=where), "forbidden")
-        where = " " + say(language, "at {place}", place=error["where"]) if error.get("where") else ""
+        where = " " + say(language, "at {place}", place=compare.place(error["where"], language)) \
+            if error.get("where") else ""
         return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
-                                    type=error["type"], message=error["message"], where=where), "error")
+                                    type=error["type"], message=compare.said(error, language), where=where), "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
-        seconds = f"{sandbox.keeper.wall_backstop(timeout):g}"
+        seconds = i18n.number(language, sandbox.keeper.wall_backstop(timeout), "g")
         if not header:
             return ("timeout", say(language, "importing your file took over {seconds} s of wall-clock time: code at "
                                              "the top level sleeps or waits for something that never comes",
@@ -530,10 +533,12 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, 
     if outcome.timed_out and not header:
         return ("timeout", say(language, "importing your file took over the {seconds} s time limit (CPU time): code "
                                          "at the top level (a demo, a notebook cell) runs on import; move it under "
-                                         "if __name__ == '__main__':", seconds=f"{timeout:g}"), "timeout")
+                                         "if __name__ == '__main__':", seconds=i18n.number(language, timeout, "g")),
+                "timeout")
     if outcome.timed_out:
         return ("timeout", say(language, "stopped after the {seconds} s time limit (CPU time): an endless loop, far "
-                                         "too slow, or memory allocated without end", seconds=f"{timeout:g}"),
+                                         "too slow, or memory allocated without end",
+                                   seconds=i18n.number(language, timeout, "g")),
                 "timeout")
     if outcome.overflow:
         return "error", say(language, "sent back more data than the result limit"), "error"
@@ -615,7 +620,7 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
             defects += _check_one_reference(spec, seed, root, devices, timeout, runner)
             progress(i18n.say_n(language, "{name}: checked {count} task on {devices} with seed {seed}",
                                 "{name}: checked {count} tasks on {devices} with seed {seed}", len(spec.tasks),
-                                name=name, devices=", ".join(devices), seed=seed))
+                                name=name, devices=", ".join(devices), seed=str(seed)))  # an identifier
         return defects
 
 

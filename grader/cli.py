@@ -11,7 +11,7 @@ from typing import Iterator
 import click
 
 from . import api, report, sandbox
-from .i18n import ReaderError, say, say_n, say_text
+from .i18n import ReaderError, number, say, say_n, say_text
 from .settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
@@ -179,7 +179,7 @@ def list_assignments(lang, course):
             files = say_n(language, "file {names}", "files {names}", len(assignment.modules),
                           names=", ".join(assignment.modules))
             points = say_n(language, "{points} point", "{points} points", int(assignment.max_score),
-                           points=format(assignment.max_score, "g"))
+                           points=number(language, assignment.max_score, "g"))
             title = say_text(language, assignment.title)  # the spec's, in the catalog by extract_spec
             click.echo(f"{assignment.name}  {title}  ({points}, {files})")
             for task in assignment.tasks:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
 from .experiments import GRADIENTS, without_gradients
-from .i18n import N_, say, say_name, say_text
+from .i18n import N_, say, say_again, say_name, say_text
 from .spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 from .wire import OtherValue, TensorValue
 
@@ -113,8 +114,30 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
     return verdict
 
 
+# Where the child found an exception's line (run._exception): "helper.py:5 in broken: return x[0]".
+_FRAME = re.compile(r"(?P<place>[^\n]+?:\d+) in (?P<function>[^\s:]+): (?P<code>.*)", re.S)
+
+
+def place(where: str, language: str) -> str:
+    """A failing line's place in the reader's words: "helper.py:5 in broken: return x[0]"; at
+    the module's top level, "helper.py:5: import torchvision"."""
+    match = _FRAME.fullmatch(where)
+    if not match:
+        return where
+    if match["function"] == "<module>":
+        return f"{match['place']}: {match['code']}"
+    return say(language, "{place} in {function}: {code}", **match.groupdict())
+
+
+def said(error: dict, language: str) -> str:
+    """An exception's message for the reader: a grader's own error (student code that called the
+    grader) in the reader's language, and a message that is empty said to be so."""
+    message = say_again(language, error["message"]) if "ReaderError" in error["mro"] else error["message"]
+    return message or say(language, "(no message)")
+
+
 def _judge_exception(task: Task, raised: dict, language: str) -> Verdict:
-    where = " " + say(language, "at {place}", place=raised["where"]) if raised.get("where") else ""
+    where = " " + say(language, "at {place}", place=place(raised["where"], language)) if raised.get("where") else ""
     if raised["type"] == "NotImplementedError" or (task.call == "mapping" and raised["type"] == "KeyError"):
         return Verdict(False, say(language, "not implemented"), "not_implemented")
     if _out_of_memory(raised):
@@ -126,7 +149,7 @@ def _judge_exception(task: Task, raised: dict, language: str) -> Verdict:
         return Verdict(False, say(language, "called sys.exit(){where}: never exit from a graded function", where=where),
                        "exception")
     return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised["type"],
-                              message=raised["message"], where=where), "exception")
+                              message=said(raised, language), where=where), "exception")
 
 
 def _out_of_memory(raised: dict) -> bool:
@@ -159,7 +182,8 @@ def _judge_probe(task: Task, expected: dict, got: dict, language: str) -> Verdic
         return Verdict(False, say(language, "raised {type}, which is also a {others}: raise exactly {wanted} (or a "
                                             "subclass of it alone)", type=raised["type"], others=", ".join(others),
                                   wanted=wanted["type"]), "wrong_exception")
-    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised["message"] else raised["message"][:120]
+    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised["message"] \
+        else said(raised, language)[:120]
     return Verdict(False, say(language, "raised {type} ({message}), but this call must raise {wanted}, as the "
                                         "statement says", type=raised["type"], message=message,
                               wanted=wanted["type"]), "wrong_exception")
@@ -258,7 +282,7 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
                 if isinstance(got, (list, tuple)) else _plain_type(got)
             return Verdict(False, where + say(language, "returned {what}, expected a {type} of {count}", what=what,
                                               type=type(want).__name__, count=len(want)), "wrong_type")
-        keys, labels = list(range(len(want))), [f"{path or 'output'}[{i}]" for i in range(len(want))]
+        keys, labels = list(range(len(want))), [f"{path or say(language, 'output')}[{i}]" for i in range(len(want))]
     for key, label in zip(keys, labels):
         part = {"expected": want[key], "variants": {  # mistakes come without gradients (without_gradients)
             number: value[key] for number, value in expected.get("variants", {}).items()

@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from .classbook import Graded
-from .i18n import say, say_n
+from .i18n import number, percent, say, say_n
 from .report import Handback, clean, failure_lines, handed_back, render, write_report
 from .results import Report
 
@@ -38,16 +38,18 @@ def gradescope_results(report: Report, visibility: str = "visible", total: float
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     shown = handed_back(report)
     score = shown.score if total is None else total
-    percent = 100 * score / shown.max_score if shown.max_score else 0.0
+    share = 100 * score / shown.max_score if shown.max_score else 0.0
+    language = report.environment.language
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
-              "output": "\n".join(failure_lines(task, language=report.environment.language)), "output_format": "text",
+              "output": "\n".join(failure_lines(task, language=language)), "output_format": "text",
               "tags": [task.status], "visibility": visibility}
              for number, task in enumerate(shown.tasks, 1)]
     return {"score": score, "execution_time": round(shown.duration_s),
             # "text" everywhere: Gradescope renders the top-level output as HTML by default,
             # and these lines quote the student's own code and messages
-            "output": clean(f"{shown.assignment}: {score:g} / {shown.max_score:g} ({percent:.1f}%)"),
+            "output": clean(f"{shown.assignment}: {number(language, score, 'g')} / "
+                            f"{number(language, shown.max_score, 'g')} ({percent(language, share)})"),
             "output_format": "text", "test_output_format": "text", "test_name_format": "text",
             "visibility": visibility, "stdout_visibility": "hidden", "tests": tests}
 
@@ -61,10 +63,12 @@ def handback(graded: Graded, anonymous: bool = False) -> Handback:
                                          "of the points taken off",
                                "submitted {count} started days after the deadline ({deadline}): {penalty} "
                                "of the points taken off", graded.late_days,
-                               deadline=f"{graded.deadline:%Y-%m-%d %H:%M %z}", penalty=f"{graded.penalty:g}%"))
+                               deadline=f"{graded.deadline:%Y-%m-%d %H:%M %z}",
+                               penalty=percent(language, graded.penalty, "g")))
     for adjustment in graded.adjustments:
         decisions.append(say(language, "{task}: {delta} points from the instructor{comment}",
-                             task=adjustment.task or say(language, "the total"), delta=f"{adjustment.delta:+g}",
+                             task=adjustment.task or say(language, "the total"),
+                             delta=number(language, adjustment.delta, "+g"),
                              comment=f": {clean(adjustment.comment)}" if adjustment.comment else ""))
     return Handback(graded.label(anonymous), graded.total if decisions else None, tuple(decisions))
 

@@ -31,15 +31,80 @@ def translation(language: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE, languages=[language])
 
 
+# How a language writes a number in prose: its decimal mark, the space between groups of
+# thousands, from how many digits it groups them, and the space before a percent sign. Russian
+# typesetting groups from five digits (1000, 10 000) with a space that never breaks a line;
+# English keeps Python's own digits.
+NO_BREAK_SPACE = "\u00a0"
+_NUMERALS = {"ru": (",", NO_BREAK_SPACE, 5, NO_BREAK_SPACE)}
+_DIGITS = re.compile(r"([-+]?)(\d+)(.*)", re.S)
+
+
+def number(language: str, value: float | str, spec: str = "") -> str:
+    """A number in prose as `language` writes it: Russian «61 706», «79,5», «3,0»; in English as
+    Python prints it. `value` is a number, formatted with `spec` first, or the text of one as an
+    English text writes it ("61,706", "0.5"). Tensor values, shapes and code are never prose."""
+    text = value.replace(",", "") if isinstance(value, str) else format(value, spec)
+    if language not in _NUMERALS:
+        return value if isinstance(value, str) else text
+    point, space, digits, _ = _NUMERALS[language]
+    match = _DIGITS.fullmatch(text)
+    if not match:  # nan, inf
+        return text
+    sign, whole, rest = match.groups()
+    if len(whole) >= digits:
+        whole = f"{int(whole):,}".replace(",", space)
+    return sign + whole + rest.replace(".", point)
+
+
+def percent(language: str, value: float, spec: str = ".1f") -> str:
+    """A percentage as `language` writes it: «79,5 %» in Russian, 79.5% in English."""
+    space = _NUMERALS[language][3] if language in _NUMERALS else ""
+    return f"{number(language, value, spec)}{space}%"
+
+
+def _fields(language: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A message's fields as the reader reads them: a whole number is a count in prose («61 706
+    параметров»); an identifier made of digits (a seed) is passed as text, and so are values."""
+    return {name: number(language, value) if type(value) is int else value for name, value in fields.items()}
+
+
 def say(language: str, message: str, /, **fields: Any) -> str:
-    """`message` in `language`, its `{fields}` filled."""
-    return translation(language).gettext(message).format(**fields)
+    """`message` in `language`, its `{fields}` filled (whole numbers as `language` writes counts)."""
+    return translation(language).gettext(message).format(**_fields(language, fields))
 
 
 def say_text(language: str, text: str) -> str:
     """A spec's own text (a mistake's hint, a note, a title) in `language`: translated, never
     formatted, since it may hold braces of its own ("M_{i+1}")."""
     return translation(language).gettext(text)
+
+
+def say_again(language: str, text: str) -> str:
+    """An English message made from a catalog key, as `ReaderError`s are, said in `language`: a
+    grader's own error raised in the child, where student code called the grader, reaches the
+    parent as text. A text that no key's pattern matches stays as it is."""
+    if language == "en":
+        return text
+    for key in translation(language)._catalog:  # noqa: SLF001 (gettext keeps its keys there)
+        if isinstance(key, str) and "{" in key and (fields := _fields_of(key, text)) is not None:
+            try:
+                return say(language, key, **fields)
+            except (KeyError, IndexError, ValueError):
+                continue
+    return text
+
+
+def _fields_of(key: str, text: str) -> dict[str, str] | None:
+    """The named fields of `key` as `text` fills them; None where `text` is not made from `key`."""
+    parts = re.split(r"\{(\w+)\}", key)
+    names = parts[1::2]
+    if not names or len(set(names)) != len(names) or not all(map(str.isidentifier, names)) \
+            or "{" in "".join(parts[::2]):  # a case name's numbered fields, a field twice, a format spec
+        return None
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    match = re.fullmatch(pattern, text, re.S)
+    return match.groupdict() if match else None
 
 
 class ReaderError(Exception):
@@ -64,11 +129,16 @@ class ReaderError(Exception):
 def say_n(language: str, singular: str, plural: str, count: int, /, **fields: Any) -> str:
     """The form of a message that fits `count` (Russian has three: 1 проверка, 3 проверки, 5
     проверок), its `{count}` and other fields filled."""
-    return translation(language).ngettext(singular, plural, count).format(count=count, **fields)
+    chosen = translation(language).ngettext(singular, plural, count)
+    return chosen.format(**_fields(language, {"count": count, **fields}))
 
 
 # A number in a spec's text: it becomes a field, so that one catalog entry serves every value.
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?")
+# "61,706" is one number, as English groups thousands ("(3, 5)" is two: Python's tuples have spaces).
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:e-?\d+)?")
+# What makes a number code rather than prose: a name or an argument just before it (float64,
+# C2..C5, ResNet-50, eps=0.01); brackets around it are counted apart.
+_IN_CODE = re.compile(r"(?:[\w=.]|\w-)$")
 # Where a case's name splits into parts that are translated one by one: ": ", ", " or "; " outside brackets.
 _PART = re.compile(r"[([{]|[)\]}]|: |, |; ")
 
@@ -97,12 +167,18 @@ def is_code(part: str) -> bool:
         any(mark in part for mark in "=[(_'") or bool(re.fullmatch(r"None|(float|int)\d+", part)))
 
 
-def template(text: str) -> tuple[str, list[str]]:
-    """The catalog's key for a text with numbers in it: "lecture: 5x5 image" -> ("lecture: {0}x{1} image", ["5", "5"])."""
+def template(text: str, language: str = "en") -> tuple[str, list[str]]:
+    """The catalog's key for a text with numbers in it, and the numbers: "lecture: 5x5 image" ->
+    ("lecture: {0}x{1} image", ["5", "5"]). The numbers of its prose are as `language` writes
+    them ("61,706 parameters": «61 706»); those in brackets or code stay as they are
+    ("Dropout2d(0.5)", "eps=0.01", "float64")."""
     numbers: list[str] = []
 
     def field(match: re.Match) -> str:
-        numbers.append(match.group())
+        before = match.string[:match.start()]
+        depth = sum(before.count(mark) for mark in "([") - sum(before.count(mark) for mark in ")]")
+        prose = depth <= 0 and not _IN_CODE.search(before)
+        numbers.append(number(language, match.group()) if prose else match.group())
         return f"{{{len(numbers) - 1}}}"
     return _NUMBER.sub(field, text.replace("{", "{{").replace("}", "}}")), numbers
 
@@ -122,7 +198,7 @@ def say_name(language: str, name: str) -> str:
     said = []
     for part, separator in name_parts(name):
         if part and not is_code(part):
-            key, numbers = template(part)
+            key, numbers = template(part, language)
             translated = translation(language).gettext(key)
             part = translated.format(*numbers) if translated != key else part
         said.append(part + separator)

@@ -33,7 +33,7 @@ from . import files
 from .classbook import Graded
 from .feedback import MAX_NAME_BYTES, folder_name
 from .gradebook import BOM, _cell
-from .i18n import N_, ReaderError, say, say_n
+from .i18n import N_, ReaderError, number, percent, say, say_n
 from .load import MAX_FILE_BYTES, one_line
 from .report import failure_lines, handed_back
 
@@ -355,9 +355,11 @@ def feedback_comment(graded: Graded, language: str) -> str:
     points, the first thing to fix (as the student's report shows it: no hidden check's details),
     and the late penalty or the instructor's adjustment, if any."""
     shown = handed_back(graded.report)
-    lines = [say(language, "Grade: {total} of {max}", total=_points(graded.total), max=_points(graded.max_score)),
+    def points(value: float) -> str:  # as the grade column shows it, in the comment's language
+        return number(language, _points(value))
+    lines = [say(language, "Grade: {total} of {max}", total=points(graded.total), max=points(graded.max_score)),
              say(language, "Points per task: {tasks}", tasks=", ".join(
-                 f"{task.name} {_points(graded.task_score(task))}/{_points(task.max_score)}" for task in shown.tasks))]
+                 f"{task.name} {points(graded.task_score(task))}/{points(task.max_score)}" for task in shown.tasks))]
     first = next((task for task in shown.tasks if task.status != "passed"), None)
     if first is None:
         lines.append(say(language, "All checks passed."))
@@ -369,9 +371,10 @@ def feedback_comment(graded: Graded, language: str) -> str:
     if graded.penalty:
         lines.append(say_n(language, "Submitted {count} day late: −{penalty} of the points",
                            "Submitted {count} days late: −{penalty} of the points", graded.late_days,
-                           penalty=format(graded.penalty, "g") + "%"))
+                           penalty=percent(language, graded.penalty, "g")))
     if graded.adjustments:
-        lines.append(say(language, "Adjusted by the instructor: {points}", points=format(graded.adjustment, "+g")))
+        lines.append(say(language, "Adjusted by the instructor: {points}",
+                         points=number(language, graded.adjustment, "+g")))
     return "\n".join(lines)
 
 

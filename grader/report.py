@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import markupsafe
 
 from . import files
-from .i18n import N_, say, say_n
+from .i18n import N_, number, percent, say, say_n
 from .results import CheckResult, Report, TaskResult
 
 if TYPE_CHECKING:
@@ -179,7 +179,8 @@ def _withheld(report: Report) -> str:
 
 def _by_group(task: TaskResult, language: str) -> str:
     """Each group's points, e.g. `results 12.4/14 · argument checks 0/2`."""
-    return " · ".join(f"{say(language, GROUP_NAMES.get(g.name, g.name))} {g.points:g}/{g.max_points:g}"
+    return " · ".join(f"{say(language, GROUP_NAMES.get(g.name, g.name))} "
+                      f"{number(language, g.points, 'g')}/{number(language, g.max_points, 'g')}"
                       for g in task.groups)
 
 
@@ -217,14 +218,15 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
            f"{say(language, 'checks'):>7}  {say(language, 'score'):>11}"]
     for task in report.tasks:
         out.append(f"  {clean(task.name):<{width}}  {paint(f'{_status(task.status, language):<{status_width}}', task.status)}  "
-                   f"{_passed(task):>7}  {task.score:>5g} / {task.max_score:<3g}")
+                   f"{_passed(task):>7}  {number(language, task.score, 'g'):>5} / "
+                   f"{number(language, task.max_score, 'g'):<3}")
         if task.score < task.max_score and len(task.groups) > 1:
             out += _wrap(_by_group(task, language), columns, "      ", "        ")
         out += [wrapped for line in failure_lines(task, verbose, language) for wrapped in _item(line, columns)]
-    percent = 100 * report.score / report.max_score if report.max_score else 0.0
+    share = 100 * report.score / report.max_score if report.max_score else 0.0
     out += ["", "  " + say(language, "Total: {score} / {max_score} ({percent}%) in {seconds} s",
-                           score=f"{report.score:g}", max_score=f"{report.max_score:g}", percent=f"{percent:.1f}",
-                           seconds=f"{report.duration_s:.1f}")]
+                           score=number(language, report.score, "g"), max_score=number(language, report.max_score, "g"),
+                           percent=number(language, share, ".1f"), seconds=number(language, report.duration_s, ".1f"))]
     if withheld := _withheld(report):
         out += _wrap(withheld, columns, "  ", "  ")
     if report.review:
@@ -242,7 +244,7 @@ def markdown(report: Report, handback: Handback = Handback()) -> str:
     language = report.environment.language
     heads = [say(language, head) for head in (N_("task"), N_("status"), N_("checks"), N_("score"), N_("by group"))]
     total = report.score if handback.total is None else handback.total
-    out = [f"# {_md(_heading(report))}: {total:g} / {report.max_score:g}", ""]
+    out = [f"# {_md(_heading(report))}: {number(language, total, 'g')} / {number(language, report.max_score, 'g')}", ""]
     if handback.student:
         out += [f"{say(language, 'Student:')} {_md(handback.student)}", ""]
     out += [f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", ""]
@@ -250,7 +252,8 @@ def markdown(report: Report, handback: Handback = Handback()) -> str:
     if handback.decisions:
         out += [_graded_then(report), ""] + [f"- {_md(line)}" for line in handback.decisions] + [""]
     out += [f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]
-    out += [f"| {_md(t.name)} | {_status(t.status, language)} | {_passed(t)} | {t.score:g} / {t.max_score:g} | "
+    out += [f"| {_md(t.name)} | {_status(t.status, language)} | {_passed(t)} | "
+            f"{number(language, t.score, 'g')} / {number(language, t.max_score, 'g')} | "
             f"{_md(_by_group(t, language))} |" for t in report.tasks]
     for task in report.tasks:
         lines = failure_lines(task, language=language)
@@ -279,6 +282,9 @@ def template(name: str, language: str) -> jinja2.Template:
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                      lstrip_blocks=True, finalize=_shown, extensions=["jinja2.ext.i18n"])
     environment.install_gettext_translations(translation(language), newstyle=True)
+    # numbers the page shows to people, as `language` writes them; style widths keep Python's
+    environment.filters["number"] = functools.partial(number, language)
+    environment.filters["percent"] = functools.partial(percent, language)
     return environment.from_string(source)
 
 
@@ -362,8 +368,9 @@ def _task_view(task: TaskResult, language: str) -> dict:
 
 
 def _graded_then(report: Report) -> str:
-    return say(report.environment.language, "Graded: {score} / {max}; then:", score=f"{report.score:g}",
-               max=f"{report.max_score:g}")
+    language = report.environment.language
+    return say(language, "Graded: {score} / {max}; then:", score=number(language, report.score, "g"),
+               max=number(language, report.max_score, "g"))
 
 
 def as_html(report: Report, handback: Handback = Handback()) -> str:

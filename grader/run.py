@@ -21,6 +21,7 @@ from typing import Any, Callable
 import torch
 
 from . import experiments, forbidden, wire
+from .i18n import N_
 from .sandbox.keeper import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES, close_all_but
 from .spec import Case, Task, build
 
@@ -61,6 +62,11 @@ def code_objects(code: types.CodeType) -> list[types.CodeType]:
     return found
 
 
+# Said in English here, in the child; the parent says them in the reader's language (i18n.say_again).
+NOT_OWN = {"class": N_("it is {name}, not a class defined in your file"),
+           "function": N_("it is {name}, not a function defined in your file")}
+
+
 def not_own(target: Any, module: types.ModuleType, own: set[int]) -> str | None:
     """Why `target` is not a function or class defined in the student's own file, if it is not.
 
@@ -76,7 +82,7 @@ def not_own(target: Any, module: types.ModuleType, own: set[int]) -> str | None:
     kind = "class" if isinstance(target, type) else "function"
     what = getattr(target, "__qualname__", None) or type(target).__qualname__
     origin = getattr(target, "__module__", None) or type(target).__module__
-    return f"it is {origin}.{what}, not a {kind} defined in your file"
+    return NOT_OWN[kind].format(name=f"{origin}.{what}")
 
 
 def to_float64(value: Any) -> Any:

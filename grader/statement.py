@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .i18n import N_, say, say_n
+from .i18n import N_, number, say, say_n
 from .report import GROUP_NAMES
 from .spec import GROUPS, Assignment, assignment_names, installed_course, load_assignment
 
@@ -27,10 +27,10 @@ def points_table(assignment: Assignment, language: str = "en") -> str:
             share = task.shares.get(group, 0.0)
             count = sum(case.check_group == group for case in task.cases)
             cases = say_n(language, "{count} case", "{count} cases", count)
-            cells.append(f"{task.points * share:.3g} ({cases})" if share else "—")
-        lines.append(f"| `{task.name}` | {task.points:g} | {' | '.join(cells)} |")
+            cells.append(f"{number(language, task.points * share, '.3g')} ({cases})" if share else "—")
+        lines.append(f"| `{task.name}` | {number(language, task.points, 'g')} | {' | '.join(cells)} |")
     total = say_n(language, "Total: {points} point.", "Total: {points} points.", int(assignment.max_score),
-                  points=f"{assignment.max_score:g}")
+                  points=number(language, assignment.max_score, "g"))
     lines += ["", total, END]
     return "\n".join(lines)
 

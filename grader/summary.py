@@ -17,7 +17,7 @@ from urllib.parse import quote
 from .classbook import Graded
 from .feedback import folder_name
 from .gradebook import failed_whole
-from .i18n import say, say_n
+from .i18n import number, say, say_n
 from .report import STATUS_NAMES, clean, template
 from .results import Report
 
@@ -48,6 +48,7 @@ def _charts(totals: list[float], max_score: float, rows: list[dict], language: s
     # Figure, not pyplot: no GUI backend to choose and no global state (Agg-like, headless)
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     # text as paths: the SVG needs no fonts where it is viewed, and holds no text to escape
     style = {"svg.fonttype": "path", "svg.hashsalt": "summary", "font.size": 10,
@@ -58,7 +59,8 @@ def _charts(totals: list[float], max_score: float, rows: list[dict], language: s
         top = max_score or max(totals, default=0) or 1
         axes.hist(totals, bins=10, range=(0, top), color="#3b6ea8", edgecolor="white")
         axes.set_xlim(0, top)
-        axes.set_xlabel(say(language, "total points (of {top})", top=format(top, "g")))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(language, value, "g")))  # 2,5 in Russian
+        axes.set_xlabel(say(language, "total points (of {top})", top=number(language, top, "g")))
         axes.set_ylabel(say(language, "students"))
         axes.yaxis.get_major_locator().set_params(integer=True)
         histogram = _svg(figure)
@@ -149,9 +151,9 @@ def _notes(g: Graded, language: str) -> list[str]:
     notes = []
     if g.penalty:
         notes.append(say_n(language, "{count} day late: −{penalty}%", "{count} days late: −{penalty}%",
-                           g.late_days, penalty=format(g.penalty, "g")))
+                           g.late_days, penalty=number(language, g.penalty, "g")))
     if g.adjustments:
-        points = format(g.adjustment, "+g").replace("-", "−")  # the minus sign, as in the penalty
+        points = number(language, g.adjustment, "+g").replace("-", "−")  # the minus sign, as in the penalty
         notes.append(say(language, "adjusted by the instructor: {points}", points=points))
     return notes
 

@@ -3,6 +3,7 @@ and a report in one language holds nothing of the other."""
 from __future__ import annotations
 
 import functools
+import html
 import io
 import re
 
@@ -73,6 +74,22 @@ def test_a_case_name_is_translated_part_by_part_its_numbers_and_code_kept():
                                       "invalid", "3x3 kernel")] == [True] * 6 + [False] * 2
 
 
+def test_russian_prose_writes_numbers_as_russian_does_and_code_as_python_prints_it():
+    nbsp = "\u00a0"
+    assert (i18n.number("ru", 61706), i18n.number("ru", 1234), i18n.number("ru", 3.0, ".1f")) == (f"61{nbsp}706", "1234",
+                                                                                                  "3,0")
+    assert (i18n.percent("ru", 79.46), i18n.percent("en", 79.46), i18n.number("en", 61706)) == (f"79,5{nbsp}%", "79.5%",
+                                                                                                "61706")
+    assert i18n.say_n("ru", "{count} case", "{count} cases", 12345) == f"12{nbsp}345 случаев"
+    assert i18n.say("ru", "--seed {seed}: a handout holds the answers for the public cases only (seed 0)",
+                    seed="20240901").startswith("--seed 20240901:")  # an identifier is passed as text
+    assert i18n.say_name("ru", "BasicBlock(64, 64) has 73,984 parameters") == \
+        f"число параметров BasicBlock(64, 64) равно 73{nbsp}984"
+    assert i18n.say_name("ru", "constant value 1.5") == "константа 1,5"
+    assert i18n.say_name("ru", "Dropout2d(0.5) on input (16, 64, 3, 3) float32").startswith("Dropout2d(0.5) ")
+    assert i18n.say_name("en", "10 classes: 61,706 parameters") == "10 classes: 61,706 parameters"
+
+
 def test_the_compiled_catalog_is_the_current_one():
     compiled = io.BytesIO()
     write_mo(compiled, _catalog())
@@ -115,7 +132,7 @@ def _pattern(message: str) -> re.Pattern:
     number, a named one anything."""
     parts = PLACEHOLDER.split(message)
     texts, names = parts[::3], parts[1::3]
-    fields = [r"-?\d[\d.e-]*" if (name or "").isdigit() else ".+?" for name in names]
+    fields = [r"-?\d[\d.,e\u00a0-]*" if (name or "").isdigit() else ".+?" for name in names]  # 0.5, «61 706»
     shown = "".join(re.escape(text) + field for text, field in zip(texts, fields + [""]))
     return re.compile(rf"(?<!\w){shown}(?!\w)")  # whole words: "padding (1, 0)" is not in "output_padding (1, 0)"
 
@@ -141,3 +158,99 @@ def test_reports_in_english_hold_no_cyrillic_and_in_russian_no_english_sentence(
         shown = "\n".join(_renderings(report.student_view(russian)))
         leaked = [pattern.pattern for pattern in sentences if pattern.search(shown)]
         assert not leaked, (assignment, name, leaked)
+
+
+# --- no English word in a Russian report ---------------------------------------------------------
+
+# What a Russian report shows as it is: code and values (backticks, quotes, a call and its
+# arguments, the code line of a location), file names, diagnosis codes, and an exception's class
+# with the message its code wrote (Python's, torch's, the student's own), up to the Russian again.
+_AS_IS = [re.compile(p, re.M) for p in (
+    r"`[^`\n]*`", r"'[^'\n]*'", r"(?<![\w\]])\[[a-z][\w.]*\]",
+    r"[\w./<>-]+\.(?:py|ipynb)(?::\d+)?(?: \(функция [^)\n]+\))?: .*?(?= \[[a-z_]+\]| \(и ещё|$)",
+    r"[\w./-]+\.(?:py|ipynb|zip|json|csv|md|html)\b",
+    r"\b[A-Z]\w*(?:Error|Exception|Exit|Warning|Interrupt|Call|Handout|Iteration)\b[^\u0400-\u04ff\n]*")]
+_CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")  # innermost first: conv2d(tensor (2, 3) float32, ...)
+_PAGE = [re.compile(p, re.S) for p in (r"<style>.*?</style>", r"<code>.*?</code>",
+                                       r'<span class="tag[^"]*">[^<]*</span>', r"<[^>]+>")]
+# a word of Latin letters on its own: not part of an identifier or code (float32, x.shape, conv_2,
+# output[0], mode=valid), and not a name with capitals inside (ResNet, NaN) or an abbreviation (VGG)
+_WORD = re.compile(r"(?<![\w.'/<=-])[A-Za-z][a-z]+(?![\w.'/(\[>=-])")
+
+
+def _russian_keeps() -> frozenset[str]:
+    """The Latin words the Russian catalog itself writes (torch, dtype, depthwise, eps), beside
+    the words of code it quotes."""
+    words = set()
+    for message in _catalog():
+        if not message.id:  # the header
+            continue
+        for string in message.string if isinstance(message.string, tuple) else (message.string,):
+            words |= {word.lower() for word in _WORD.findall(_prose(PLACEHOLDER.sub(" ", string or "")))}
+    return frozenset(words)
+
+
+def _prose(shown: str) -> str:
+    """A rendered report less what it shows as it is."""
+    if "<html" in shown:
+        for pattern in _PAGE:
+            shown = pattern.sub(" ", shown)
+    shown = html.unescape(re.sub(r"\\(.)", r"\1", shown))  # Markdown's and HTML's escapes
+    for pattern in _AS_IS:
+        shown = pattern.sub(" ", shown)
+    while _CALL.search(shown):
+        shown = _CALL.sub(" ", shown)
+    return shown
+
+
+def english_words(shown: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The English words of a rendered Russian report outside code, names and identifiers."""
+    keeps = _RUSSIAN_KEEPS() | names
+    return sorted({word for word in _WORD.findall(_prose(shown)) if word.lower() not in keeps})
+
+
+_RUSSIAN_KEEPS = functools.cache(_russian_keeps)
+
+
+def _stub(grade, assignment: str):
+    return grade(assignment, ROOT / "assignments" / assignment, language="ru")
+
+
+def test_a_russian_report_holds_no_english_word_outside_code_and_names(batch_graded, grade):
+    """Every submission in tests/ as the course's batch grades it, in Russian, and every
+    assignment's stub, rendered as text, Markdown and HTML."""
+    reports = [(a, n, batch_graded(a)[n]) for a, n in CORRECT + [(a, n) for a, n, _ in BUGGY]]
+    reports += [(a, "stub", _stub(grade, a)) for a in dict.fromkeys(a for a, _ in CORRECT)]
+    leaks = []
+    for assignment, name, graded in reports:
+        shown = report.student_view(graded)
+        names = frozenset({task.name for task in shown.tasks} | set(shown.environment.devices) | {"nan", "inf"})
+        leaks += [(assignment, name, words) for text in _renderings(shown)  # (nan: a value as Python prints it)
+                  if (words := english_words(text, names))]
+    assert not leaks
+
+
+def test_an_english_word_in_a_russian_report_is_caught(grade):
+    shown = report.student_view(_stub(grade, "assignment1"))
+    names = frozenset({task.name for task in shown.tasks} | set(shown.environment.devices))
+    assert all(not english_words(text, names) for text in _renderings(shown))
+    leaky = shown.model_copy(update={"notes": ("неверны 3 из 9 значений; first at index (0, 1): ожидалось 1",)})
+    assert all(english_words(text, names) == ["at", "first", "index"] for text in _renderings(leaky))
+    code = "IndexError: list index out of range в convolution.py:3 (функция pad): x = y[3]  # first"
+    assert english_words(code) == []  # an exception's own message, a code line
+
+
+def test_an_error_at_import_says_its_message_in_the_readers_language_or_that_it_has_none(grade, tmp_path):
+    """A grader's own error that student code ran into (a handout's StaleHandout) is said in
+    Russian, as the grader says it; an exception without a message says so, not "Error: "."""
+    def import_error(code: str) -> str:
+        (tmp_path / "convolution.py").write_text(code)
+        graded = grade("assignment1", tmp_path / "convolution.py", tasks=("pad",), language="ru")
+        return graded.tasks[0].problem
+    stale = import_error("from grader.published import StaleHandout\n\n"
+                         "raise StaleHandout('{folder}: {frames} does not match {spec}: get the current handout', "
+                         "folder='assignment1', frames='expected.frames', spec='spec.json')\n")
+    assert stale.startswith("ваш файл не импортируется: StaleHandout: assignment1: expected.frames не соответствует "
+                            "spec.json: скачайте актуальные материалы для студентов в convolution.py:3: raise "), stale
+    empty = import_error("def helper():\n    raise ValueError()\n\n\nhelper()\n")
+    assert "ValueError: (без сообщения) в convolution.py:2 (функция helper): raise ValueError()" in empty, empty

@@ -23,20 +23,36 @@ def test_the_statement_shows_the_spec_s_points(name, language):
     assert statement.points_table(spec, language) in text, "stale: run python -m grader.statement"
 
 
-def _content(text: str) -> dict:
-    """What a translation must keep: code blocks, inline code (signatures, values, formulas),
-    the numbers of the prose, and the shape of every table."""
-    blocks = re.findall(r"```.*?```", text, re.S)
+def _without_comments(block: str) -> str:
+    """A code block less its comments, which a translation says in its own language."""
+    return "\n".join(line.rstrip() for line in re.sub(r"(?:^|(?<=\s))#.*$", "", block, flags=re.M).splitlines())
+
+
+# How each language writes a number in prose: 61,706 and 0.5 in English, «61 706» (a no-break
+# space) and «0,5» in Russian; compared as the same number.
+_NUMBERS = {"en": (re.compile(r"(?<=\d),(?=\d{3}(?!\d))"), "."),
+            "ru": (re.compile(r"(?<=\d)[\u00a0\u202f](?=\d{3}(?!\d))"), ",")}
+
+
+def _numbers(prose: str, language: str) -> collections.Counter:
+    groups, point = _NUMBERS[language]
+    found = re.findall(r"\d+(?:[.,]\d+)?", groups.sub("", prose))
+    return collections.Counter(number.replace(point, ".") for number in found)
+
+
+def _content(text: str, language: str = "en") -> dict:
+    """What a translation must keep: code blocks (but for their comments), inline code
+    (signatures, values, formulas), the numbers of the prose, and the shape of every table."""
+    blocks = [_without_comments(block) for block in re.findall(r"```.*?```", text, re.S)]
     rest = re.sub(r"```.*?```", "", text, flags=re.S)
     spans = collections.Counter(" ".join(span.split()) for span in re.findall(r"`[^`]+`", rest))
     prose = re.sub(r"`[^`]+`", "", rest)
-    return {"code blocks": blocks, "inline code": spans,
-            "numbers": collections.Counter(re.findall(r"\d+(?:[.,]\d+)?", prose)),
+    return {"code blocks": blocks, "inline code": spans, "numbers": _numbers(prose, language),
             "table rows": [len(t.strip().splitlines()) for t in re.findall(r"(?:^\s*\|.*\|\s*$\n?)+", rest, re.M)]}
 
 
-def _drift(english: str, translated: str) -> list[str]:
-    ours, theirs = _content(english), _content(translated)
+def _drift(english: str, translated: str, language: str = "ru") -> list[str]:
+    ours, theirs = _content(english), _content(translated, language)
     return [f"{what}: English {ours[what] - theirs[what] if isinstance(ours[what], collections.Counter) else ours[what]}"
             f" / translation {theirs[what] - ours[what] if isinstance(ours[what], collections.Counter) else theirs[what]}"
             for what in ours if ours[what] != theirs[what]]
@@ -54,6 +70,13 @@ def test_drift_between_the_languages_is_caught():
     assert any("inline code" in line for line in _drift(english, russian.replace("`[[0, 2], [-5, 2]]`", "`[[0, 2]]`")))
     assert any("numbers" in line for line in _drift(english, russian.replace("отстоят на 3", "отстоят на 4")))
     assert any("table rows" in line for line in _drift(english, russian.replace("| `sharpen` |", "\n| `sharpen` |")))
+    assert any("code blocks" in line for line in _drift(english, russian.replace("grade list ", "grade lists ")))
+    assert _drift(english, russian.replace("# задачи и баллы", "# tasks, points")) == []  # comments are the language's
+
+
+def test_numbers_are_compared_as_each_language_writes_them():
+    assert _numbers("61,706 weights, 0.5 and 4,096", "en") == _numbers("61\u00a0706 весов, 0,5 и 4096", "ru")
+    assert _numbers("61,706 weights", "en") != _numbers("61,706 весов", "ru")  # a decimal comma in Russian
 
 
 @pytest.mark.parametrize("name", NAMES)
