@@ -11,6 +11,8 @@ import pytest
 
 from conftest import ROOT, SUBMISSIONS, mutant
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 
 def grade_cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=cwd, capture_output=True, text=True)

@@ -68,6 +68,7 @@ def convolve2d(image, kernel):  # cross-correlation, and in float32
 """
 
 
+@pytest.mark.slow
 def test_the_known_mistake_is_named_on_a_float64_case_graded_end_to_end(tmp_path):
     failed = {c.name: c for c in _grade("assignment1", "convolve2d", tmp_path, {"convolution.py": FLOAT32_CONVOLVE})}
     assert failed["float64"].diagnosis == "kernel_not_flipped"
@@ -114,6 +115,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 """
 
 
+@pytest.mark.slow
 def test_a_convolution_that_ignores_padding_and_dilation_gets_no_size_formula_diagnosis(tmp_path):
     failed = _grade("assignment1", "conv2d", tmp_path, {"convolution.py": D2L_CONV2D})
     size_formula = {"padding_counted_once", "same_padding_ignores_dilation", "output_size_ceil"}
@@ -160,6 +162,7 @@ def _mutant_checks(tmp_path, task, edit, base=BASE, assignment="assignment1"):
     return [c for c in report.tasks[0].checks if not c.passed]
 
 
+@pytest.mark.slow
 def test_a_convolution_that_pads_only_the_width_is_named(tmp_path):
     failed = _mutant_checks(tmp_path, "conv2d", ("    x = pad(x, (left, right, top, bottom))\n",
                                                  "    x = pad(x, (left, right, 0, 0))\n"))
@@ -167,6 +170,7 @@ def test_a_convolution_that_pads_only_the_width_is_named(tmp_path):
     assert named and "only the width was padded" in named[0].message
 
 
+@pytest.mark.slow
 def test_a_signal_padded_at_its_start_is_told_in_1d_words(tmp_path):
     failed = _mutant_checks(tmp_path, "conv1d", ("    x = pad(x, (before, after))\n",
                                                  "    x = pad(x, (before + after, 0))\n"))
@@ -174,6 +178,7 @@ def test_a_signal_padded_at_its_start_is_told_in_1d_words(tmp_path):
     assert named and all("start of the signal" in c.message and "top/left" not in c.message for c in named)
 
 
+@pytest.mark.slow
 def test_any_channel_last_flatten_of_the_pyramid_is_named(tmp_path):
     failed = _mutant_checks(tmp_path, "spatial_pyramid_pool2d", (
         "    return torch.cat([part.reshape(*part.shape[:-3], -1) for part in parts], dim=-1)\n",

@@ -85,6 +85,7 @@ def _sleeps_while_its_processes_spin(send) -> None:
     time.sleep(600)
 
 
+@pytest.mark.slow
 def test_the_limit_counts_the_cpu_time_of_every_process_of_the_child():
     """PID 1 sleeps while three processes it forked spin: their CPU time stops it, long before
     the wall-clock backstop (3 x 1 + 5 s)."""
@@ -93,6 +94,7 @@ def test_the_limit_counts_the_cpu_time_of_every_process_of_the_child():
     assert outcome.cpu_s >= 1.0
 
 
+@pytest.mark.slow
 def test_a_child_that_sleeps_is_stopped_by_the_wall_clock_backstop(monkeypatch):
     monkeypatch.setattr(keeper, "WALL_SLACK_S", 0.5)
     outcome = run_jailed(lambda send: time.sleep(600), timeout=0.5)
@@ -100,6 +102,7 @@ def test_a_child_that_sleeps_is_stopped_by_the_wall_clock_backstop(monkeypatch):
     assert outcome.duration_s >= keeper.wall_backstop(0.5) and outcome.cpu_s < 0.5
 
 
+@pytest.mark.slow
 def test_cpu_time_of_processes_that_ended_still_counts_without_a_cgroup():
     """The fallback reads /proc: a process reaped by its parent counts in the parent's time."""
     pid = os.fork()
@@ -148,6 +151,7 @@ def test_isolation_states_the_cpu_measures():
 
 # --- a correct submission scores the same beside a hostile one, and on a busy machine ----------
 
+@pytest.mark.slow
 def test_a_correct_submission_beside_a_hostile_one_in_a_batch_scores_full_marks(tmp_path):
     folder = tmp_path / "class"
     slow_correct_submission(folder / "honest")
@@ -168,6 +172,7 @@ def test_a_correct_submission_beside_a_hostile_one_in_a_batch_scores_full_marks(
     assert not spinners_left(name)
 
 
+@pytest.mark.slow
 def test_a_correct_but_slow_submission_is_not_failed_by_a_busy_machine(tmp_path):
     submission = slow_correct_submission(tmp_path / "slow")
     neighbours = busy_neighbours()

@@ -79,6 +79,7 @@ def test_no_public_message_comes_after_a_hidden_case(grade, tmp_path):
     assert shown and max(shown) <= public, (max(shown), public)
 
 
+@pytest.mark.slow
 def test_a_notebook_of_too_many_cells_is_refused_without_reading_them(tmp_path):
     cells = [{"cell_type": "raw", "metadata": {}, "source": ""}] * 300_000
     notebook = tmp_path / "work.ipynb"

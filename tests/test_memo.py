@@ -24,6 +24,7 @@ def _frames(root=ROOT, seed=0):
     return api.reference_frames(spec, tasks, root, 30.0, 2, "answers")["pad"]
 
 
+@pytest.mark.slow
 def test_a_second_run_takes_the_kept_frames_and_anything_changed_misses(cache, tmp_path):
     first = _frames()
     [entry] = list(cache.iterdir())

@@ -6,6 +6,8 @@ from grader import api
 from grader.report import student_view
 from grader.spec import assignment_names
 
+pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
+
 ASSIGNMENTS = assignment_names(ROOT)
 
 

@@ -81,6 +81,7 @@ def test_write_report_replaces_a_link_instead_of_writing_through_it(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt", "victim.txt"]  # no temporary left
 
 
+@pytest.mark.slow
 def test_the_cli_writes_through_no_link(tmp_path):
     victim = tmp_path / "victim.json"
     victim.write_text("keep me")
@@ -224,6 +225,7 @@ def _cli(*args):
     return result.stdout
 
 
+@pytest.mark.slow
 def test_text_is_80_columns_wide_when_not_a_terminal(tmp_path):
     folder = mutant("assignment1", "flipped_kernel", tmp_path)
     short, verbose = _cli("assignment1", str(folder)), _cli("assignment1", str(folder), "--verbose")

@@ -51,6 +51,7 @@ IMPORTS = {  # an import form -> what its review flag names
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line", IMPORTS)
 def test_an_honest_file_with_any_import_is_graded_and_flagged(tmp_path, line):
     text = attack_text(HOSTILE / "scan_imports.py").replace("__IMPORT__", line)
@@ -62,6 +63,7 @@ def test_an_honest_file_with_any_import_is_graded_and_flagged(tmp_path, line):
 
 # --- the source as Python reads it ---------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_coding_cookie_does_not_blind_the_scan_or_the_review(tmp_path):
     submission = write("scan_latin1_cookie", tmp_path, encoding="latin-1")
     assert b"\xe9" in (submission / "convolution.py").read_bytes()  # not UTF-8: the attack stands
@@ -183,6 +185,7 @@ def test_public_torch_and_ones_own_private_names_are_not_private_torch(source):
     ("scan_getattr_private", "assignment1", "convolution.py", "conv1d", "torch._C"),
     ("scan_decomp_upsample", "assignment6", "upsampling.py", "upsample_nearest", "torch._decomp"),
 ])
+@pytest.mark.slow
 def test_torch_internals_earn_nothing(tmp_path, attack, assignment, module, task, namespace):
     report = grade(assignment, write(attack, tmp_path, module), task)
     (result,) = report.tasks
@@ -193,6 +196,7 @@ def test_torch_internals_earn_nothing(tmp_path, attack, assignment, module, task
 
 # --- the review list is bounded ------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_review_list_keeps_the_first_flags_and_counts_the_rest(tmp_path):
     repeat = 300
     text = attack_text(HOSTILE / "scan_many_flags.py") + "import gc\n" * (repeat - 1)

@@ -114,6 +114,7 @@ BODIES = {"RuntimeError": 'raise RuntimeError("no")', "ValueError": "raise Value
           "MemoryError": "raise MemoryError", "torch out of memory": '__import__("torch").empty(2 ** 42)'}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", BODIES)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_body_that_only_raises_scores_0_on_every_task(assignment, body, tmp_path):
@@ -122,6 +123,7 @@ def test_a_body_that_only_raises_scores_0_on_every_task(assignment, body, tmp_pa
     assert {t.status for t in report.tasks} <= {"failed", "not_implemented"}
 
 
+@pytest.mark.slow
 def test_running_out_of_resources_on_every_call_passes_no_argument_check(tmp_path):
     folder = tmp_path / "submission"
     folder.mkdir()

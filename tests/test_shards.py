@@ -93,3 +93,17 @@ def test_merge_refuses_what_is_not_the_shards_of_one_batch(tmp_path, problem):
     with pytest.raises(ShardError, match=expected):
         shards.merge(tmp_path / "out", [first, second])
     assert not (tmp_path / "out" / store.FILE_NAME).exists() or problem == "out"
+
+
+def test_the_merge_command_says_what_is_wrong_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from grader import cli
+
+    first = _shard_folder(tmp_path / "a", ["1"])
+    result = CliRunner().invoke(cli.main, ["merge", str(tmp_path / "out"), str(first), str(tmp_path / "none"),
+                                           "--lang", "en"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "holds no batch results" in result.output
+    result = CliRunner().invoke(cli.main, ["batch", "assignment1", str(tmp_path), "-o", str(tmp_path / "x"),
+                                           "--shard", "4/3", "--lang", "en"])
+    assert result.exit_code == 2 and "give K/N with 1 <= K <= N" in result.output

@@ -22,6 +22,7 @@ def _as_sent(value):
     return wire.decode(wire.encode(to_float64(value)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", assignment_names(ROOT))
 def test_cases_are_valid_for_many_seeds(assignment):
     problems = []

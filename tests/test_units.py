@@ -1,4 +1,5 @@
 """The engine's parts on their own: forbidden-API scan, tolerances, comparing, tripwires."""
+import pytest
 import torch
 
 from grader import compare, forbidden, wire
@@ -250,6 +251,7 @@ print(len(refused), sorted({h.api for h in hits}))
 '''
 
 
+@pytest.mark.slow
 def test_tripwires_stop_the_student_not_the_grader(tmp_path):
     import subprocess
     import sys
