@@ -68,7 +68,7 @@ def test_a_case_name_is_translated_part_by_part_its_numbers_and_code_kept():
     assert list(i18n.name_templates(name)) == ["random {0}", "kernel ({0}, {1})", "padding='same' with dilation {0}"]
     assert i18n.say_name("en", name) == name
     assert i18n.say_name("ru", "random 12: kernel (3, 5), stride=(2, 1)") == "случайный 12: ядро (3, 5), stride=(2, 1)"
-    assert i18n.say_name("ru", "lecture: 5x5 image, 3x3 kernel") == "лекция: изображение 5x5, ядро 3x3"
+    assert i18n.say_name("ru", "derived: 5x5 image, 3x3 kernel") == "выведено из лекции: изображение 5x5, ядро 3x3"
     assert i18n.say_name("ru", "no such {text} 7") == "no such {text} 7"  # not in the catalog: as it is
     assert [i18n.is_code(p) for p in ("float64", "(3, 3)", "p=-0.5", "FILTERS['blur']", "-1", "[[1, 2], [3, 4]]",
                                       "invalid", "3x3 kernel")] == [True] * 6 + [False] * 2

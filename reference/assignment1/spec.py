@@ -515,7 +515,7 @@ def _convolve_cases(rng: random.Random) -> list[Case]:
     cases = [
         Case(name="derived: 3x3 image, 2x2 kernel, flipped", args=(Tensor(values=IMAGE3), Tensor(values=KERNEL2)),
              expect=[[4, 5], [2, 1]]),
-        Case(name="lecture: 5x5 image, 3x3 kernel", args=(Tensor(values=IMAGE5), Tensor(values=KERNEL3))),
+        Case(name="derived: 5x5 image, 3x3 kernel, flipped", args=(Tensor(values=IMAGE5), Tensor(values=KERNEL3))),
         Case(name="1x1 kernel", group="edge cases", args=(r(4, 5), r(1, 1))),
         Case(name="kernel as large as the image", group="edge cases", args=(r(4, 3), r(4, 3))),
         Case(name="float64", group="edge cases", args=(r(6, 7, dtype="float64"), r(3, 2, dtype="float64"))),

@@ -259,7 +259,7 @@ def _pool_output_cases(rng):
 
 def _transpose_output_cases(rng):
     return [
-        Case(name="lecture: 2x2 kernel undoes a 2x2 conv, 29 -> 30", args=(29, 2), expect=30),
+        Case(name="lecture: 2x2 kernel restores the input size of a 2x2 conv, 29 -> 30", args=(29, 2), expect=30),
         Case(name="stride 2 doubles with output_padding 1", args=(8, 3),
              kwargs={"stride": 2, "padding": 1, "output_padding": 1}, expect=16),
         Case(name="lecture: 4x4 input, 2x2 kernel -> 5x5", args=(4, 2), expect=5),

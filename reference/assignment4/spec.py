@@ -484,7 +484,7 @@ def _conv_transpose2d_cases(rng: random.Random) -> list[Case]:
              call="conv_transpose2d(input (1, 20, 19, 29), weight (20, 10, 2, 2), bias (10,)).shape",
              note="Conv2d(10, 20, 2) maps 1x10x20x30 to 1x20x19x29; the transposed conv with weight (20, 10, 2, 2) "
                   "maps it back to 1x10x20x30"),
-        Case(name="lecture: the values of that ConvTranspose2d(20, 10, 2)", args=(r(1, 20, 19, 29), r(20, 10, 2, 2),
+        Case(name="derived: the values of that ConvTranspose2d(20, 10, 2)", args=(r(1, 20, 19, 29), r(20, 10, 2, 2),
                                                                                    r(10))),
     ]
     return cases + _probes(r, 2) + largest

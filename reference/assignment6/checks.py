@@ -19,10 +19,11 @@ def kernel_as(target, dtype: str, *args):
 
 
 def transposed_upsampling(target, input, factor: int):
-    """FCN's upsampling: a transposed convolution (k = 2f, stride f, padding f/2) with the kernel
-    from `target`; only the part away from the border, where it equals bilinear upsampling."""
+    """FCN's upsampling: a transposed convolution (k = 2f - f % 2, stride f, padding f // 2: the
+    output exactly f times the input) with the kernel from `target`; only the part away from the
+    border, where it equals bilinear upsampling."""
     channels = input.shape[1]
-    weight = target(channels, channels, 2 * factor, dtype=input.dtype)
+    weight = target(channels, channels, 2 * factor - factor % 2, dtype=input.dtype)
     output = F.conv_transpose2d(input, weight, stride=factor, padding=factor // 2)
     return output[..., factor:-factor, factor:-factor]
 

@@ -82,9 +82,9 @@ class UNet(nn.Module):
 
 
 class FPNTopDown(nn.Module):
-    """FPN's top-down path: feature maps C_i (finest first, each half the size of the one before)
-    -> P_i: lateral 1x1 convolutions, the coarser P upsampled x2 (nearest) and added, then a 3x3
-    smoothing convolution."""
+    """FPN's top-down path: feature maps C_0, ..., C_{L-1} (finest first, each half the size of the
+    one before) -> P_0, ..., P_{L-1}: lateral 1x1 convolutions, the coarser merged map M upsampled x2
+    (nearest) and added, then a 3x3 smoothing convolution."""
 
     def __init__(self, in_channels: Sequence[int], out_channels: int = 256):
         super().__init__()

@@ -586,18 +586,25 @@ def _kernel_cases(rng: random.Random) -> list[Case]:
 
     def upsampling(name: str, input: Any, factor: int, **more) -> Case:
         return Case(name=name, args=(input, factor), experiment=checks.transposed_upsampling,
-                    call=f"conv_transpose2d(x, bilinear_kernel(C, C, {2 * factor}), stride={factor}, "
+                    call=f"conv_transpose2d(x, bilinear_kernel(C, C, {2 * factor - factor % 2}), stride={factor}, "
                          f"padding={factor // 2}) away from the border, x = {_describe(input)}", **more)
 
-    interior = F.interpolate(torch.tensor([[ANIMATED]], dtype=torch.float32), scale_factor=2, mode="bilinear")
+    def interior(factor: int) -> list:
+        upsampled = F.interpolate(torch.tensor([[ANIMATED]], dtype=torch.float64), scale_factor=factor, mode="bilinear")
+        return _values(upsampled[..., factor:-factor, factor:-factor])
+
     cases = [
         Case(name="derived: kernel 4 (factor 2)", args=(1, 1, 4), expect=_values((four[:, None] * four)[None, None])),
         Case(name="derived: kernel 3 (odd: the centre is a tap)", args=(1, 1, 3),
              expect=_values((three[:, None] * three)[None, None])),
         upsampling("derived: away from the border, exactly bilinear x2 (the lecture's 5x5 image)",
-                   Tensor(values=[[ANIMATED]]), 2, expect=_values(interior[..., 2:-2, 2:-2]),
+                   Tensor(values=[[ANIMATED]]), 2, expect=interior(2),
                    note="a transposed convolution with this kernel, stride f and padding f/2 is bilinear "
                         "upsampling by f, except at the border"),
+        # An odd factor needs the odd kernel 2f - 1: with 2f the output is one pixel too large.
+        upsampling("derived: away from the border, exactly bilinear x3 (the lecture's 5x5 image)",
+                   Tensor(values=[[ANIMATED]]), 3, expect=interior(3),
+                   note="for an odd factor f the kernel is 2f - 1, not 2f: 5 for f = 3, with stride 3 and padding 1"),
         upsampling("x2 on three channels", r(1, 3, 5, 6), 2),
         upsampling("x4 on two channels", r(2, 2, 4, 5), 4),
         Case(name="3 -> 3 channels, kernel 4", args=(3, 3, 4)),
