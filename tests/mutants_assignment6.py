@@ -166,3 +166,58 @@ make("dice_squared", """
     SHOULD HURT: dice_loss, every case with values other than 0 and 1.
     """, [(DICE, DICE.replace("(p.sum(1) + t.sum(1) + smooth)", "(p.square().sum(1) + t.square().sum(1) + smooth)"))],
      base=SEGMENTATION)
+
+SEGNET_UNPOOL = "            x = stage(self.unpool(x, index, output_size=size))\n"
+RESIZE = "        return self.conv(self.resize(x))\n"
+
+make("segnet_nearest", """
+    SUBMISSION segnet_nearest (buggy): a copy of correct_alt with ONE bug.
+    BUG: SegNetDecoder upsamples by nearest neighbour to the encoder's size instead of unpooling
+    with the indices.
+    SHOULD HURT: segnet_decoder, every case.
+    """, [(SEGNET_UNPOOL, "            x = stage(F.interpolate(x, size=tuple(size), mode=\"nearest\"))  # BUG\n")],
+     base=SEGMENTATION)
+
+make("segnet_top_left", """
+    SUBMISSION segnet_top_left (buggy): a copy of correct_alt with ONE bug.
+    BUG: SegNetDecoder puts every value at the top-left corner of its window (a bed of nails),
+    whatever the indices say.
+    SHOULD HURT: segnet_decoder, every case.
+    """, [(SEGNET_UNPOOL,
+           "            top_left = x.new_zeros(x.shape[0], x.shape[1], *size)\n"
+           "            top_left[:, :, 0:2 * x.shape[2]:2, 0:2 * x.shape[3]:2] = x  # BUG: a fixed corner\n"
+           "            x = stage(top_left)\n")],
+     base=SEGMENTATION)
+
+make("segnet_no_output_size", """
+    SUBMISSION segnet_no_output_size (buggy): a copy of correct_alt with ONE bug.
+    BUG: SegNetDecoder unpools without output_size: an odd size comes back one smaller (or the
+    indices no longer fit).
+    SHOULD HURT: segnet_decoder, the cases with an odd size.
+    """, [(SEGNET_UNPOOL, "            x = stage(self.unpool(x, index))  # BUG: no output_size\n")], base=SEGMENTATION)
+
+make("segnet_wrong_level", """
+    SUBMISSION segnet_wrong_level (buggy): a copy of correct_alt with ONE bug.
+    BUG: SegNetDecoder takes the indices in the encoder's order (finest first) while it goes up
+    from the coarsest level: each level gets another level's indices, of another shape, which
+    max_unpool2d refuses.
+    SHOULD HURT: segnet_decoder, the cases with more than one level.
+    """, [("        for stage, index, size in zip(self.stages[::-1], indices[::-1], sizes[::-1]):\n",
+           "        # BUG: the indices in the encoder's order\n"
+           "        for stage, index, size in zip(self.stages[::-1], indices, sizes[::-1]):\n")], base=SEGMENTATION)
+
+make("resize_transposed", """
+    SUBMISSION resize_transposed (buggy): a copy of correct_alt with ONE bug.
+    BUG: ResizeConv is a transposed convolution with stride scale_factor (padded to the same size):
+    learnable upsampling, with its checkerboard artefacts.
+    SHOULD HURT: resize_conv, every case with a factor above 1.
+    """, [("        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=(kernel_size - 1) // 2)\n",
+           "        self.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=scale_factor,  # BUG\n"
+           "                                       padding=(kernel_size - 1) // 2, output_padding=scale_factor - 1)\n"),
+          (RESIZE, "        return self.conv(x)\n")], base=SEGMENTATION)
+
+make("resize_conv_first", """
+    SUBMISSION resize_conv_first (buggy): a copy of correct_alt with ONE bug.
+    BUG: ResizeConv convolves first, then resizes.
+    SHOULD HURT: resize_conv, every case with a factor above 1.
+    """, [(RESIZE, "        return self.resize(self.conv(x))  # BUG: the other order\n")], base=SEGMENTATION)

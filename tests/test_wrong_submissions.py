@@ -146,6 +146,13 @@ ASSIGNMENT6 = {
     "dice_no_smooth": {"dice_loss": ("partial", "smooth_missing")},
     "dice_per_sample": {"dice_loss": ("partial", "dice_per_sample")},
     "dice_squared": {"dice_loss": ("partial", "denominator_squared")},
+    "segnet_nearest": {"segnet_decoder": ("failed", "unpooled_without_indices")},
+    "segnet_top_left": {"segnet_decoder": ("failed", "unpooled_to_fixed_corner")},
+    "segnet_no_output_size": {"segnet_decoder": ("partial", "output_size_ignored")},
+    # indices of another level have another shape: torch's unpooling refuses them, and says so
+    "segnet_wrong_level": {"segnet_decoder": ("partial", "exception")},
+    "resize_transposed": {"resize_conv": ("failed", "transposed_conv_checkerboard")},
+    "resize_conv_first": {"resize_conv": ("partial", "conv_before_resize")},
 }
 
 

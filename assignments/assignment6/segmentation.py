@@ -1,4 +1,5 @@
-"""Assignment 6, part 2: U-Net, FPN's top-down path and the Dice loss (see README.md for the rules)."""
+"""Assignment 6, part 2: U-Net, FPN's top-down path, the Dice loss, SegNet's decoder and the
+resize-convolution (see README.md for the rules)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -48,3 +49,27 @@ class FPNTopDown(nn.Module):
 def dice_loss(probs: torch.Tensor, target: torch.Tensor, smooth: float = 1.0) -> torch.Tensor:
     """Task `dice_loss`: soft Dice loss, averaged over the classes."""
     raise NotImplementedError("dice_loss: implement me")
+
+
+class SegNetDecoder(nn.Module):
+    """Task `segnet_decoder`: attribute `stages` (per level: unpool with the encoder's indices, then conv, BN, ReLU)."""
+
+    def __init__(self, channels: Sequence[int]):
+        super().__init__()
+        raise NotImplementedError("SegNetDecoder: implement me")
+
+    def forward(self, x: torch.Tensor, indices: Sequence[torch.Tensor],
+                sizes: Sequence[Sequence[int]]) -> torch.Tensor:
+        raise NotImplementedError("SegNetDecoder: implement me")
+
+
+class ResizeConv(nn.Module):
+    """Task `resize_conv`: attribute `conv`; resize (nearest or bilinear), then convolve."""
+
+    def __init__(self, in_channels: int, out_channels: int, scale_factor: int = 2, mode: str = "nearest",
+                 kernel_size: int = 3):
+        super().__init__()
+        raise NotImplementedError("ResizeConv: implement me")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("ResizeConv: implement me")

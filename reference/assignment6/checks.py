@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from grader.experiments import output_and_gradients
+from grader.experiments import module_forward, output_and_gradients, shared_state
+from grader.spec import recipe
 
 
 def pool_then_unpool(target, input, kernel_size, stride=None, padding=0, output_size=None):
@@ -45,3 +46,53 @@ def dice_on_probabilities(target, logits, labels, smooth=None):
         onehot = F.one_hot(labels.argmax(1), logits.shape[1]).movedim(-1, 1).to(logits.dtype)
     kwargs = {} if smooth is None else {"smooth": smooth}
     return output_and_gradients(target, probs.detach(), onehot, **kwargs)
+
+
+@recipe
+def segnet_decoding(args: tuple, kwargs: dict | None = None, *, train: bool, seed: int):
+    """SegNet's decoder on an encoder's poolings: each of the encoder's feature maps (finest first)
+    is max-pooled 2x2 with its indices (torch's, real ones); the decoder gets the coarsest pooled
+    map, every level's indices and the sizes before pooling. Then as `module_forward`: weights
+    from the names, the output, and the gradients of the parameters and of that map."""
+    run = module_forward(args, kwargs, train=train, seed=seed)
+
+    def experiment(cls, features):
+        pooled = [F.max_pool2d(feature, 2, return_indices=True) for feature in features]
+        indices = [index for _, index in pooled]
+        sizes = [tuple(feature.shape[-2:]) for feature in features]
+
+        def build(*args, **kwargs):
+            decoder = cls(*args, **kwargs)
+            forward = decoder.forward  # the decoder's own, called with what the encoder kept
+            decoder.forward = lambda x: forward(x, indices, sizes)
+            return decoder
+        return run(build, pooled[-1][0])
+
+    return experiment
+
+
+def kernel_of_ones(cls, input, mode: str):
+    """ResizeConv(C, 1, 2, mode) whose 3x3 kernel is all ones and bias 0, on `input`."""
+    module = cls(input.shape[1], 1, 2, mode).to(device=input.device, dtype=input.dtype)
+    with torch.no_grad():
+        module.conv.weight.fill_(1)
+        module.conv.bias.zero_()
+    return module(input)
+
+
+@recipe
+def constant_spread(args: tuple, kwargs: dict | None = None, *, seed: int, margin: int):
+    """The checkerboard measure: the module (weights from the names) on an input that is constant
+    in each (sample, channel), the first value of the case's input; for each output channel, the
+    largest minus the smallest value away from the border (the outer `margin` rows and columns,
+    kernel_size // 2, where the convolution sees its zero padding). 0 for a resize-convolution."""
+
+    def experiment(cls, input):
+        module = cls(*args, **(kwargs or {})).to(device=input.device, dtype=input.dtype)
+        module.load_state_dict(shared_state(module, seed), strict=False)
+        constant = input[..., :1, :1].expand_as(input)
+        output = module(constant)
+        inside = output[..., margin:output.shape[-2] - margin, margin:output.shape[-1] - margin]
+        return inside.amax((-2, -1)) - inside.amin((-2, -1))
+
+    return experiment

@@ -1,9 +1,11 @@
-"""Instructor solution for assignment 6, part 2: U-Net, FPN's top-down path and the Dice loss."""
+"""Instructor solution for assignment 6, part 2: U-Net, FPN's top-down path, the Dice loss, SegNet's
+decoder and the resize-convolution."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # Attribute names are the contract, as in assignment 5: the grader fills every state_dict entry
@@ -113,3 +115,57 @@ def dice_loss(probs: torch.Tensor, target: torch.Tensor, smooth: float = 1.0) ->
     overlap = (probs * target).sum(dims)
     total = probs.sum(dims) + target.sum(dims)
     return 1 - ((2 * overlap + smooth) / (total + smooth)).mean()
+
+
+def _unpool(x: torch.Tensor, indices: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """Max-unpooling to `size`: each value back at its flat position h * W + w in a zero plane
+    (F.max_unpool2d with output_size, without its size check, which imports sympy)."""
+    height, width = size
+    flat = x.new_zeros(*x.shape[:2], height * width)
+    return flat.scatter(2, indices.flatten(2), x.flatten(2)).view(*x.shape[:2], height, width)
+
+
+def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
+    """SegNet's layer: a padded 3x3 convolution without bias (the BatchNorm after it would cancel
+    one), batch normalisation, ReLU."""
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels),
+                         nn.ReLU(inplace=True))
+
+
+class SegNetDecoder(nn.Module):
+    """SegNet's decoder: from the coarsest level down, unpool with the indices of the encoder's
+    pooling at the same level (back to the size it pooled), then conv_bn_relu. `channels` are the
+    encoder's channels per level, finest first; level i returns to channels[i - 1] (level 0 keeps
+    channels[0])."""
+
+    def __init__(self, channels: Sequence[int]):
+        super().__init__()
+        self.stages = nn.ModuleList(conv_bn_relu(channels[level], channels[max(level - 1, 0)])
+                                    for level in range(len(channels)))
+
+    def forward(self, x: torch.Tensor, indices: Sequence[torch.Tensor],
+                sizes: Sequence[Sequence[int]]) -> torch.Tensor:
+        if len(indices) != len(self.stages) or len(sizes) != len(self.stages):
+            raise ValueError(f"expected the indices and sizes of {len(self.stages)} poolings, got {len(indices)} "
+                             f"and {len(sizes)}")
+        for level in reversed(range(len(self.stages))):
+            x = self.stages[level](_unpool(x, indices[level], sizes[level]))
+        return x
+
+
+class ResizeConv(nn.Module):
+    """Upsampling without checkerboard artefacts (Odena et al., 2016): resize by `scale_factor`
+    (nearest or bilinear), then a convolution that keeps the size."""
+
+    def __init__(self, in_channels: int, out_channels: int, scale_factor: int = 2, mode: str = "nearest",
+                 kernel_size: int = 3):
+        super().__init__()
+        if mode not in ("nearest", "bilinear") or kernel_size % 2 == 0:
+            raise ValueError(f"mode must be 'nearest' or 'bilinear' and kernel_size odd, got {mode!r} and "
+                             f"{kernel_size}")
+        self.scale_factor, self.mode = scale_factor, mode
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        corners = False if self.mode == "bilinear" else None  # the pixels-are-areas mapping, as upsample_bilinear
+        return self.conv(F.interpolate(x, scale_factor=self.scale_factor, mode=self.mode, align_corners=corners))

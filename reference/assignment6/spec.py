@@ -415,6 +415,93 @@ DICE_VARIANTS = (
 )
 
 
+def _segnet_variant(unpool: Callable[[torch.Tensor, torch.Tensor, tuple[int, int]], torch.Tensor]):
+    """A variant: the reference SegNetDecoder unpooling with `unpool(x, indices, size)` instead."""
+    def compute(ref, *args, **kwargs):
+        decoder = ref.SegNetDecoder(*args, **kwargs)
+
+        def forward(x, indices, sizes):
+            for level in reversed(range(len(decoder.stages))):
+                x = decoder.stages[level](unpool(x, indices[level], tuple(sizes[level])))
+            return x
+        decoder.forward = forward
+        return decoder
+    return compute
+
+
+def _nearest_to(x, indices, size):
+    return F.interpolate(x, size=size, mode="nearest")
+
+
+def _top_left_corner(x, indices, size):
+    """Each value at the top-left of its 2x2 window: a bed of nails, whatever the indices say."""
+    rows, cols = torch.arange(x.shape[2]) * 2, torch.arange(x.shape[3]) * 2
+    corners = (rows[:, None] * size[1] + cols).expand_as(x)
+    return _scattered(x, corners, size)
+
+
+def _default_size(x, indices, size):
+    """max_unpool2d without output_size: (H - 1) * 2 + 2 along each axis."""
+    if int(indices.max()) >= 4 * x.shape[2] * x.shape[3]:
+        raise ValueError("an index outside the smaller plane: max_unpool2d refuses it")
+    return _scattered(x, indices, (2 * x.shape[2], 2 * x.shape[3]))
+
+
+SEGNET_VARIANTS = (
+    Variant(code="unpooled_without_indices", compute=_segnet_variant(_nearest_to),
+            hint="this is nearest-neighbour upsampling: SegNet's decoder unpools, each value back at the position "
+                 "of its maximum (the encoder's indices) and 0 elsewhere in its window"),
+    Variant(code="unpooled_to_fixed_corner", compute=_segnet_variant(_top_left_corner),
+            hint="every value went to the top-left corner of its window (a bed of nails): SegNet puts it back "
+                 "where the encoder's maximum was, at the position its pooling index gives"),
+    Variant(code="output_size_ignored", by_shape=True, compute=_segnet_variant(_default_size),
+            hint="unpool to the size the encoder pooled (output_size=sizes[i]): without it an odd size comes "
+                 "back one smaller, (H - 1) * 2 + 2"),
+)
+
+
+def _transposed(ref, in_channels, out_channels, scale_factor=2, mode="nearest", kernel_size=3):
+    """The learnable upsampling of assignment 4 in its place: a transposed convolution of the
+    same kernel, stride scale_factor, padded to the same size."""
+    net = ref.ResizeConv(in_channels, out_channels, scale_factor, mode, kernel_size)
+    net.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=scale_factor,
+                                  padding=kernel_size // 2, output_padding=scale_factor - 1)
+    net.forward = lambda x: net.conv(x)
+    return net
+
+
+def _conv_first(ref, *args, **kwargs):
+    net = ref.ResizeConv(*args, **kwargs)
+    if net.scale_factor == 1:
+        raise ValueError("factor 1: nothing to reorder")
+    corners = False if net.mode == "bilinear" else None
+    net.forward = lambda x: F.interpolate(net.conv(x), scale_factor=net.scale_factor, mode=net.mode,
+                                          align_corners=corners)
+    return net
+
+
+def _corners_aligned(ref, *args, **kwargs):
+    net = ref.ResizeConv(*args, **kwargs)
+    if net.mode != "bilinear" or net.scale_factor == 1:
+        raise ValueError("align_corners only matters for bilinear upsampling")
+    net.forward = lambda x: net.conv(F.interpolate(x, scale_factor=net.scale_factor, mode="bilinear",
+                                                   align_corners=True))
+    return net
+
+
+RESIZE_VARIANTS = (
+    Variant(code="transposed_conv_checkerboard", compute=_transposed,
+            hint="this is a transposed convolution with stride scale_factor: where its kernel's taps overlap "
+                 "unevenly it leaves a checkerboard. Resize first (nearest or bilinear), then convolve with "
+                 "stride 1"),
+    Variant(code="conv_before_resize", compute=_conv_first,
+            hint="resize first, then convolve: the convolution works at the output's resolution"),
+    Variant(code="align_corners_mixed_up", compute=_corners_aligned,
+            hint="bilinear resizing here uses align_corners=False (pixels are areas), as upsample_bilinear's "
+                 "default"),
+)
+
+
 # --- cases --------------------------------------------------------------------------------------
 
 def _pairish(rng: random.Random, low: int, high: int):
@@ -685,11 +772,12 @@ class _ModuleCases:
         self.rng, self.target = rng, target
 
     def forward(self, name: str, args: tuple, kwargs: dict | None, input: Any, *, train: bool = True,
-                terms: int = 1, shown: str = "", **more) -> Case:
+                terms: int = 1, shown: str = "", experiment: Callable[..., Callable] = module_forward,
+                **more) -> Case:
         kwargs = kwargs or {}
         signature = f"{self.target}({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
-        return Case(name=name, args=(input,), experiment=module_forward(args, kwargs, train=train,
-                                                                        seed=self.rng.randrange(2**31)),
+        return Case(name=name, args=(input,), experiment=experiment(args, kwargs, train=train,
+                                                                    seed=self.rng.randrange(2**31)),
                     call=f"{signature} in {'train' if train else 'eval'} mode on {shown}", terms=terms, **more)
 
 
@@ -796,33 +884,137 @@ def _dice_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+def _segnet_cases(rng: random.Random) -> list[Case]:
+    c = _ModuleCases(rng, "SegNetDecoder")
+    r = random_tensors(rng)
+
+    def run(name, channels, batch, finest, dtype="float32", train=True, **more):
+        sizes = [finest]
+        for _ in channels[1:]:
+            sizes.append((sizes[-1][0] // 2, sizes[-1][1] // 2))
+        shapes = [(batch, ch, *size) for ch, size in zip(channels, sizes)]
+        return c.forward(name, (channels,), {}, [r(*shape, dtype=dtype) for shape in shapes], train=train,
+                         shown=f"the encoder's maps {', '.join(map(str, shapes))} {dtype}",
+                         terms=9 * max(channels) + batch * finest[0] * finest[1], experiment=checks.segnet_decoding,
+                         **more)
+
+    lecture = c.forward("the 5x5 image of lecture 000, one level: unpooled back to 5x5, not 4x4", ([1],), {},
+                        [Tensor(values=[[ANIMATED]])], shown="the encoder's map: the 5x5 image of lecture 000",
+                        terms=9 + 25, experiment=checks.segnet_decoding,
+                        note="the maxima go back to their positions in the 5x5 map (indices [[0, 8], [10, 12]]), "
+                             "every other position is 0 before the convolution")
+    cases = [
+        lecture,
+        run("one level", [3], 2, (6, 6)),
+        run("two levels", [2, 3], 2, (8, 8)),
+        run("three levels, float64", [2, 3, 4], 1, (16, 12), "float64"),
+        run("odd sizes at every level: 11x11 -> 5x5 -> 2x2", [2, 3], 1, (11, 11)),
+        run("an odd height only: 9x8", [3, 2], 2, (9, 8), "float64"),
+        run("two levels, eval", [2, 4], 2, (8, 8), train=False),
+        run("pooled to 1x1", [2, 3], 2, (4, 5), group="edge cases"),
+    ]
+    for i in range(5):
+        levels = rng.randint(1, 3)
+        channels = [rng.randint(1, 4) for _ in range(levels)]
+        finest = tuple(2 ** levels * rng.randint(1, 3) + rng.randint(0, 1) for _ in range(2))
+        # in train mode: batch statistics centre every channel, so no seed leaves the ReLUs all dead
+        cases.append(run(f"random {i + 1}: depth {levels}", channels, rng.randint(1, 2), finest,
+                         rng.choice(["float32", "float64"])))
+    cases.append(c.forward("invalid: the poolings of two levels for a three-level decoder", ([2, 2, 2],), {},
+                           [r(1, 2, 8, 8), r(1, 2, 4, 4)], shown="the encoder's maps of two levels",
+                           experiment=checks.segnet_decoding, raises=True))
+    return cases
+
+
+def _resize_cases(rng: random.Random) -> list[Case]:
+    c = _ModuleCases(rng, "ResizeConv")
+    r = random_tensors(rng)
+    ones = torch.ones(1, 1, 4, 4)
+    nine = F.conv2d(F.interpolate(ones, scale_factor=2), torch.ones(1, 1, 3, 3), padding=1)
+
+    def run(name, args, kwargs, shape, dtype="float32", **more):
+        kernel = kwargs.get("kernel_size", 3)
+        return c.forward(name, args, kwargs, r(*shape, dtype=dtype), shown=f"input {shape} {dtype}",
+                         terms=4 * kernel * kernel * args[0], **more)
+
+    def measure(name, args, kwargs, shape, dtype="float32", **more):
+        kernel = kwargs.get("kernel_size", 3)
+        return Case(name=name, args=(r(*shape, dtype=dtype),),
+                    experiment=checks.constant_spread(args, kwargs, seed=rng.randrange(2**31), margin=kernel // 2),
+                    call=f"ResizeConv({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])}) "
+                         f"on an input {shape} {dtype} constant in each channel: largest minus smallest output "
+                         "away from the border", terms=4 * kernel * kernel * args[0], **more)
+
+    checkerboard = ("a transposed convolution with kernel 3 and stride 2 gives 4, 2 and 1 here in a checkerboard, "
+                    "since its kernel's taps overlap unevenly; resizing, then convolving, gives every inner pixel "
+                    "the same 3x3 sum")
+    cases = [
+        Case(name="derived: kernel of ones on a 4x4 image of ones, nearest x2: 9 away from the border",
+             args=(Tensor(values=ones.tolist()), "nearest"), experiment=checks.kernel_of_ones,
+             call="ResizeConv(1, 1, 2, 'nearest') with a 3x3 kernel of ones and bias 0 on a 4x4 image of ones",
+             expect=_values(nine), note=checkerboard),
+        Case(name="derived: the same with bilinear x2: 9 away from the border",
+             args=(Tensor(values=ones.tolist()), "bilinear"), experiment=checks.kernel_of_ones,
+             call="ResizeConv(1, 1, 2, 'bilinear') with a 3x3 kernel of ones and bias 0 on a 4x4 image of ones",
+             expect=_values(nine), note=checkerboard),
+        measure("a constant input gives a constant output: nearest x2", (3, 3), {}, (2, 3, 5, 5), note=checkerboard),
+        measure("a constant input gives a constant output: bilinear x2", (2, 2), {"mode": "bilinear"}, (1, 2, 4, 6)),
+        measure("a constant input gives a constant output: x3, kernel 5", (2, 2), {"scale_factor": 3, "kernel_size": 5},
+                (1, 2, 4, 4), "float64"),
+        run("nearest x2, 3 -> 4 channels", (3, 4), {}, (2, 3, 5, 6)),
+        run("bilinear x2, float64", (2, 3), {"mode": "bilinear"}, (1, 2, 4, 5), "float64"),
+        run("x3, kernel 5", (2, 2), {"scale_factor": 3, "kernel_size": 5}, (1, 2, 3, 4)),
+        run("bilinear x4, 2 -> 2 channels", (2, 2), {"scale_factor": 4, "mode": "bilinear"}, (2, 2, 3, 3)),
+        run("kernel 1: no border", (3, 2), {"kernel_size": 1}, (1, 3, 3, 4), group="edge cases"),
+        run("factor 1: a convolution only", (2, 2), {"scale_factor": 1, "mode": "bilinear"}, (1, 2, 4, 4),
+            group="edge cases"),
+    ]
+    for i in range(5):
+        args = (rng.randint(1, 4), rng.randint(1, 4), rng.randint(1, 3), rng.choice(["nearest", "bilinear"]),
+                rng.choice([1, 3, 5]))
+        shape = (rng.randint(1, 2), args[0], rng.randint(2, 5), rng.randint(2, 5))
+        cases.append(run(f"random {i + 1}: x{args[2]} {args[3]}, kernel {args[4]}", args, {}, shape,
+                         rng.choice(["float32", "float64"])))
+    cases += [
+        c.forward("invalid: mode 'bicubic'", (2, 2), {"mode": "bicubic"}, r(1, 2, 3, 3), shown="input (1, 2, 3, 3)",
+                  raises=True),
+        c.forward("invalid: an even kernel (4)", (2, 2), {"kernel_size": 4}, r(1, 2, 3, 3),
+                  shown="input (1, 2, 3, 3)", raises=True),
+    ]
+    return cases
+
+
 def assignment() -> Assignment:
     rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
     return Assignment(
         name="assignment6", title="Upsampling and segmentation", module="upsampling.py",
         tasks=(
-            Task(name="upsample_nearest", points=6, target="upsample_nearest", forbidden=UPSAMPLE_FORBIDDEN,
+            Task(name="upsample_nearest", points=5, target="upsample_nearest", forbidden=UPSAMPLE_FORBIDDEN,
                  oracle=_nearest_oracle, oracle_raises=False, variants=NEAREST_VARIANTS,
                  cases=tuple(_nearest_cases(rng))),
-            Task(name="upsample_bilinear", points=14, target="upsample_bilinear", forbidden=UPSAMPLE_FORBIDDEN,
+            Task(name="upsample_bilinear", points=12, target="upsample_bilinear", forbidden=UPSAMPLE_FORBIDDEN,
                  oracle=_bilinear_oracle, oracle_raises=False, variants=BILINEAR_VARIANTS, reduction=_four_terms,
                  cases=tuple(_bilinear_cases(rng))),
-            Task(name="bed_of_nails", points=5, target="bed_of_nails", oracle=_nails_oracle, oracle_raises=False,
+            Task(name="bed_of_nails", points=4, target="bed_of_nails", oracle=_nails_oracle, oracle_raises=False,
                  variants=NAILS_VARIANTS, cases=tuple(_nails_cases(rng))),
-            Task(name="max_unpool2d", points=10, target="max_unpool2d", forbidden=UNPOOL_FORBIDDEN,
+            Task(name="max_unpool2d", points=8, target="max_unpool2d", forbidden=UNPOOL_FORBIDDEN,
                  oracle=F.max_unpool2d, oracle_raises=False, variants=UNPOOL_VARIANTS,
                  cases=tuple(_unpool_cases(rng))),
-            Task(name="bilinear_kernel", points=8, target="bilinear_kernel", variants=KERNEL_VARIANTS,
+            Task(name="bilinear_kernel", points=7, target="bilinear_kernel", variants=KERNEL_VARIANTS,
                  cases=tuple(_kernel_cases(rng))),
-            Task(name="crop_and_concat", points=8, target="crop_and_concat", module="segmentation.py",
+            Task(name="crop_and_concat", points=6, target="crop_and_concat", module="segmentation.py",
                  variants=CROP_VARIANTS, cases=tuple(_crop_cases(rng))),
-            Task(name="unet_output_size", points=7, target="unet_output_size", module="segmentation.py",
+            Task(name="unet_output_size", points=6, target="unet_output_size", module="segmentation.py",
                  variants=UNET_SIZE_VARIANTS, cases=tuple(_unet_size_cases(rng))),
-            Task(name="unet", points=18, target="UNet", module="segmentation.py", variants=UNET_VARIANTS,
+            Task(name="unet", points=14, target="UNet", module="segmentation.py", variants=UNET_VARIANTS,
                  cases=tuple(_unet_cases(rng))),
-            Task(name="fpn_top_down", points=12, target="FPNTopDown", module="segmentation.py",
+            Task(name="fpn_top_down", points=10, target="FPNTopDown", module="segmentation.py",
                  variants=FPN_VARIANTS, cases=tuple(_fpn_cases(rng))),
-            Task(name="dice_loss", points=12, target="dice_loss", module="segmentation.py", variants=DICE_VARIANTS,
+            Task(name="dice_loss", points=10, target="dice_loss", module="segmentation.py", variants=DICE_VARIANTS,
                  cases=tuple(_dice_cases(rng))),
+            Task(name="segnet_decoder", points=10, target="SegNetDecoder", module="segmentation.py",
+                 variants=SEGNET_VARIANTS, cases=tuple(_segnet_cases(rng))),
+            Task(name="resize_conv", points=8, target="ResizeConv", module="segmentation.py",
+                 variants=RESIZE_VARIANTS, cases=tuple(_resize_cases(rng))),
         ),
     )
