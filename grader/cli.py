@@ -374,7 +374,8 @@ class _Progress:
         self.failures += failed
         if not sys.stderr.isatty():
             problem = next((task.problem for task in result.tasks if task.problem), None)
-            click.echo(f"[{done}/{total}] {student}: {result.score:g} / {result.max_score:g}"
+            click.echo(f"[{done}/{total}] {student}: {number(self.language, result.score, 'g')} / "
+                       f"{number(self.language, result.max_score, 'g')}"
                        + (f" ({problem})" if problem else ""), err=True)
             return
         if self.bar is None:
