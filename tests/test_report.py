@@ -240,3 +240,17 @@ def test_text_is_80_columns_wide_when_not_a_terminal(tmp_path):
     assert same(written.read_text()) == same(short)
     json.loads(_cli("assignment1", str(folder), "--format", "json"))
     assert max(map(len, _cli("assignment1", str(folder), "--format", "markdown").splitlines())) > 80
+
+
+def test_a_notebook_shows_the_report_framed_and_names_its_notebook_from_jupyter(monkeypatch, tmp_path):
+    from grader import notebook
+
+    spec = api.open_assignment("assignment1", 0, ROOT)
+    inline = notebook.InlineReport(api.ungraded(spec, "a.ipynb", ROOT, 0, "no <convolution.py>", "en"))
+    assert inline._repr_html_().startswith('<iframe srcdoc="') and "<convolution.py>" not in inline._repr_html_()
+    assert "no <convolution.py>" in repr(inline)
+    monkeypatch.setenv("JPY_SESSION_NAME", "work/assignment1.ipynb")
+    assert notebook._this_notebook(tmp_path) == Path("work/assignment1.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    with pytest.raises(ValueError, match="cannot tell which notebook this is"):
+        notebook.grade("assignment1", course=ROOT)
