@@ -274,7 +274,8 @@ def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submissi
             task_json = published.task_to_json(part, spec.name)
             for device in devices:
                 found.append((task, device, sandbox.StudentJob(task_json, str(checks) if checks.exists() else None,
-                                                               path, submission.sources[module], device, indices)))
+                                                               path, submission.sources[module], device, indices,
+                                                               hidden)))
     return found
 
 
@@ -300,7 +301,7 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
                                     [job.frames() for job in request.jobs])
     elif jobs:
         number, status = next(runner.finished())
-        outcomes = runner.outcomes(number)
+        outcomes = runner.outcomes(number, request)
     else:
         outcomes = []
     return task_runs(spec, tasks, submission, devices, known, jobs, outcomes, status)

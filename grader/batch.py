@@ -49,6 +49,7 @@ class _Pending:
     entry: sources.Entry
     submission: Submission
     jobs: list
+    request: sandbox.Request
     started: float
 
 
@@ -144,11 +145,11 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings,
             number, (entry, submission) = waiting.pop(0)
             found = api.student_jobs(spec, spec.tasks, submission, settings.root, settings.devices)
             request = sandbox.Request(tuple(job for *_, job in found), str(submission.folder), settings.timeout, 1)
-            pending[number] = _Pending(entry, submission, found, time.monotonic())
+            pending[number] = _Pending(entry, submission, found, request, time.monotonic())
             runner.submit(number, request)
         number, status = next(runner.finished())
         done = pending.pop(number)
-        yield done.entry, _report(done, runner.outcomes(number), status, known, settings)
+        yield done.entry, _report(done, runner.outcomes(number, done.request), status, known, settings)
 
 
 def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int, known: dict,

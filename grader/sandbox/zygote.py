@@ -3,8 +3,10 @@
 It is forked before the grader reads a spec, a reference, a submission or the command's options,
 so nothing of those is in its memory, nor in any child forked from it. For each submission the
 grader writes a *request* file (the tasks as published data, the student's files, the limits) and
-sends its number; the zygote forks a *worker* that reads only that file, runs the student's
-children in the jail (`keeper.run_all`) and leaves their outcomes in a file beside it. The grader
+sends its number; the zygote forks a *worker* for it, which forks one process for its public
+jobs and then one for its hidden jobs, each reading only its own part of the request, running
+the student's children in the jail (`keeper.run_all`) and leaving their outcomes in a file
+beside it: no child of a public job descends from a process that held a hidden case. The grader
 keeps the reference, the expected values, the other students of a batch and the report's path;
 it runs the reference's children itself and compares.
 """
@@ -41,6 +43,7 @@ class StudentJob:
     code: bytes  # the bytes read once: scanned by the grader, run by the child
     device: str
     indices: tuple[int, ...]  # the number in the whole task of each case in task_json: frames carry it
+    hidden: bool = False  # its cases are hidden ones: run by a process that never held a public job
 
     def frames(self) -> int:
         """How many frames the child sends: a header, then one per case."""
@@ -59,6 +62,11 @@ class Request:
     def to_json(self) -> str:
         return json.dumps({"jobs": [{**asdict(job), "code": base64.b64encode(job.code).decode()} for job in self.jobs],
                            "submission": self.submission, "timeout": self.timeout, "workers": self.workers})
+
+    def part(self, hidden: bool) -> "Request":
+        """Its public jobs, or its hidden ones."""
+        return Request(tuple(job for job in self.jobs if job.hidden == hidden), self.submission, self.timeout,
+                       self.workers)
 
     @classmethod
     def from_json(cls, text: str) -> "Request":
@@ -117,9 +125,12 @@ class Zygote:
             os._exit(status)
 
     def submit(self, number: int, request: Request) -> None:
-        """Hand request `number` to a worker of its own."""
-        (self.work / f".{number}.request").write_text(request.to_json(), encoding="utf-8")
-        (self.work / f".{number}.request").replace(self.work / f"{number}.request")
+        """Hand request `number` to a worker of its own: its public jobs and its hidden ones in
+        two files, which the worker's two parts each read alone (`_work`)."""
+        for hidden in (False, True):
+            name = _part_file(number, hidden, "request")
+            (self.work / f".{name}").write_text(request.part(hidden).to_json(), encoding="utf-8")
+            (self.work / f".{name}").replace(self.work / name)
         os.write(self.requests, f"{number}\n".encode())
 
     def finished(self) -> Iterator[tuple[int, int]]:
@@ -135,15 +146,15 @@ class Zygote:
             number, status = (int(part) for part in line.split())
             yield number, status
 
-    def outcomes(self, number: int) -> list[Outcome] | None:
-        """The outcomes of request `number`'s jobs, in order; None if its worker left none."""
-        path = self.work / f"{number}.outcomes"
-        try:
-            return [_outcome_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, TypeError):
+    def outcomes(self, number: int, request: Request) -> list[Outcome] | None:
+        """The outcomes of request `number`'s jobs, in the order of `request`'s jobs; None if its
+        worker left none."""
+        parts = {hidden: _read_outcomes(self.work / _part_file(number, hidden, "outcomes")) for hidden in (False, True)}
+        if None in parts.values():
             return None
-        finally:
-            path.unlink(missing_ok=True)
+        unread = {hidden: iter(outcomes) for hidden, outcomes in parts.items()}
+        found = [next(unread[job.hidden], None) for job in request.jobs]
+        return None if None in found or any(next(left, None) for left in unread.values()) else found
 
     def stop(self) -> None:
         for fd in (self.requests, self.replies):
@@ -208,20 +219,50 @@ def _serve(work: Path, requests: int, replies: int) -> None:
             time.sleep(0.005)  # no more requests: wait for the last workers
 
 
+def _part_file(number: int, hidden: bool, kind: str) -> str:
+    return f"{number}.{'hidden' if hidden else 'public'}.{kind}"
+
+
+def _read_outcomes(path: Path) -> list[Outcome] | None:
+    try:
+        return [_outcome_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def _work(work: Path, number: int, pipes: tuple[int, ...]) -> None:
-    """In a worker: run request `number` in jailed children and leave their outcomes beside it."""
+    """In a worker: run request `number`'s public jobs, then its hidden ones, each part in a
+    process of its own that reads only its own file: no child that runs public cases descends
+    from a process that held a hidden case (nor its text). Their outcomes are left beside them."""
     status = 0
     try:
         for fd in pipes:
             os.close(fd)
         die_with_parent()
-        path = work / f"{number}.request"
+        for hidden in (False, True):
+            pid = os.fork()
+            if pid == 0:
+                _work_on_part(work, number, hidden)
+            if os.waitpid(pid, 0)[1] != 0:
+                status = 70
+    except BaseException:
+        status = 70
+    finally:
+        os._exit(status)
+
+
+def _work_on_part(work: Path, number: int, hidden: bool) -> None:
+    status = 0
+    try:
+        path = work / _part_file(number, hidden, "request")
         request = Request.from_json(path.read_text(encoding="utf-8"))
         path.unlink()
-        outcomes = _run(request)
-        temporary = work / f".{number}.outcomes"
+        outcomes = _run(request) if request.jobs else []
+        temporary = work / f".{_part_file(number, hidden, 'outcomes')}"
         temporary.write_text(json.dumps([_outcome_to_json(outcome) for outcome in outcomes]), encoding="utf-8")
-        temporary.replace(work / f"{number}.outcomes")
+        temporary.replace(work / _part_file(number, hidden, "outcomes"))
     except BaseException:
         status = 70
     finally:
