@@ -84,15 +84,16 @@ def test_a_batchs_children_hold_no_classmate(public_folder):
     assert next(report for student, report in reports.items() if "1470031" in student).score == 100
 
 
-def test_the_process_of_the_public_cases_holds_no_hidden_case(public_folder):
+@pytest.mark.parametrize("attack, what", [("memory_hidden_cases", "cases"), ("memory_hidden_text", "texts")])
+def test_the_process_of_the_public_cases_holds_no_hidden_case(public_folder, attack, what):
     submission = public_folder / "submission"
     submission.mkdir()
-    attack = (ROOT / "tests" / "hostile" / "memory_hidden_cases.py").read_text(encoding="utf-8")
-    (submission / "convolution.py").write_text(attack, encoding="utf-8")
+    text = (ROOT / "tests" / "hostile" / f"{attack}.py").read_text(encoding="utf-8")
+    (submission / "convolution.py").write_text(text, encoding="utf-8")
     done = _grade("assignment1", str(submission), "--task", "conv1d", "--format", "json")
     assert done.returncode == 0, done.stderr
     task = json.loads(done.stdout)["tasks"][0]
     seen = [int(n) for check in task["checks"] if not check["hidden"]
-            for n in re.findall(r"hidden cases seen: (\d+)", check["message"])]
+            for n in re.findall(rf"hidden {what} seen: (\d+)", check["message"])]
     assert seen and set(seen) == {0}, seen  # the grader before the split: 72 in every message
     assert any(check["hidden"] for check in task["checks"])  # the hidden cases ran, elsewhere
