@@ -148,8 +148,10 @@ def _judge_exception(task: Task, raised: dict, language: str) -> Verdict:
     if raised["type"] == "SystemExit":
         return Verdict(False, say(language, "called sys.exit(){where}: never exit from a graded function", where=where),
                        "exception")
+    known = next((hint for hint in task.raised_hints if hint.fragment in raised["message"]), None)
     return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised["type"],
-                              message=said(raised, language), where=where), "exception")
+                              message=said(raised, language), where=where)
+                   + (f": {say(language, known.hint)}" if known else ""), known.code if known else "exception")
 
 
 def _out_of_memory(raised: dict) -> bool:

@@ -207,7 +207,8 @@ def say_name(language: str, name: str) -> str:
 
 def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, None, str, list[str]]]:
     """pybabel's extractor for `reference/*/spec.py` (see babel.cfg): the texts the spec builds,
-    as the grader looks them up: its title, its mistakes' hints and cases' notes, and the
+    as the grader looks them up: its title, its mistakes' hints (variants and raised errors) and
+    cases' notes, and the
     templates of its case names' and calls' parts. Hidden cases add only templates: no numbers."""
     from .spec import load_assignment
 
@@ -215,7 +216,7 @@ def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
     spec = load_assignment(path.parent.name, root=path.parents[2])
     texts = [spec.title]
     for task in spec.tasks:
-        texts += [variant.hint for variant in task.variants]
+        texts += [variant.hint for variant in task.variants] + [known.hint for known in task.raised_hints]
         for case in task.cases:
             texts += [*name_templates(case.name), *name_templates(case.call or ""), *([case.note] if case.note else [])]
     for text in dict.fromkeys(texts):

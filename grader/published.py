@@ -18,11 +18,11 @@ from typing import Any, Callable
 
 from . import __version__, experiments
 from .i18n import ReaderError
-from .spec import Assignment, Case, Model, Random, Task, Tensor, Variant, checks_module_name, load_checks
+from .spec import Assignment, Case, Model, RaisedHint, Random, Task, Tensor, Variant, checks_module_name, load_checks
 
 FORMAT = 1
 SPEC_FILE, FRAMES_FILE, CHECKS_FILE = "spec.json", "expected.frames", "checks.py"
-_MODELS = {cls.__name__: cls for cls in (Assignment, Task, Case, Variant, Tensor, Random, Model)}
+_MODELS = {cls.__name__: cls for cls in (Assignment, Task, Case, Variant, RaisedHint, Tensor, Random, Model)}
 _LENGTH = struct.Struct("<Q")
 
 

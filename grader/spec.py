@@ -184,6 +184,15 @@ class Variant(Frozen):
     by_shape: bool = False  # also named when only the output's shape matches (a size-formula mistake)
 
 
+class RaisedHint(Frozen):
+    """A known mistake that makes torch raise rather than give a wrong value: an exception whose
+    message holds `fragment` is named `code`, and `hint` says what went wrong."""
+
+    fragment: str
+    code: str
+    hint: str
+
+
 class Task(Frozen):
     name: str
     points: float
@@ -193,6 +202,7 @@ class Task(Frozen):
     forbidden: tuple[str, ...] = ()
     oracle: Callable[..., Any] | None = None  # torch's own answer, where torch has one
     variants: tuple[Variant, ...] = ()
+    raised_hints: tuple[RaisedHint, ...] = ()
     reduction: Callable[..., int] | None = None  # terms summed per output element (tolerance)
     oracle_raises: bool = True  # probes must raise the exception class the oracle raises
     output_dtype: str | None = None  # for outputs not made from a float input, e.g. FILTERS

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.experiments import module_forward, output_and_gradients, parameter_count
-from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks, random_tensors
+from grader.spec import Assignment, Case, RaisedHint, Random, Task, Tensor, Variant, load_checks, random_tensors
 
 checks = load_checks(__file__)
 
@@ -446,6 +446,13 @@ def _default_size(x, indices, size):
         raise ValueError("an index outside the smaller plane: max_unpool2d refuses it")
     return _scattered(x, indices, (2 * x.shape[2], 2 * x.shape[3]))
 
+
+# Indices from another level have another shape: torch's unpooling raises instead of giving a
+# wrong map, so this mistake is known by its message.
+SEGNET_RAISED = (RaisedHint(
+    fragment="Expected shape of indices to be same as that of the input tensor", code="indices_wrong_level",
+    hint="the indices come from another level: unpool each level with the indices its own pooling returned, "
+         "the coarsest level first"),)
 
 SEGNET_VARIANTS = (
     Variant(code="unpooled_without_indices", compute=_segnet_variant(_nearest_to),
@@ -1013,7 +1020,7 @@ def assignment() -> Assignment:
             Task(name="dice_loss", points=10, target="dice_loss", module="segmentation.py", variants=DICE_VARIANTS,
                  cases=tuple(_dice_cases(rng))),
             Task(name="segnet_decoder", points=10, target="SegNetDecoder", module="segmentation.py",
-                 variants=SEGNET_VARIANTS, cases=tuple(_segnet_cases(rng))),
+                 variants=SEGNET_VARIANTS, raised_hints=SEGNET_RAISED, cases=tuple(_segnet_cases(rng))),
             Task(name="resize_conv", points=8, target="ResizeConv", module="segmentation.py",
                  variants=RESIZE_VARIANTS, cases=tuple(_resize_cases(rng))),
         ),
