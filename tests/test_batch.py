@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT, class_of
 from grader import api, batch, i18n, store
+from grader.spec import assignment_names
 from test_wrong_submissions import BUGGY, CORRECT
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
@@ -20,8 +21,7 @@ pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts o
 GRADE = str(Path(sys.executable).with_name("grade"))
 
 
-@pytest.mark.parametrize("assignment", ["assignment1", "assignment2", "assignment3", "assignment4", "assignment5",
-                                        "assignment6"])
+@pytest.mark.parametrize("assignment", assignment_names(ROOT))
 def test_a_batch_scores_every_submission_as_single_grading_does(graded, batch_graded, assignment):
     names = [name for a, name in CORRECT if a == assignment] + [name for a, name, _ in BUGGY if a == assignment]
     results = batch_graded(assignment)

@@ -16,12 +16,12 @@ import pytest
 from conftest import ROOT, submission_path
 from grader import api, published, release, wire
 from grader.results import Report
-from grader.spec import load_assignment
+from grader.spec import assignment_names, load_assignment
 from test_wrong_submissions import BUGGY, CORRECT
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
 
-NAMES = ("assignment1", "assignment2", "assignment3", "assignment4", "assignment5", "assignment6")
+NAMES = tuple(assignment_names(ROOT))
 GRADE = str(Path(sys.executable).with_name("grade"))
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 

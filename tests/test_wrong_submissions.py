@@ -1,7 +1,8 @@
 """Deliberately wrong submissions lose points on the right task, with the right diagnosis, and only there."""
 import pytest
 
-from conftest import SUBMISSIONS, summary
+from conftest import ROOT, SUBMISSIONS, summary
+from grader.spec import assignment_names
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command
 
@@ -174,8 +175,7 @@ def test_bug_is_diagnosed_on_its_task_only(graded, assignment, name, expected):
         assert diagnosis in lost[task][1]
 
 
-CORRECT = [(assignment, folder.name) for assignment in ("assignment1", "assignment2", "assignment3", "assignment4",
-                                                         "assignment5", "assignment6")
+CORRECT = [(assignment, folder.name) for assignment in assignment_names(ROOT)
            for folder in sorted((SUBMISSIONS / assignment).iterdir()) if folder.is_dir()]
 
 
