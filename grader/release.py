@@ -35,7 +35,9 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        shutil.copytree(grader_folder, staging / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        # deploy/: the instructor's cluster files (an image of the course with its reference), no student's business
+        shutil.copytree(grader_folder, staging / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                                                         "deploy"))
         shutil.copy2(root / "pyproject.toml", staging / "pyproject.toml")
         for readme in ("README.md", "README.en.md"):  # Russian first: the course's language
             shutil.copy2(TEMPLATES / readme, staging / readme)
