@@ -1,7 +1,5 @@
 """grader/deploy: the Kubernetes manifests and image, and the Slurm scripts, read without a cluster.
 
-The manifests are read with PyYAML where it is installed, else with `read_yaml` below, which reads
-the block-style subset they are written in (and is checked against PyYAML where both are there).
 The Job must be Indexed with N completions and run `grade batch ... --shard auto --shards N`, as
 the grade command itself parses it; the merge must read the shards' folders the Job writes. The
 Slurm scripts run for real in tests/test_slurm.py.
@@ -9,12 +7,11 @@ Slurm scripts run for real in tests/test_slurm.py.
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 import subprocess
 from pathlib import Path
 
-import pytest
+import yaml
 
 from conftest import ROOT
 from grader import cli
@@ -23,76 +20,13 @@ DEPLOY = ROOT / "grader" / "deploy"
 MANIFESTS = sorted((DEPLOY / "k8s").glob("*.yaml"))
 
 
-def _scalar(text: str):
-    if text.startswith("["):
-        return [_scalar(item.strip()) for item in re.findall(r'"(?:[^"\\]|\\.)*"|[^,\s\[\]][^,\]]*', text)]
-    if text.startswith('"'):
-        return json.loads(text)
-    return {"true": True, "false": False}.get(text, int(text) if text.isdigit() else text)
-
-
-def read_yaml(text: str) -> list:
-    """The documents of a manifest in block style: mappings, sequences, plain or double-quoted
-    scalars, and flow sequences of them (which may run over several lines); whole-line comments."""
-    documents = []
-    for document in re.split(r"^---$", text, flags=re.M):
-        lines, pending = [], ""
-        for line in document.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            pending = f"{pending} {line.strip()}" if pending else line.rstrip()
-            if pending.count("[") == pending.count("]"):
-                lines.append((len(pending) - len(pending.lstrip()), pending.strip()))
-                pending = ""
-        if lines:
-            documents.append(_block(lines, 0)[0])
-    return documents
-
-
-def _block(lines: list[tuple[int, str]], at: int):
-    """The mapping or sequence whose first line is lines[at]; and the index of the line after it."""
-    indent = lines[at][0]
-    if lines[at][1].startswith("- "):
-        items = []
-        while at < len(lines) and lines[at][0] == indent and lines[at][1].startswith("- "):
-            item = lines[at][1][2:]
-            if re.match(r"[\w.-]+:( |$)", item):  # "- name: x": a mapping opens on the dash's line
-                lines[at] = (indent + 2, item)
-                value, at = _block(lines, at)
-            else:
-                value, at = _scalar(item), at + 1
-            items.append(value)
-        return items, at
-    mapping = {}
-    while at < len(lines) and lines[at][0] == indent and not lines[at][1].startswith("- "):
-        key, _, rest = lines[at][1].partition(":")
-        at += 1
-        if rest.strip():
-            mapping[key] = _scalar(rest.strip())
-        elif at < len(lines) and (lines[at][0] > indent or lines[at][1].startswith("- ")):
-            mapping[key], at = _block(lines, at)
-        else:
-            mapping[key] = None
-    return mapping, at
-
-
 def _load(path: Path) -> list:
-    try:
-        import yaml
-    except ImportError:
-        return read_yaml(path.read_text(encoding="utf-8"))
     return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
 
 
 def _manifests() -> dict[str, dict]:
     """Every object of grader/deploy/k8s by kind and name."""
     return {f"{item['kind']}/{item['metadata']['name']}": item for path in MANIFESTS for item in _load(path)}
-
-
-def test_the_manifests_read_alike_with_pyyaml_and_without():
-    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed: the manifests were read by read_yaml alone")
-    for path in MANIFESTS:
-        assert read_yaml(path.read_text(encoding="utf-8")) == list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
 
 
 def test_the_grade_job_is_indexed_and_each_index_grades_its_shard_in_the_jail():
