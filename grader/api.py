@@ -167,8 +167,10 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        found = find(origin, spec.modules, workdir)
         mode = isolation_mode(root)
+        found = find(origin, spec.modules, workdir)
+        if mode == "user":  # the student's uid reads its own copy (its helper modules) from here
+            _open_to_others(workdir)
         runs = execute(spec, tasks, found, root, devices, timeout, workers, runner, expected, mode)
         report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
         if expected is None:  # the reference ran here without its known mistakes: add them where one may apply
@@ -238,13 +240,22 @@ def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:
     return {module: run.Source(str(folder / module), (folder / module).read_bytes()) for module in spec.modules}
 
 
+def _open_to_others(folder: Path) -> None:
+    """Make the private copy of a submission readable by the unprivileged uid of GRADER_ISOLATION=user:
+    it holds nothing but the student's own files."""
+    for path in (folder, *folder.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def isolation_mode(root: Path) -> str:
     """"jail", or "process" (`sandbox.spawned`) where a student grades in a handout on a system
     that cannot build the jail (macOS, Windows, a Linux without user namespaces), or where
-    GRADER_ISOLATION=process asks for it. The instructor's grading never falls back by itself."""
+    GRADER_ISOLATION=process asks for it; "user" only where GRADER_ISOLATION=user asks for it (a
+    root grader in a container without namespaces, Gradescope's: each task a spawned process as a
+    uid of its own that cannot read the course). The instructor's grading never falls back by itself."""
     forced = os.environ.get("GRADER_ISOLATION", "")
-    if forced not in ("", "jail", "process"):
-        raise UsageError("GRADER_ISOLATION={value}: use jail or process", value=forced)
+    if forced not in ("", "jail", "process", "user"):
+        raise UsageError("GRADER_ISOLATION={value}: use jail, user or process", value=forced)
     if forced:
         return forced
     return "process" if is_handout(root) and not sandbox.jail_works() else "jail"
@@ -296,9 +307,9 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
             sandbox.need_fork()  # where nothing can fork: one line, exit 3
         runner.submit(0, request)
     known = reference_frames(spec, tasks, root, timeout, workers, "answers") if expected is None else expected()
-    if mode == "process":
+    if mode in ("process", "user"):
         outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
-                                    [job.frames() for job in request.jobs])
+                                    [job.frames() for job in request.jobs], course=root if mode == "user" else None)
     elif jobs:
         number, status = next(runner.finished())
         outcomes = runner.outcomes(number, request)
@@ -560,6 +571,16 @@ def environment(devices: tuple[str, ...], mode: str = "jail", language: str = "e
 
 def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     """What every student child of this grading ran under: each one checked it before running."""
+    if mode == "user":
+        jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
+        return Isolation(level=N_("process as an unprivileged user (no jail)"), measures=(
+            "a fresh Python process per task",
+            "a uid of its own, no groups, no capabilities: the course is closed to it", "no_new_privs, seccomp filter",
+            f"address space {jail.memory_bytes >> 30} GiB (CPU), {jail.processes} processes (RLIMIT_NPROC), "
+            f"files of {jail.file_bytes >> 20} MiB", cpu_time_measure(()),
+            "every process of its uid killed when it ends", "results as data, never pickle", "environment: an allowlist",
+            "no namespaces: it sees the host's files that any user may read, and the network; "
+            "GRADER_ISOLATION=user asked for this"))
     if mode == "process":
         return Isolation(level=N_("process only (no sandbox)"), measures=(
             "a fresh Python process per task", cpu_time_measure(()), "results as data, never pickle",

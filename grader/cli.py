@@ -11,6 +11,7 @@ from typing import Iterator
 import click
 
 from . import api, report, sandbox
+from .feedback import VISIBILITIES
 from .i18n import ReaderError, number, say, say_n, say_text
 from .settings import LANGUAGES
 
@@ -67,6 +68,7 @@ def main():
       grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
       grade merge DIR SHARD_DIR...              merge the shards of a batch (--shard K/N)
       grade release OUT [ASSIGNMENT...]         the student handout, without solutions
+      grade gradescope ASSIGNMENT BUNDLE.zip    a Gradescope autograder
       grade check-reference           prove the reference solutions and the stubs
     """
 
@@ -217,9 +219,12 @@ def check_reference(assignments, seeds, timeout, lang, course):
 @click.argument("assignments", nargs=-1)
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds per task for the reference.")
+@click.option("--ci-fail-under", type=click.FloatRange(0, 100), default=50.0, show_default=True,
+              help="The handout's CI (GitHub Actions, GitLab CI) fails a push whose changed assignment scores "
+                   "under PERCENT of its public checks.")
 @LANG
 @COURSE
-def release_command(out, assignments, timeout, lang, course):
+def release_command(out, assignments, timeout, ci_fail_under, lang, course):
     """Build the student handout in the new folder OUT: stubs, statements, the grader and the
     answers to the public cases, without the solutions [default: every assignment]."""
     from . import release
@@ -227,9 +232,49 @@ def release_command(out, assignments, timeout, lang, course):
     language = _language(lang, course)
     with _failures(language):
         names = release.build_handout(out, assignments, root=course, timeout=timeout, progress=click.echo,
-                                      language=language)
+                                      language=language, ci_fail_under=ci_fail_under)
     click.echo(say(language, "handout of {names} -> {folder} (see its README.md)", names=", ".join(names),
                    folder=out))
+
+
+@main.command("gradescope")
+@click.argument("assignment")
+@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--visibility", type=click.Choice(VISIBILITIES),
+              default="visible", show_default=True, help="When students see their results on Gradescope.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S, show_default=True,
+              help="CPU seconds per task.")
+@LANG
+@COURSE
+def gradescope_command(assignment, bundle, visibility, timeout, lang, course):
+    """Build BUNDLE, the Gradescope autograder zip of ASSIGNMENT (setup.sh, run_autograder, the course)."""
+    from . import gradescope
+
+    language = _language(lang, course)
+    with _failures(language):
+        held = gradescope.build_bundle(assignment, bundle, root=course, visibility=visibility, timeout=timeout)
+    click.echo(say_n(language, "Gradescope autograder of {assignment}: {count} file -> {path}",
+                     "Gradescope autograder of {assignment}: {count} files -> {path}", len(held),
+                     assignment=assignment, path=bundle))
+
+
+@main.command("autograder", hidden=True)
+@click.argument("assignment")
+@click.option("--visibility", type=click.Choice(VISIBILITIES),
+              default="visible")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=api.DEFAULT_TIMEOUT_S)
+def autograder_command(assignment, visibility, timeout):
+    """In a Gradescope container (the bundle's run_autograder): grade AUTOGRADER_ROOT/submission into
+    AUTOGRADER_ROOT/results/results.json."""
+    from . import gradescope
+
+    language = _language(None, gradescope.autograder_root() / "source")
+    with _failures(language):
+        result = gradescope.autograde(assignment, visibility=visibility, timeout=timeout,
+                                      runner=click.get_current_context().obj)
+    # Gradescope shows this output to the instructor alone (results/stdout)
+    click.echo(f"{result.assignment}: {result.score:g} / {result.max_score:g} "
+               f"({result.environment.isolation.level}) -> results/results.json")
 
 
 def _hand_back_options(command):

@@ -18,12 +18,19 @@ from .spec import Assignment
 TEMPLATES = Path(__file__).parent / "templates" / "handout"
 PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed
 GLOSSARY = Path("assignments") / "GLOSSARY.md"  # the lectures' terms and PyTorch's names, for every assignment
+CI_FAIL_UNDER = 50.0  # percent of an assignment's public points under which a push's CI run fails
+# The students' CI: (template, path in the handout). The platforms' runners grade each push with
+# the public checks of the assignments it changed, as the handout's README says.
+CI_FILES = (("github-workflow.yml", Path(".github") / "workflows" / "grade.yml"),
+            ("gitlab-ci.yml", Path(".gitlab-ci.yml")), ("grade-pushed.sh", Path("ci") / "grade-pushed.sh"))
 
 
 def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = None, timeout: float = 60.0,
-                  progress: Callable[[str], None] = lambda line: None, language: str = "en") -> list[str]:
+                  progress: Callable[[str], None] = lambda line: None, language: str = "en",
+                  ci_fail_under: float = CI_FAIL_UNDER) -> list[str]:
     """Write the handout for `names` (default: every assignment) into the new folder `out`, telling
-    `progress` in `language` what each holds. Returns the assignments released."""
+    `progress` in `language` what each holds; its CI fails a push whose changed assignment scores
+    under `ci_fail_under` percent. Returns the assignments released."""
     root = api.course(root)
     api.need_reference(root, "grade release")
     out = Path(out)
@@ -48,6 +55,9 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
                 shutil.copy2(root / shared, staging / shared)
         (staging / "tests").mkdir()
         shutil.copy2(TEMPLATES / "test_handout.py", staging / "tests" / "test_handout.py")
+        for path, text in ci_files(ci_fail_under).items():
+            (staging / path).parent.mkdir(parents=True, exist_ok=True)
+            (staging / path).write_text(text, encoding="utf-8", newline="\n")
         for spec in specs:
             progress(_release_assignment(spec, root, staging, timeout, language))
         if out.exists():
@@ -56,6 +66,14 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return names
+
+
+def ci_files(fail_under: float = CI_FAIL_UNDER) -> dict[Path, str]:
+    """The handout's CI files, by their path in it, with the instructor's threshold."""
+    if not 0 <= fail_under <= 100:
+        raise ValueError(f"a threshold is a percent, not {fail_under}")
+    return {path: (TEMPLATES / template).read_text(encoding="utf-8").replace("@FAIL_UNDER@", f"{fail_under:g}")
+            for template, path in CI_FILES}
 
 
 def published_names(root: Path) -> list[str]:

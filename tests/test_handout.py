@@ -204,6 +204,23 @@ def test_the_handouts_own_smoke_test_passes_with_its_own_grader(handout):
     assert f"{len(NAMES) + 1} passed" in result.stdout  # each assignment's stubs, and that it holds no solutions
 
 
+def test_the_handouts_ci_grades_a_pushed_assignment_as_its_readme_says(handout, tmp_path):
+    for path, text in release.ci_files().items():  # the default threshold, 50 %
+        assert (handout / path).read_text(encoding="utf-8") == text
+    copy = tmp_path / "handout"
+    shutil.copytree(handout, copy)
+    (copy / ".venv" / "bin").mkdir(parents=True)  # the set-up's venv: this Python, the handout's grader
+    (copy / ".venv" / "bin" / "grade").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m grader "$@"\n')
+    (copy / ".venv" / "bin" / "grade").chmod(0o755)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    environment = {**os.environ, "FAIL_UNDER": "50", "PYTHONPATH": str(copy)}
+    result = subprocess.run(["bash", "ci/grade-pushed.sh", ""], cwd=copy, capture_output=True, text=True,
+                            env=environment, timeout=900)
+    assert result.returncode == 1, result.stderr[-2000:]  # the untouched stubs score 0, under 50 %
+    assert result.stdout.count("not_implemented") >= len(NAMES)  # each report, printed in the log
+    assert sorted(path.name for path in (copy / "reports").iterdir()) == [f"{name}.html" for name in NAMES]
+
+
 def test_release_refuses_a_folder_in_use(tmp_path):
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "notes.txt").write_text("mine")

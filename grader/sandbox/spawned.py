@@ -5,27 +5,41 @@ no isolation beyond the process. Reports say so.
 
 Only for students grading their own code in a handout, or when forced (`GRADER_ISOLATION=process`).
 The parent never unpickles what a child sends: it reads raw frames, as from a jailed child.
+
+With `course` given (`GRADER_ISOLATION=user`, a root grader in a container that makes no
+namespaces), each child first becomes a uid of its own that cannot read the course
+(`jail.enter_unprivileged`), and every process of that uid is killed when the job ends.
 """
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
+import shutil
+import signal
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+from .jail import JAIL_UID_BASE
 from .keeper import RESULT_BYTES, Deadline, Outcome, tree_cpu_seconds
 from .zygote import StudentJob
 
 _READY, _DONE = b"r", b""  # sent before the job's frames (torch imported), and after them
+_FAILED = b"!"  # before _READY, then the reason: the child could not become unprivileged (the grader's fault)
 STARTUP_S = 120.0  # to start Python and import torch, before the job's own time limit starts
 
 
-def _work(job: StudentJob, connection: multiprocessing.connection.Connection) -> None:
-    """In the spawned process: rebuild the task, run the student's code on it, send raw frames."""
-    import os
+def _work(job: StudentJob, connection: multiprocessing.connection.Connection, course: str | None = None,
+          scratch: str | None = None) -> None:
+    """In the spawned process: rebuild the task, run the student's code on it, send raw frames;
+    with `course`, first become a uid of its own, in `scratch`, that cannot read it."""
     import sys
 
     from .. import published, run  # imported here: the child imports the grader (and torch) itself
+    from .jail import JailError, enter_unprivileged
+    from .zygote import jail_for
 
     # The student's printing goes nowhere: on the grader's stdout it would break `--format json`.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -33,7 +47,13 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection) ->
         os.dup2(devnull, fd)
     os.close(devnull)
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")
-    task = published.task_from_json(job.task_json, job.checks_file)
+    task = published.task_from_json(job.task_json, job.checks_file)  # the checks file is the course's: read it first
+    if course is not None:
+        try:
+            enter_unprivileged(jail_for(job.device, Path(job.path).parent, Path(scratch)), Path(course))
+        except (JailError, OSError) as error:  # no student code has run: this message is the grader's
+            connection.send_bytes(_FAILED + str(error).encode())
+            return
     connection.send_bytes(_READY)
     try:
         run.run_student(task, run.Source(job.path, job.code), connection.send_bytes, job.device, job.indices,
@@ -44,8 +64,42 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection) ->
 
 
 def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
-             result_bytes: int = RESULT_BYTES) -> list[Outcome]:
-    """Run every job in a process of its own, at most `workers` at a time; kill the late ones."""
+             result_bytes: int = RESULT_BYTES, course: Path | None = None) -> list[Outcome]:
+    """Run every job in a process of its own, at most `workers` at a time; kill the late ones.
+    With `course`, each job as a uid of its own that cannot read it (GRADER_ISOLATION=user)."""
+    scratch = Path(tempfile.mkdtemp(prefix="grade-users-")) if course is not None else None
+    if scratch is not None:
+        scratch.chmod(0o711)  # each child's own folder in it is reachable by that child alone
+    try:
+        return _run_jobs(jobs, timeouts, workers, expected_frames, result_bytes, course, scratch)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of `uid`: what a job's code left running (without a PID namespace, its
+    children outlive it). Rounds, since one may fork while we look."""
+    for _ in range(5):
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+
+def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
+              result_bytes: int, course: Path | None, scratch: Path | None) -> list[Outcome]:
     context = multiprocessing.get_context("spawn")  # fork is missing on Windows, unsafe after threads
     waiting = list(range(len(jobs)))
     running: dict[Any, tuple[int, Any, float]] = {}  # connection -> (index, process, started)
@@ -54,7 +108,7 @@ def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expect
     outcomes: list[Outcome | None] = [None] * len(jobs)
 
     def finish(connection, timed_out: bool = False, complete: bool = False, overflow: bool = False,
-               wall_clock: bool = False) -> None:
+               wall_clock: bool = False, failed: str | None = None) -> None:
         index, process, started = running.pop(connection)
         cpu_s = ready[index].cpu_seconds() if index in ready else 0.0
         if not complete:
@@ -62,17 +116,23 @@ def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expect
         if process.is_alive():
             process.kill()
         process.join()
+        if course is not None:
+            kill_uid(JAIL_UID_BASE + process.pid)
         connection.close()
         status = 0 if complete else process.exitcode
         outcomes[index] = Outcome(tuple(frames[index]), status, timed_out, overflow, time.monotonic() - started,
-                                  wall_clock=wall_clock, cpu_s=round(cpu_s, 3))
+                                  jail_error=failed, wall_clock=wall_clock, cpu_s=round(cpu_s, 3))
 
     try:
         while waiting or running:
             while waiting and len(running) < workers:
                 index = waiting.pop(0)
                 ours, theirs = context.Pipe(duplex=False)
-                process = context.Process(target=_work, args=(jobs[index], theirs), daemon=True)
+                own = None
+                if scratch is not None:
+                    own = tempfile.mkdtemp(dir=scratch)  # made the child's own once it knows its uid
+                process = context.Process(target=_work, daemon=True,
+                                          args=(jobs[index], theirs, None if course is None else str(course), own))
                 process.start()
                 theirs.close()
                 running[ours] = (index, process, time.monotonic())
@@ -87,6 +147,9 @@ def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expect
                     continue
                 except OSError:  # a message over the limit
                     finish(connection, overflow=True)
+                    continue
+                if index not in ready and frame.startswith(_FAILED):
+                    finish(connection, failed=frame[len(_FAILED):].decode(errors="replace"))
                     continue
                 if frame == _READY and index not in ready:
                     process = running[connection][1]
