@@ -101,7 +101,9 @@ def kill_uid(uid: int) -> None:
 def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
               result_bytes: int, course: Path | None, scratch: Path | None) -> list[Outcome]:
     context = multiprocessing.get_context("spawn")  # fork is missing on Windows, unsafe after threads
-    waiting = list(range(len(jobs)))
+    # Every public job first, and no hidden one before they have all ended: processes that share a
+    # file system (here nothing else is shared: /tmp is) cannot hand a hidden input to a public message.
+    waiting = sorted(range(len(jobs)), key=lambda index: jobs[index].hidden)
     running: dict[Any, tuple[int, Any, float]] = {}  # connection -> (index, process, started)
     ready: dict[int, Deadline] = {}  # jobs whose process has started: their own time limit runs
     frames: list[list[bytes]] = [[] for _ in jobs]
@@ -125,7 +127,8 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
 
     try:
         while waiting or running:
-            while waiting and len(running) < workers:
+            while waiting and len(running) < workers and not (
+                    jobs[waiting[0]].hidden and any(not jobs[i].hidden for i, _, _ in running.values())):
                 index = waiting.pop(0)
                 ours, theirs = context.Pipe(duplex=False)
                 own = None
