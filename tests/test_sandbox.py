@@ -132,3 +132,23 @@ def test_children_forked_ahead_whose_jail_fails_each_end_with_its_error(tmp_path
     outcomes = sandbox.run_all(spawners, [30] * 4, 1, [1] * 4)
     assert outcomes[0].frames == (b"ran",) and outcomes[0].jail_error is None
     assert all(o.frames == () and o.jail_error and "No such file or directory" in o.jail_error for o in outcomes[1:])
+
+
+def test_each_child_has_cgroups_of_its_own_name_and_they_are_gone_after(tmp_path):
+    """Not named by pid: pids come round again, and a child in an earlier one's groups would count
+    its CPU time and carry its memory charges."""
+    from grader.sandbox import cgroup
+
+    (tmp_path / "scratch").mkdir()
+    settings = {"visible": sandbox.python_paths(), "submission": tmp_path, "scratch": tmp_path / "scratch"}
+    children = []
+
+    def spawner():
+        children.append(sandbox.spawn(lambda send: send(b"ran"), sandbox.Jail(**settings)))
+        return children[-1]
+    outcomes = sandbox.run_all([spawner, spawner], [30, 30], 1, [1, 1])
+    assert [o.frames for o in outcomes] == [(b"ran",), (b"ran",)]
+    names = [child.group for child in children]
+    assert len(set(names)) == 2 and all(str(child.pid) not in name.split("-")[-1] for child, name in zip(children, names))
+    if cgroup.available():
+        assert not any((folder / name).exists() for folder in cgroup._own_folders().values() for name in names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import secrets
 import platform
 import signal
 import sys
@@ -104,12 +105,13 @@ def python_paths() -> tuple[Path, ...]:
 _BASIC_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 
-def enter(jail: Jail) -> None:
-    """Build the jail around the calling (forked) process; afterwards it runs as PID 1 of a new PID
-    namespace, in /tmp of a private root, as an unprivileged uid with no capabilities."""
+def enter(jail: Jail, group: str) -> None:
+    """Build the jail around the calling (forked) process, in fresh cgroups named `group`
+    (`new_cgroup_name`); afterwards it runs as PID 1 of a new PID namespace, in /tmp of a private
+    root, as an unprivileged uid with no capabilities."""
     host_uid, host_gid, host_pid = os.getuid(), os.getgid(), os.getpid()
     mount_point = Path(tempfile.mkdtemp(prefix="root-", dir=jail.scratch))
-    _join_cgroups(jail, host_pid)
+    _join_cgroups(jail, group)
     _blank_arguments_and_environment()
     _unshare(host_uid, host_gid)
     _become_pid_namespace_init()
@@ -162,13 +164,16 @@ def _call(what: str, result: int) -> None:
         raise JailError(f"{what}: {os.strerror(code)}")
 
 
-def cgroup_name(host_pid: int) -> str:
-    return f"grader-{host_pid}"
+def new_cgroup_name() -> str:
+    """A name no other child's cgroups have had. Not the child's pid: pids come round again (after
+    32768 on many systems), and a child that joined the groups of an earlier one would inherit
+    their CPU time count and memory charges."""
+    return f"grader-{os.getpid()}-{secrets.token_hex(8)}"
 
 
-def _join_cgroups(jail: Jail, host_pid: int) -> None:
+def _join_cgroups(jail: Jail, group: str) -> None:
     try:
-        cgroup.join(cgroup_name(host_pid), jail.resident_bytes, jail.processes, jail.cores)
+        cgroup.join(group, jail.resident_bytes, jail.processes, jail.cores)
     except OSError as error:
         raise JailError(f"joining a cgroup: {error}") from None
 

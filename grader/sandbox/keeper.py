@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cgroup
-from .jail import Jail, JailError, cgroup_name, enter, python_paths
+from .jail import Jail, JailError, enter, new_cgroup_name, python_paths
 
 _FRAME_LENGTH = struct.Struct("<Q")
 _TOKEN_BYTES = 16
@@ -50,6 +50,7 @@ class Child:
     buffer: bytearray = field(default_factory=bytearray)
     overflow: bool = False
     forged: bool = False  # a frame without the token arrived
+    group: str | None = None  # the name of its cgroups, for a jailed child
     usage: Path | None = None  # its cgroup's CPU time counter, for a jailed child where one can be made
 
     def cpu_seconds(self) -> float:
@@ -86,12 +87,13 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     results_read, results_write = os.pipe()
     errors_read, errors_write = os.pipe()
     token = os.urandom(_TOKEN_BYTES)
+    group = new_cgroup_name() if jail is not None else None
     pid = os.fork()
     if pid:
         for fd in (go_read, results_write, errors_write):
             os.close(fd)
-        return Child(pid, results_read, go_write, errors_read, token,
-                     usage=cgroup.usage_file(cgroup_name(pid)) if jail is not None else None)
+        return Child(pid, results_read, go_write, errors_read, token, group=group,
+                     usage=cgroup.usage_file(group) if group else None)
     status = 70
     try:
         close_all_but(go_read, results_write, errors_write)
@@ -107,7 +109,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         if jail is not None:
             _quiet()
             try:
-                enter(jail)
+                enter(jail, group)
             except (JailError, OSError) as error:
                 os.write(errors_write, str(error).encode()[:4000] or b"jail error")
                 raise
@@ -368,5 +370,5 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
         for index in [*running.values(), *ready]:
             children[index].kill()
             os.close(children[index].setup_errors)
-        cgroup.remove([cgroup_name(child.pid) for child in children if child is not None])
+        cgroup.remove([child.group for child in children if child is not None and child.group])
     return outcomes
