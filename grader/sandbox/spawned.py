@@ -49,6 +49,7 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")
     task = published.task_from_json(job.task_json, job.checks_file)  # the checks file is the course's: read it first
     if course is not None:
+        _close_resource_tracker()
         try:
             enter_unprivileged(jail_for(job.device, Path(job.path).parent, Path(scratch)), Path(course))
         except (JailError, OSError) as error:  # no student code has run: this message is the grader's
@@ -61,6 +62,18 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
     finally:
         connection.send_bytes(_DONE)
         connection.close()
+
+
+def _close_resource_tracker() -> None:
+    """Spawning hands each child the write end of the root grader's multiprocessing resource
+    tracker, which unlinks, as root, whatever is registered there and left over when the grader
+    exits: as another uid, the child keeps none of it (a tracker it needs, it starts as itself)."""
+    from multiprocessing import resource_tracker
+
+    tracker = resource_tracker._resource_tracker
+    if getattr(tracker, "_fd", None) is not None:
+        os.close(tracker._fd)
+        tracker._fd, tracker._pid = None, None
 
 
 def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
