@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,8 +67,13 @@ def probe(tmp_path_factory):
         site = next(p for p in sys.path if p.endswith("site-packages"))
         code = (SUBMISSIONS / ASSIGNMENT / "correct_naive" / "convolution.py").read_text(encoding="utf-8")
         attack = PROBE.read_text(encoding="utf-8")
+        # The probe's reports go where the grader's cleanup of /tmp, /var/tmp and /dev/shm does not look:
+        # a folder of root's that others may write in but not list.
+        reports_folder = Path(f"/run/redteam-{mark}")
+        reports_folder.mkdir(mode=0o733)
+        reports_folder.chmod(0o733)
         for name, value in (("COURSE", tree / "source"), ("TREE", tree), ("VENV_SITE", site), ("MARK", mark),
-                            ("GRADER_DIR", ROOT / "grader"), ("SUID", suid)):
+                            ("GRADER_DIR", ROOT / "grader"), ("SUID", suid), ("REPORTS", reports_folder)):
             attack = re.sub(rf"\b{name}\b", repr(str(value)), attack)
         (hostile / "convolution.py").write_text(code + attack, encoding="utf-8")
         victim = Path(f"/dev/shm/redteam-victim-{mark}")  # root's, which the student cannot remove
@@ -77,7 +81,7 @@ def probe(tmp_path_factory):
         victim.chmod(0o600)
         results = _run_autograder(_tree(bundle, tree, hostile), isolation="user", wrap=wrap)
         time.sleep(1.0)
-        reports = {path.name.rsplit("-", 1)[1]: path.read_text() for path in Path("/tmp").glob(f"redteam-report-{mark}-*")}
+        reports = {path.name.rsplit("-", 1)[1]: path.read_text() for path in reports_folder.glob("report-*")}
         ours = {int(re.search(r"UID=(\d+)", text).group(1)) for text in reports.values()}  # only this run's uids:
         left = {pid: seen for pid, seen in _jailed_processes().items() if seen[0] in ours}  # other sessions use the range too
         left_files = [str(path) for top in ("/tmp", "/dev/shm", "/var/tmp") for path in Path(top).glob(f"redteam-*{mark}*")
@@ -105,6 +109,7 @@ def probe(tmp_path_factory):
                     pass
             time.sleep(0.01)
     finally:
+        shutil.rmtree(Path(f"/run/redteam-{mark}"), ignore_errors=True)
         for path in [*Path("/tmp").glob("redteam-*"), *Path("/dev/shm").glob("redteam-*")]:
             if path.is_file():
                 path.unlink(missing_ok=True)
@@ -156,14 +161,9 @@ def test_no_process_outlives_its_task(probe):
 
 
 @pytest.mark.slow
-def test_a_task_cannot_read_another_tasks_input_through_tmp(probe):
-    """The README admits the shared /tmp: this records whether one task's public message shows
-    the input another task's process (a hidden job's, say) left there."""
-    assert "OTHERS={}" in probe["public"], probe["public"]
-
-
-@pytest.mark.slow
 def test_no_hidden_input_reaches_a_public_message(probe):
+    """Public tasks running side by side may see each other's files in /tmp (all public); no hidden
+    task runs before every public one has ended and its files are gone."""
     assert "HIDDEN " not in probe["public"], probe["public"]
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import secrets
 import platform
+import secrets
 import signal
 import sys
 import tempfile
@@ -125,16 +125,22 @@ def enter(jail: Jail, group: str) -> None:
 
 
 
-def enter_unprivileged(jail: Jail, course: Path) -> None:
+def enter_unprivileged(jail: Jail, course: Path, group: str) -> None:
     """GRADER_ISOLATION=user, for a container that runs the grader as root but makes no namespaces
     (Gradescope's): the jail's steps that need none. The calling (spawned) process becomes a uid of
     its own with no groups and no capabilities, under the jail's limits, no_new_privs and seccomp
     filter, in `jail.scratch` (a folder made for it); and checks that this uid can neither read nor
     enter `course`, so that the reference and the course's secret stay out of its reach. It sees
-    the host's file system otherwise, as that uid."""
+    the host's file system otherwise, as that uid. Where cgroups can be made, it joins fresh ones
+    named `group`, which cap the memory and processes of the whole task; elsewhere (a container's
+    read-only /sys/fs/cgroup) the limits are per process only."""
     if os.getuid() != 0:
         raise JailError("GRADER_ISOLATION=user runs student code as a uid of its own, which needs root")
     uid = JAIL_UID_BASE + os.getpid()
+    try:
+        cgroup.join(group, jail.resident_bytes, jail.processes, jail.cores)
+    except OSError:
+        pass  # no cgroups here: the rlimits below still hold per process
     _blank_arguments_and_environment()
     os.chown(jail.scratch, uid, uid)
     os.chdir(jail.scratch)

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .jail import JAIL_UID_BASE
+from . import cgroup
+from .jail import JAIL_UID_BASE, new_cgroup_name
 from .keeper import RESULT_BYTES, Deadline, Outcome, tree_cpu_seconds
 from .zygote import StudentJob
 
@@ -32,7 +33,7 @@ STARTUP_S = 120.0  # to start Python and import torch, before the job's own time
 
 
 def _work(job: StudentJob, connection: multiprocessing.connection.Connection, course: str | None = None,
-          scratch: str | None = None) -> None:
+          scratch: str | None = None, group: str | None = None) -> None:
     """In the spawned process: rebuild the task, run the student's code on it, send raw frames;
     with `course`, first become a uid of its own, in `scratch`, that cannot read it."""
     import sys
@@ -51,7 +52,7 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
     if course is not None:
         _close_resource_tracker()
         try:
-            enter_unprivileged(jail_for(job.device, Path(job.path).parent, Path(scratch)), Path(course))
+            enter_unprivileged(jail_for(job.device, Path(job.path).parent, Path(scratch)), Path(course), group)
         except (JailError, OSError) as error:  # no student code has run: this message is the grader's
             connection.send_bytes(_FAILED + str(error).encode())
             return
@@ -90,6 +91,34 @@ def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expect
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+SHARED_FOLDERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))  # where any uid may write
+
+
+def remove_files_of(uid: int, folders: tuple[Path, ...] = SHARED_FOLDERS) -> None:
+    """Remove what `uid` wrote in the folders every user may write to, once its processes are
+    dead: nothing a task left there reaches a later task, or keeps memory (/dev/shm) or disk. It
+    looks only where `uid` could write: folders of its own, or that anyone may write to."""
+    for folder in folders:
+        _remove_owned(folder, uid)
+
+
+def _remove_owned(folder: Path, uid: int) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if is_folder and (info.st_uid == uid or info.st_mode & 0o002):
+                _remove_owned(Path(entry.path), uid)
+            if info.st_uid == uid:
+                (os.rmdir if is_folder else os.unlink)(entry.path)
+        except OSError:
+            pass  # gone already, or a folder that holds what is not its
+
+
 def kill_uid(uid: int) -> None:
     """Kill every process of `uid`: what a job's code left running (without a PID namespace, its
     children outlive it). Rounds, since one may fork while we look."""
@@ -117,6 +146,7 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
     # Every public job first, and no hidden one before they have all ended: processes that share a
     # file system (here nothing else is shared: /tmp is) cannot hand a hidden input to a public message.
     waiting = sorted(range(len(jobs)), key=lambda index: jobs[index].hidden)
+    groups: list[str | None] = [None] * len(jobs)  # user mode: each job's cgroups, where they can be made
     running: dict[Any, tuple[int, Any, float]] = {}  # connection -> (index, process, started)
     ready: dict[int, Deadline] = {}  # jobs whose process has started: their own time limit runs
     frames: list[list[bytes]] = [[] for _ in jobs]
@@ -133,6 +163,8 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
         process.join()
         if course is not None:
             kill_uid(JAIL_UID_BASE + process.pid)
+            remove_files_of(JAIL_UID_BASE + process.pid)
+            cgroup.remove([groups[index]])
         connection.close()
         status = 0 if complete else process.exitcode
         outcomes[index] = Outcome(tuple(frames[index]), status, timed_out, overflow, time.monotonic() - started,
@@ -145,10 +177,12 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
                 index = waiting.pop(0)
                 ours, theirs = context.Pipe(duplex=False)
                 own = None
+                groups[index] = new_cgroup_name()
                 if scratch is not None:
                     own = tempfile.mkdtemp(dir=scratch)  # made the child's own once it knows its uid
                 process = context.Process(target=_work, daemon=True,
-                                          args=(jobs[index], theirs, None if course is None else str(course), own))
+                                          args=(jobs[index], theirs, None if course is None else str(course), own,
+                                                groups[index]))
                 process.start()
                 theirs.close()
                 running[ours] = (index, process, time.monotonic())

@@ -139,6 +139,6 @@ def _probe(input):
         note("SUID_ID", subprocess.run([SUID], capture_output=True, text=True, timeout=5).stdout.strip())
     except Exception as error:
         note("SUID_ID", repr(error))
-    with open(f"/tmp/redteam-report-{MARK}-{me}", "w") as f:  # the whole report, for the test (root) to read
+    with open(f"{REPORTS}/report-{me}", "w") as f:  # the whole report, for the test (root) to read
         f.write("PROBE " + " | ".join(out))
     return "PROBE OTHERS=" + repr(others)[:250]  # the public message: what the /tmp channel brought
