@@ -152,21 +152,30 @@ def test_a_submission_without_the_file_scores_0_with_the_reason(bundle, tmp_path
 
 
 def _open_python_view(view: Path) -> tuple[str, ...] | None:
-    """A command prefix under which student code, as another uid, can read Python: none needed
-    where it can already; where Python sits in a folder only root may enter (a pyenv under
-    /root, as on the grader's test machine), a private mount namespace in which that folder is
-    a tmpfs anyone may enter, holding the one folder on the way to Python. None: no way here."""
-    blocked = next((folder for folder in (Path(sys.base_prefix), *Path(sys.base_prefix).parents)
-                    if not os.stat(folder).st_mode & stat.S_IXOTH), None)
-    if blocked is None:
+    """A command prefix under which student code, as another uid, can read Python, the venv and the
+    grader: none needed where it can already; where one sits in a folder only root may enter (a
+    pyenv under /root, as on the grader's test machine; CI's copy of the tree in a mktemp folder),
+    a private mount namespace in which each such folder is a tmpfs anyone may enter, holding the
+    folders on the way to them. None: no way here."""
+    plan: dict[Path, set[str]] = {}  # a folder others cannot enter -> what under it they must reach
+    for path in (Path(sys.base_prefix), Path(sys.prefix), ROOT / "grader"):
+        blocked = next((folder for folder in (path, *path.parents) if not os.stat(folder).st_mode & stat.S_IXOTH),
+                       None)
+        if blocked == path:
+            return None
+        if blocked is not None:
+            plan.setdefault(blocked, set()).add(path.relative_to(blocked).parts[0])
+    if not plan:
         return ()
     if shutil.which("unshare") is None:
         return None
-    needed = Path(sys.base_prefix).relative_to(blocked).parts[0]
-    script = (f"set -e; mkdir -p {view}; mount --bind {blocked / needed} {view}; "
-              f"mount -t tmpfs -o mode=755 tmpfs {blocked}; mkdir -p {blocked / needed}; "
-              f"mount --bind {view} {blocked / needed}; exec \"$@\"")
-    return ("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh")
+    steps = ["set -e"]
+    for number, (blocked, needed) in enumerate(sorted(plan.items())):
+        views = {name: view / f"{number}-{name}" for name in sorted(needed)}
+        steps += [f"mkdir -p {views[name]}; mount --bind {blocked / name} {views[name]}" for name in views]
+        steps.append(f"mount -t tmpfs -o mode=755 tmpfs {blocked}")
+        steps += [f"mkdir -p {blocked / name}; mount --bind {views[name]} {blocked / name}" for name in views]
+    return ("unshare", "-m", "--propagation", "private", "sh", "-c", "; ".join(steps) + '; exec "$@"', "sh")
 
 
 HOSTILE = '''
