@@ -17,11 +17,13 @@ from typing import Callable, Iterable, Iterator
 
 import torch
 
-from . import __version__, compare, forbidden, i18n, memo, published, run, sandbox, settings, wire
-from .i18n import N_
-from .load import Submission, SubmissionError, find
-from .results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
-from .spec import Assignment, Task, assignment_names, installed_course, load_assignment
+from grader import __version__, i18n, sandbox
+from grader.engine import codec, compare, forbidden, memo, run, wire
+from grader.course import handout, settings
+from grader.i18n import N_
+from grader.engine.load import Submission, SubmissionError, find
+from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
+from grader.spec import Assignment, Task, assignment_names, installed_course, load_assignment
 
 DEFAULT_TIMEOUT_S = 10.0
 Expected = Callable[[], dict[str, tuple[bytes, ...]]]  # loads the reference's frames per task, computed beforehand
@@ -56,7 +58,7 @@ def course(root: Path | None = None) -> Path:
 def choose_language(option: str | None, root: Path, reader: bool = True) -> str:
     """`--lang`, else (for a `reader` at this terminal) their locale, else the course's setting."""
     try:
-        return i18n.choose(option, root) if reader else option or settings.language(root)
+        return settings.choose_language(option, root) if reader else option or settings.language(root)
     except settings.SettingsError as error:
         raise UsageError.of(error) from None
 
@@ -96,8 +98,8 @@ def open_graded(name: str, seed: int = 0, root: Path | None = None) -> tuple[Ass
         raise UsageError("--seed {seed}: a handout holds the answers for the public cases only (seed 0)",
                          seed=str(seed))  # an identifier: its digits never grouped
     try:
-        spec, frames = published.read(root / "public" / name)
-    except published.StaleHandout as error:
+        spec, frames = handout.read(root / "public" / name)
+    except handout.StaleHandout as error:
         raise UsageError.of(error) from None
     return spec, lambda: frames
 
@@ -133,7 +135,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
           workers: int | None = None, root: Path | None = None, language: str | None = None,
           runner: sandbox.Zygote | None = None) -> Report:
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment; `language` of the
-    report: the reader's locale or the course's by default (`i18n.choose`). `runner`: the zygote
+    report: the reader's locale or the course's by default (`settings.choose_language`). `runner`: the zygote
     the student's children descend from, forked before anything secret was read (the command
     forks it before it reads its options); without one, one is forked here, first."""
     with _runner(runner) as runner:
@@ -269,7 +271,7 @@ def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submissi
     data, less the lecture's pinned values (`expect`, compared here only), and the student's file
     with the bytes read once, at the path the child sees it."""
     folder = sandbox.SUBMISSION_MOUNT if jailed else submission.folder
-    checks = root / ("public" if is_handout(root) else "reference") / spec.name / published.CHECKS_FILE
+    checks = root / ("public" if is_handout(root) else "reference") / spec.name / handout.CHECKS_FILE
     found = []
     for task in tasks:
         module = spec.module_of(task)
@@ -282,7 +284,7 @@ def student_jobs(spec: Assignment, tasks: tuple[Task, ...], submission: Submissi
                 continue
             part = task.model_copy(update={"cases": tuple(task.cases[index].model_copy(update={"expect": None})
                                                           for index in indices)})
-            task_json = published.task_to_json(part, spec.name)
+            task_json = codec.task_to_json(part, spec.name)
             for device in devices:
                 found.append((task, device, sandbox.StudentJob(task_json, str(checks) if checks.exists() else None,
                                                                path, submission.sources[module], device, indices,
@@ -376,7 +378,7 @@ def _memo_key(spec: Assignment, task: Task, root: Path, references: dict[str, ru
     folder = root / "reference" / spec.name
     code = [(folder / name).read_bytes() if (folder / name).is_file() else b"" for name in ("spec.py", "checks.py")]
     sources = [f"{module}\0".encode() + source.code for module, source in sorted(references.items())]
-    return memo.key(spec.name, task.name, parts, published.task_to_json(task, spec.name), *code, *sources)
+    return memo.key(spec.name, task.name, parts, codec.task_to_json(task, spec.name), *code, *sources)
 
 
 def _reference_work(task: Task, source: run.Source, parts: str) -> Callable:

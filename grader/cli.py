@@ -10,10 +10,11 @@ from typing import Iterator
 
 import click
 
-from . import api, report, sandbox
-from .feedback import VISIBILITIES
-from .i18n import ReaderError, number, say, say_n, say_text
-from .settings import LANGUAGES
+from grader import api, sandbox
+from grader.reports import render as report
+from grader.reports.feedback import VISIBILITIES
+from grader.i18n import ReaderError, number, say, say_n, say_text
+from grader.course.settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -227,7 +228,7 @@ def check_reference(assignments, seeds, timeout, lang, course):
 def release_command(out, assignments, timeout, ci_fail_under, lang, course):
     """Build the student handout in the new folder OUT: stubs, statements, the grader and the
     answers to the public cases, without the solutions [default: every assignment]."""
-    from . import release
+    from grader.course import release
 
     language = _language(lang, course)
     with _failures(language):
@@ -248,7 +249,7 @@ def release_command(out, assignments, timeout, ci_fail_under, lang, course):
 @COURSE
 def gradescope_command(assignment, bundle, visibility, timeout, lang, course):
     """Build BUNDLE, the Gradescope autograder zip of ASSIGNMENT (setup.sh, run_autograder, the course)."""
-    from . import gradescope
+    from grader.course import gradescope
 
     language = _language(lang, course)
     with _failures(language):
@@ -266,7 +267,7 @@ def gradescope_command(assignment, bundle, visibility, timeout, lang, course):
 def autograder_command(assignment, visibility, timeout):
     """In a Gradescope container (the bundle's run_autograder): grade AUTOGRADER_ROOT/submission into
     AUTOGRADER_ROOT/results/results.json."""
-    from . import gradescope
+    from grader.course import gradescope
 
     language = _language(None, gradescope.autograder_root() / "source")
     with _failures(language):
@@ -324,7 +325,7 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path). Deadlines, overrides and the Moodle files apply also with
     --report-only."""
-    from . import batch  # only here: grading one submission needs none of it
+    from grader.course import batch  # only here: grading one submission needs none of it
 
     lang = hand_back.pop("lang")
     language = _language(lang, course)
@@ -352,7 +353,7 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
 def merge_command(results, parts, course, **hand_back):
     """Merge the RESULTS_DIRs of a batch's shards (grade batch --shard) into RESULTS, each student
     once, and write every output from it, as --report-only does."""
-    from . import batch, shards as sharding
+    from grader.course import batch, shards as sharding
 
     lang = hand_back.pop("lang")
     language = _language(lang, course)
@@ -369,7 +370,8 @@ def merge_command(results, parts, course, **hand_back):
 def _hand_back(anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
     """How the outputs are written, checked before anything is graded: a wrong file must not wait
     for the whole class."""
-    from . import batch, classbook, moodle
+    from grader.course import batch
+    from grader.reports import classbook, moodle
 
     try:
         options = batch.HandBack(classbook.read_deadline(deadline) if deadline else None, late_penalty,
@@ -383,7 +385,7 @@ def _hand_back(anonymous, deadline, late_penalty, overrides, moodle_worksheet, m
 
 def _shard(text: str, count: int | None):
     """The shard `--shard` names (with `--shards`)."""
-    from . import shards as sharding
+    from grader.course import shards as sharding
 
     try:
         return sharding.parse(text, count)
@@ -393,7 +395,7 @@ def _shard(text: str, count: int | None):
 
 def _write_outputs(assignment, results, graded, options, lang, course, language) -> None:
     """The batch's outputs, from `graded`, and one line that names them."""
-    from . import batch
+    from grader.course import batch
 
     written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
                                   options)

@@ -9,9 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import report
-from .i18n import N_, say
-from .results import Report
+from grader.reports import render as report
+from grader.i18n import N_, say
+from grader.results import Report
 
 UNKNOWN_NOTEBOOK = N_("cannot tell which notebook this is: save it and pass its file name, e.g. {example}")
 
@@ -37,7 +37,7 @@ def grade(assignment: str, notebook: str | Path | None = None, *, tasks: tuple[s
     with tempfile.TemporaryDirectory(prefix="grade-notebook-") as folder:
         path = Path(notebook) if notebook else _this_notebook(Path(folder))
         if path is None:
-            from . import api  # only here: the kernel need not import torch to grade
+            from grader import api  # only here: the kernel need not import torch to grade
 
             language = api.choose_language(None, api.course(Path(course) if course else None))
             raise ValueError(say(language, UNKNOWN_NOTEBOOK, example=f"grade({assignment!r}, '{assignment}.ipynb')"))

@@ -13,7 +13,7 @@ from typing import Any, Callable, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from .i18n import N_
+from grader.i18n import N_
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
@@ -24,7 +24,7 @@ DEFAULT_SHARES = {"results": 0.7, "edge cases": 0.2, "argument checks": 0.1}
 
 def recipe(factory: Callable[..., Callable]) -> Callable[..., Callable]:
     """Mark a factory of experiments or laws: what it makes remembers how it was made, so that a
-    handout can store the recipe as data and make it again (`grader.published`)."""
+    handout can store the recipe as data and make it again (`grader.course.handout`)."""
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> Callable:
         made = factory(*args, **kwargs)

@@ -83,7 +83,7 @@ def class_of(folder: Path, assignment: str, names: list[str]) -> Path:
 def batch_graded(tmp_path_factory):
     """Every submission in tests/ of an assignment (correct and mutants), graded in one batch with
     seed 0 as a course grades a class: in the course's language, Russian. Once per session."""
-    from grader import batch
+    from grader.course import batch
     from test_wrong_submissions import BUGGY, CORRECT
     reports = {}
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, class_of
-from grader import api, batch, i18n, store
+from grader import api, i18n
+from grader.course import batch, store
 from grader.spec import assignment_names
 from test_wrong_submissions import BUGGY, CORRECT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import release
+from grader.course import release
 
 GITHUB, GITLAB, SCRIPT = (path for _, path in release.CI_FILES)
 GRADE_PUSHED = "bash ci/grade-pushed.sh"

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import ROOT
-from grader import api, store
-from grader.classbook import Adjustment, DecisionError, Graded, decide, read_adjustments, read_deadline
+from grader import api
+from grader.course import store
+from grader.reports.classbook import Adjustment, DecisionError, Graded, decide, read_adjustments, read_deadline
 
 TASKS = ("pad", "conv1d", "conv2d", "convolve2d", "filters")
 
@@ -81,7 +82,7 @@ def test_a_store_from_an_older_grader_gets_names_and_times(tmp_path, report):
 
 
 def test_a_worksheet_moodle_would_misread_stops_the_outputs_before_any_file(tmp_path, report):
-    from grader import batch
+    from grader.course import batch
     worksheet = tmp_path / "worksheet.csv"
     worksheet.write_text("Identifier,Full name,Grade,Maximum grade,Last modified (grade)\n"
                          "Participant 101,Ann Lee,,30.00,-\n", encoding="utf-8")

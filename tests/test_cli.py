@@ -141,7 +141,7 @@ def test_without_the_sandbox_printing_stays_out_of_the_report_and_every_format_s
     assert "PRINTED-AT-IMPORT" not in done.stdout + done.stderr
     assert report["notes"] == ["Convolution.py is graded as convolution.py: name it exactly so",
                                "graded without a sandbox: your code ran as an ordinary process"]
-    from grader.report import render
+    from grader.reports.render import render
     from grader.results import Report
     parsed = Report.model_validate_json(done.stdout)
     for fmt in ("text", "markdown", "html"):

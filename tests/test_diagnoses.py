@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from conftest import ROOT
-from grader import api, compare, experiments, wire
+from grader import api, experiments
+from grader.engine import compare, wire
 from grader.spec import Case, Random, Task, Variant
 from mutants import Mutant
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import api, batch, sandbox
+from grader import api, sandbox
+from grader.course import batch
 from grader.sandbox import keeper
 
 HOSTILE = ROOT / "tests" / "hostile" / "fair_busy_neighbour.py"

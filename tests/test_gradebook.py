@@ -11,9 +11,9 @@ from conftest import ROOT, SUBMISSIONS, mutant
 from datetime import datetime, timedelta, timezone
 
 from grader import api
-from grader.classbook import Adjustment, Graded, decide
-from grader.feedback import folder_name, gradescope_results, write_feedback
-from grader.gradebook import BOM, gradebook_csv, write_gradebook
+from grader.reports.classbook import Adjustment, Graded, decide
+from grader.reports.feedback import folder_name, gradescope_results, write_feedback
+from grader.reports.gradebook import BOM, gradebook_csv, write_gradebook
 from grader.results import TaskResult
 
 SCRIPT_ID = "<script>alert(1)</script>"

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SUBMISSIONS, mutant
 
-from grader import api, gradescope, sandbox
+from grader import api, sandbox
+from grader.course import gradescope
 
 ASSIGNMENT = "assignment1"
 

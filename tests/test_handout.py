@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, submission_path
-from grader import api, published, release, wire
+from grader import api
+from grader.course import handout as published, release
+from grader.engine import codec
+from grader.engine import wire
 from grader.results import Report
 from grader.spec import assignment_names, load_assignment
 from test_wrong_submissions import BUGGY, CORRECT
@@ -58,7 +61,7 @@ def test_a_handout_says_how_many_checks_are_hidden_and_nothing_else(handout):
     report = api.grade("assignment1", ROOT / "tests" / "submissions" / "assignment1" / "correct_naive", root=handout)
     conv1d = report.tasks[0]
     assert conv1d.withheld > 0 and not any(c.hidden for c in conv1d.checks)
-    from grader import report as rendering
+    from grader.reports import render as rendering
     assert "hidden checks did not run here" in rendering.text(report)
 
 
@@ -191,9 +194,9 @@ def test_a_handout_checked_out_with_crlf_line_ends_still_grades(handout, tmp_pat
     copy = shutil.copytree(handout / "grader", tmp_path / "grader")
     for path in copy.glob("**/*.py"):
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert published.grader_fingerprint(copy) == published.grader_fingerprint(handout / "grader")
-    (copy / "files.py").write_bytes(b"# changed\r\n" + (copy / "files.py").read_bytes())
-    assert published.grader_fingerprint(copy) != published.grader_fingerprint(handout / "grader")
+    assert codec.grader_fingerprint(copy) == codec.grader_fingerprint(handout / "grader")
+    (copy / "engine" / "files.py").write_bytes(b"# changed\r\n" + (copy / "engine" / "files.py").read_bytes())
+    assert codec.grader_fingerprint(copy) != codec.grader_fingerprint(handout / "grader")
     assert "public/** -text" in (handout / ".gitattributes").read_text()
 
 
@@ -241,9 +244,9 @@ def test_a_spec_whose_experiment_cannot_ship_is_refused(tmp_path):
 def test_every_spec_comes_back_from_its_json_as_it_was():
     for name in NAMES:
         public = published.public_part(load_assignment(name, 0, ROOT))
-        text = json.dumps(published._encode(public, f"_grader_checks_{name}"))
-        back = published._decode(json.loads(text), sys.modules.get(f"_grader_checks_{name}"))
-        assert published._encode(back, f"_grader_checks_{name}") == json.loads(text)
+        text = json.dumps(codec.encode(public, f"_grader_checks_{name}"))
+        back = codec.decode(json.loads(text), sys.modules.get(f"_grader_checks_{name}"))
+        assert codec.encode(back, f"_grader_checks_{name}") == json.loads(text)
         assert [len(t.cases) for t in back.tasks] == [len(t.cases) for t in public.tasks]
 
 

@@ -32,7 +32,8 @@ from typing import Callable
 import pytest
 
 from conftest import ROOT, SUBMISSIONS, mutant, summary
-from grader import api, report as report_module
+from grader import api
+from grader.reports import render as report_module
 from grader.results import Report
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command

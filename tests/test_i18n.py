@@ -13,7 +13,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from conftest import ROOT
-from grader import api, i18n, report
+from grader import api, i18n
+from grader.course import settings
+from grader.reports import render as report
 from test_wrong_submissions import BUGGY, CORRECT
 
 PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
@@ -29,7 +31,7 @@ PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}|%\((\w+)\)s")
 def _extracted() -> frozenset[str]:
     """Every message id in the grader's code and templates and the specs' texts, as pybabel extracts them."""
     method_map = [("grader/**.py", "python"), ("grader/templates/**.html", "jinja2"),
-                  ("reference/*/spec.py", "grader.i18n:extract_spec")]
+                  ("reference/*/spec.py", "grader.i18n.extract:extract_spec")]
     options = {"grader/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=KEYWORDS):
@@ -104,16 +106,16 @@ def test_russian_plurals_read_naturally(count, expected):
 
 
 def test_the_language_is_the_option_then_the_readers_locale_then_the_courses(monkeypatch, tmp_path):
-    assert i18n.choose("en", ROOT) == "en"
+    assert settings.choose_language("en", ROOT) == "en"
     monkeypatch.setenv("LANG", "ru_RU.UTF-8")
-    assert i18n.choose(None, ROOT) == "ru" and i18n.choose("en", ROOT) == "en"
+    assert settings.choose_language(None, ROOT) == "ru" and settings.choose_language("en", ROOT) == "en"
     monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")
-    assert i18n.choose(None, ROOT) == "en"
+    assert settings.choose_language(None, ROOT) == "en"
     for unknown in ("C.UTF-8", "de_DE.UTF-8"):
         monkeypatch.setenv("LC_ALL", unknown)
-        assert i18n.choose(None, ROOT) == "ru"  # the course's setting, assignments/course.toml
+        assert settings.choose_language(None, ROOT) == "ru"  # the course's setting, assignments/course.toml
     (tmp_path / "assignments").mkdir()
-    assert i18n.choose(None, tmp_path) == "en"  # no setting
+    assert settings.choose_language(None, tmp_path) == "en"  # no setting
     (tmp_path / "assignments" / "course.toml").write_text('language = "fr"\n')
     with pytest.raises(api.UsageError, match="language must be one of en, ru"):
         api.choose_language(None, tmp_path)
@@ -247,7 +249,7 @@ def test_an_error_at_import_says_its_message_in_the_readers_language_or_that_it_
         (tmp_path / "convolution.py").write_text(code)
         graded = grade("assignment1", tmp_path / "convolution.py", tasks=("pad",), language="ru")
         return graded.tasks[0].problem
-    stale = import_error("from grader.published import StaleHandout\n\n"
+    stale = import_error("from grader.course.handout import StaleHandout\n\n"
                          "raise StaleHandout('{folder}: {frames} does not match {spec}: get the current handout', "
                          "folder='assignment1', frames='expected.frames', spec='spec.json')\n")
     assert stale.startswith("ваш файл не импортируется: StaleHandout: assignment1: expected.frames не соответствует "

@@ -13,10 +13,12 @@ import re
 import pytest
 
 from conftest import ROOT
-from grader import api, feedback, wire
-from grader.classbook import Graded
-from grader.load import SubmissionError, find
-from grader.report import render
+from grader import api
+from grader.reports import feedback
+from grader.engine import wire
+from grader.reports.classbook import Graded
+from grader.engine.load import SubmissionError, find
+from grader.reports.render import render
 from grader.results import CheckResult, Environment, Isolation, Report, TaskResult
 
 SEED = 987654321
@@ -45,7 +47,7 @@ def test_each_assignment_has_a_seed_of_its_own_derived_from_the_secret():
     seeds = {name: api.secret_seed(ROOT, name) for name in ("assignment1", "assignment2", "assignment3")}
     assert len(set(seeds.values())) == 3
     assert api.secret_seed(ROOT, "assignment1") == seeds["assignment1"]  # the same every time
-    from grader import settings
+    from grader.course import settings
     assert settings.secret_seed(ROOT) not in seeds.values()
 
 

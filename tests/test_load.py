@@ -7,8 +7,8 @@ import zipfile
 import nbformat
 import pytest
 
-from grader import files, load
-from grader.load import SubmissionError, find, notebook_code
+from grader.engine import files, load
+from grader.engine.load import SubmissionError, find, notebook_code
 
 MODULES = ("pooling.py", "im2col.py")
 

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from grader import api, memo
+from grader import api
+from grader.engine import memo
 
 
 @pytest.fixture

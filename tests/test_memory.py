@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SUBMISSIONS
-from grader import store
+from grader.course import store
 from test_hostile import public_folder, traversable  # noqa: F401  (fixtures: a folder in /tmp; uid 65534 may reach Python)
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command

@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, SUBMISSIONS
 from test_gradescope import ASSIGNMENT, _open_python_view, _run_autograder, _tree
 
-from grader import gradescope
+from grader.course import gradescope
 
 PROBE = Path(__file__).parent / "redteam" / "probe_user_mode.py"
 JAIL_UID_BASE = 200_000

@@ -3,7 +3,7 @@ import pytest
 
 from conftest import ROOT
 from grader import api
-from grader.report import student_view
+from grader.reports.render import student_view
 from grader.spec import assignment_names
 
 pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts or the command

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import clean, render, student_view, write_report
+from grader.reports.render import clean, render, student_view, write_report
 from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,8 +107,9 @@ import markupsafe
 import torch
 
 from conftest import mutant
-from grader import api, compare
-from grader.wire import TensorValue
+from grader import api
+from grader.engine import compare
+from grader.engine.wire import TensorValue
 
 
 @pytest.fixture(scope="module")

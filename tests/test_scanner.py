@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import api, forbidden, report as report_module
+from grader import api
+from grader.engine import forbidden
+from grader.reports import render as report_module
 from grader.results import Report
 from test_hostile import HOSTILE, attack_text
 

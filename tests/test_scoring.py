@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import api, compare
+from grader import api
+from grader.engine import compare
 from grader.results import CheckResult, TaskResult
 from grader.spec import Case, Task, assignment_names
 

@@ -6,8 +6,9 @@ import contextlib
 import pytest
 
 from conftest import ROOT
-from grader import api, shards, store
-from grader.shards import Shard, ShardError
+from grader import api
+from grader.course import shards, store
+from grader.course.shards import Shard, ShardError
 
 IDS = [f"{number:07d}" for number in range(1470000, 1470600)]
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from grader.load import find
-from grader.sources import Entry, SourceError, discover
+from grader.engine.load import find
+from grader.course.sources import Entry, SourceError, discover
 
 NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 # Moodle >= 3.1: a folder per student; older (or "download submissions in folders" off): the files side by side

@@ -4,8 +4,8 @@ import importlib.util
 import pytest
 
 from conftest import ROOT
-from grader import compare, wire
-from grader.run import exercise, to_float64
+from grader.engine import compare, wire
+from grader.engine.run import exercise, to_float64
 from grader.spec import assignment_names, build, load_assignment
 
 

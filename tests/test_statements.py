@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import ROOT
-from grader import statement
+from grader.course import statement
 from grader.spec import GROUPS, assignment_names, load_assignment
 
 NAMES = assignment_names(ROOT)
@@ -20,7 +20,7 @@ TRANSLATED = [name for name, language in STATEMENTS if language != "en"]
 def test_the_statement_shows_the_spec_s_points(name, language):
     spec = load_assignment(name, root=ROOT)
     text = statement.statement_path(ROOT, name, language).read_text(encoding="utf-8")
-    assert statement.points_table(spec, language) in text, "stale: run python -m grader.statement"
+    assert statement.points_table(spec, language) in text, "stale: run python -m grader.course.statement"
 
 
 def _without_comments(block: str) -> str:

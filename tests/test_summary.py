@@ -10,10 +10,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from grader.classbook import Adjustment, Graded
-from grader.feedback import folder_name
+from grader.reports.classbook import Adjustment, Graded
+from grader.reports.feedback import folder_name
 from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
-from grader.summary import render_summary
+from grader.reports.summary import render_summary
 from test_gradebook import SCRIPT_ID, UNGRADABLE, graded_class
 
 ENVIRONMENT = Environment(python="3.11", torch="2.3", devices=("cpu",), grader="test",

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import compare, forbidden, wire
+from grader.engine import compare, forbidden, wire
 from grader.spec import Case, Random, Task, Variant
 
 

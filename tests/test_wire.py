@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader import wire
+from grader.engine import wire
 
 
 def test_wire_round_trip_without_pickle():

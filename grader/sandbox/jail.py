@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroup
+from grader.sandbox import cgroup
 
 try:  # POSIX only: elsewhere no jail can be built, and grading falls back to sandbox.spawned
     import posix

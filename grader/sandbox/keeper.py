@@ -10,7 +10,6 @@ import ctypes
 import os
 import selectors
 import signal
-import struct
 import sys
 import tempfile
 import time
@@ -18,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cgroup
-from .jail import Jail, JailError, enter, new_cgroup_name, python_paths
+from grader.engine.files import close_all_but
+from grader.engine.wire import FORGED_STATUS, LENGTH, OVERFLOW_STATUS, RESULT_BYTES
+from grader.sandbox import cgroup
+from grader.sandbox.jail import Jail, JailError, enter, new_cgroup_name, python_paths
 
-_FRAME_LENGTH = struct.Struct("<Q")
 _TOKEN_BYTES = 16
-RESULT_BYTES = 64 * 2**20  # what one child may send in all
 _PR_SET_PDEATHSIG = 1
 # The wall-clock backstop of a CPU limit of T seconds: WALL_FACTOR * T + WALL_SLACK_S. Generous, so
 # that a correct child on a machine busy with other work is stopped by its CPU time, never by this.
@@ -31,10 +30,6 @@ WALL_FACTOR, WALL_SLACK_S = 3.0, 5.0
 _POLL_S = 0.02  # the shortest wait between two readings of a child's CPU time
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PROC_COUNTS = Path("/proc/self/stat").exists()  # Linux: a child's CPU time can be read
-# Exit statuses by which a jailed child's grader side (`run.run_student`) says that the student's
-# side wrote what is no reply into their channel (as forged as a frame without the token), or one
-# reply larger than the result limit.
-FORGED_STATUS, OVERFLOW_STATUS = 72, 73
 
 
 @dataclass
@@ -101,7 +96,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         die_with_parent()
 
         def send(frame: bytes) -> None:
-            os.write(results_write, _FRAME_LENGTH.pack(len(frame)) + token)
+            os.write(results_write, LENGTH.pack(len(frame)) + token)
             view = memoryview(frame)
             while view:
                 view = view[os.write(results_write, view):]
@@ -204,15 +199,6 @@ def die_with_parent() -> None:
         raise OSError("prctl(PR_SET_PDEATHSIG) failed")
 
 
-def close_all_but(*keep: int) -> None:
-    """Close every file descriptor above 2 but `keep`."""
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
-
-
 def _quiet() -> None:
     """The child's printing goes nowhere: nothing it prints can count."""
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -230,7 +216,7 @@ def split_frames(child: Child) -> list[bytes]:
         if buffer[8:start] != child.token:
             child.forged = True
             break
-        (length,) = _FRAME_LENGTH.unpack_from(buffer, 0)
+        (length,) = LENGTH.unpack_from(buffer, 0)
         if len(buffer) < start + length:
             break
         frames.append(bytes(buffer[start:start + length]))

@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import cgroup
-from .jail import JAIL_UID_BASE, new_cgroup_name
-from .keeper import RESULT_BYTES, Deadline, Outcome, tree_cpu_seconds
-from .zygote import StudentJob
+from grader.sandbox import cgroup
+from grader.sandbox.jail import JAIL_UID_BASE, new_cgroup_name
+from grader.engine.wire import RESULT_BYTES
+from grader.sandbox.keeper import Deadline, Outcome, tree_cpu_seconds
+from grader.sandbox.zygote import StudentJob
 
 _READY, _DONE = b"r", b""  # sent before the job's frames (torch imported), and after them
 _FAILED = b"!"  # before _READY, then the reason: the child could not become unprivileged (the grader's fault)
@@ -38,9 +39,10 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
     with `course`, first become a uid of its own, in `scratch`, that cannot read it."""
     import sys
 
-    from .. import published, run  # imported here: the child imports the grader (and torch) itself
-    from .jail import JailError, enter_unprivileged
-    from .zygote import jail_for
+    from grader.engine import codec
+    from grader.engine import run  # imported here: the child imports the grader (and torch) itself
+    from grader.sandbox.jail import JailError, enter_unprivileged
+    from grader.sandbox.zygote import jail_for
 
     # The student's printing goes nowhere: on the grader's stdout it would break `--format json`.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -48,7 +50,7 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
         os.dup2(devnull, fd)
     os.close(devnull)
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")
-    task = published.task_from_json(job.task_json, job.checks_file)  # the checks file is the course's: read it first
+    task = codec.task_from_json(job.task_json, job.checks_file)  # the checks file is the course's: read it first
     if course is not None:
         _close_resource_tracker()
         try:

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .jail import Jail, python_paths
-from .keeper import Outcome, die_with_parent, need_fork, run_all, spawn
+from grader.sandbox.jail import Jail, python_paths
+from grader.sandbox.keeper import Outcome, die_with_parent, need_fork, run_all, spawn
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Zygote:
 
 def _warm_up() -> None:
     """What every child would otherwise compute for itself, computed once here."""
-    from .. import forbidden
+    from grader.engine import forbidden
 
     forbidden.operator_names("aten")
 
@@ -270,12 +270,13 @@ def _work_on_part(work: Path, number: int, hidden: bool) -> None:
 
 
 def _run(request: Request) -> list[Outcome]:
-    from .. import published, run  # the grader's modules, imported by the grader before the fork
+    from grader.engine import codec
+    from grader.engine import run  # the grader's modules, imported by the grader before the fork
 
     with tempfile.TemporaryDirectory(prefix="grade-run-", ignore_cleanup_errors=True) as scratch:
         spawners = []
         for job in request.jobs:
-            task = published.task_from_json(job.task_json, job.checks_file)
+            task = codec.task_from_json(job.task_json, job.checks_file)
             source = run.Source(job.path, job.code)
             work = (lambda task, source, job: lambda send: run.run_student(task, source, send, job.device, job.indices))
             spawners.append(functools.partial(spawn, work(task, source, job),

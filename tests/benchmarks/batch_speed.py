@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import grader  # noqa: E402,F401  (pins thread counts before torch is imported)
 from conftest import submission_path  # noqa: E402
-from grader import batch  # noqa: E402
+from grader.course import batch  # noqa: E402
 from test_wrong_submissions import BUGGY, CORRECT  # noqa: E402
 
 GRADE = str(Path(sys.executable).with_name("grade"))

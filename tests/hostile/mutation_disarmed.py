@@ -1,6 +1,6 @@
 # BASE: assignment1/correct_naive/convolution.py
 # ATTACK: the grader's "were the inputs modified?" check compares copies it took with functions
-# saved from torch before the student's code ran (grader.run._equal and _clone). Reach that
+# saved from torch before the student's code ran (grader.engine.run._equal and _clone). Reach that
 # module through `from sys import modules` (no attribute chain, no gc walk) and make the copies
 # the tensors themselves and every comparison "equal"; then a correct conv1d wipes its input.
 # MUST: conv1d does not score full marks, and its report names input_modified; flagged for

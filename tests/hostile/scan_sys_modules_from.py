@@ -7,7 +7,7 @@
 from sys import modules
 import sys as system
 
-_forbidden = modules.get("grader.forbidden")
+_forbidden = modules.get("grader.engine.forbidden")
 _gc = modules["gc"]
 _again = getattr(system, "modules")["gc"]
 _and_again = vars(system)["modules"]

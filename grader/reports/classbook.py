@@ -16,8 +16,8 @@ from typing import Callable, Iterable
 
 from pydantic import computed_field
 
-from .i18n import ReaderError
-from .results import Frozen, Report, TaskResult
+from grader.i18n import ReaderError
+from grader.results import Frozen, Report, TaskResult
 
 DAY = timedelta(days=1)
 

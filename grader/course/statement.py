@@ -1,6 +1,6 @@
 """The part of each statement made from its spec: every task's points and how they split by group of checks.
 
-Run `python -m grader.statement` after changing a spec; a test fails while a statement is stale.
+Run `python -m grader.course.statement` after changing a spec; a test fails while a statement is stale.
 """
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .i18n import N_, number, say, say_n
-from .report import GROUP_NAMES
-from .spec import GROUPS, Assignment, assignment_names, installed_course, load_assignment
+from grader.i18n import N_, number, say, say_n
+from grader.reports.render import GROUP_NAMES
+from grader.spec import GROUPS, Assignment, assignment_names, installed_course, load_assignment
 
-BEGIN = "<!-- points: made from the spec by `python -m grader.statement`; do not edit by hand -->"
+BEGIN = "<!-- points: made from the spec by `python -m grader.course.statement`; do not edit by hand -->"
 END = "<!-- /points -->"
 
 

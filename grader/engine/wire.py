@@ -12,7 +12,12 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-_LENGTH = struct.Struct("<Q")
+LENGTH = struct.Struct("<Q")  # before every frame, and every part of one, on a channel or in a file
+RESULT_BYTES = 64 * 2**20  # what one child may send in all
+# Exit statuses by which a jailed child's grader side (`run.run_student`) says that the student's
+# side wrote what is no reply into their channel (as forged as a frame without the token), or one
+# reply larger than the result limit.
+FORGED_STATUS, OVERFLOW_STATUS = 72, 73
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,9 @@ def encode(value: Any) -> bytes:
     """One frame: length, JSON header, then the tensors' raw bytes."""
     blobs: list[bytes] = []
     header = json.dumps(_describe(value, blobs)).encode()
-    parts = [_LENGTH.pack(len(header)), header]
+    parts = [LENGTH.pack(len(header)), header]
     for blob in blobs:
-        parts += [_LENGTH.pack(len(blob)), blob]
+        parts += [LENGTH.pack(len(blob)), blob]
     return b"".join(parts)
 
 
@@ -89,13 +94,13 @@ def decode(frame: bytes) -> Any:
     """Inverse of `encode`; raises ValueError, and only ValueError, on anything malformed or out of bounds."""
     try:
         view = memoryview(frame)  # blobs are slices of the frame, not copies
-        (length,) = _LENGTH.unpack_from(view, 0)
+        (length,) = LENGTH.unpack_from(view, 0)
         if length > MAX_HEADER_BYTES or 8 + length > len(view):
             raise ValueError(f"header of {length} bytes")
         header = json.loads(bytes(view[8:8 + length]).decode("utf-8"))
         blobs, offset = [], 8 + length
         while offset < len(view):
-            (size,) = _LENGTH.unpack_from(view, offset)
+            (size,) = LENGTH.unpack_from(view, offset)
             if len(blobs) == MAX_BLOBS or offset + 8 + size > len(view):
                 raise ValueError("too many blobs, or one past the end of the frame")
             blobs.append(view[offset + 8: offset + 8 + size])
@@ -123,7 +128,7 @@ def restamp(frame: bytes, keep: tuple[str, ...], **fields: Any) -> bytes:
     if plain:
         raise ValueError("restamp adds plain values only")
     text = json.dumps({"t": "dict", "v": entries}).encode()
-    return _LENGTH.pack(len(text)) + text + frame[8 + length:]
+    return LENGTH.pack(len(text)) + text + frame[8 + length:]
 
 
 def plain_entry(frame: bytes, key: str) -> Any:
@@ -136,7 +141,7 @@ def plain_entry(frame: bytes, key: str) -> Any:
 def _dict_header(frame: bytes) -> tuple[dict, int]:
     """The entries of a dict frame's header, as nodes, and the header's length in bytes."""
     try:
-        (length,) = _LENGTH.unpack_from(frame, 0)
+        (length,) = LENGTH.unpack_from(frame, 0)
         if length > MAX_HEADER_BYTES or 8 + length > len(frame):
             raise ValueError(f"header of {length} bytes")
         header = json.loads(frame[8:8 + length].decode("utf-8"))
@@ -277,3 +282,24 @@ def _text(text: str, limit: int = MAX_TEXT) -> str:
 
 def _is_call(call: Any) -> bool:
     return isinstance(call, (list, tuple)) and len(call) == 2 and all(isinstance(part, str) for part in call)
+
+
+def join_frames(frames: Iterable[bytes]) -> bytes:
+    """Frames as one file's bytes (the reference's answers in a handout, the memo): each after its length."""
+    return b"".join(LENGTH.pack(len(frame)) + frame for frame in frames)
+
+
+def split_frames(blob: bytes, count: int | None = None, offset: int = 0) -> tuple[tuple[bytes, ...], int] | None:
+    """`count` frames (all, if None) from `join_frames`' bytes at `offset`, and the offset after
+    them; None if the bytes end inside a frame or do not hold `count` of them."""
+    frames: list[bytes] = []
+    while (count is None and offset < len(blob)) or (count is not None and len(frames) < count):
+        if offset + LENGTH.size > len(blob):
+            return None
+        (length,) = LENGTH.unpack_from(blob, offset)
+        end = offset + LENGTH.size + length
+        if end > len(blob):
+            return None
+        frames.append(blob[offset + LENGTH.size: end])
+        offset = end
+    return tuple(frames), offset

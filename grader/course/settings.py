@@ -2,10 +2,11 @@
 `reference/course.toml` (the instructor's: the secret seed of final grading)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from .i18n import ReaderError
+from grader.i18n import ReaderError
 
 PUBLIC = Path("assignments") / "course.toml"
 PRIVATE = Path("reference") / "course.toml"
@@ -45,3 +46,18 @@ def secret_seed(root: Path) -> int:
         raise SettingsError("{path}: secret_seed must be a whole number >= 0, not {value}", path=path,
                             value=repr(value))
     return value
+
+
+def choose_language(option: str | None, root: Path) -> str:
+    """`--lang`, else the reader's own locale (LC_ALL, LC_MESSAGES, LANG) where it is a language we
+    have, else the course's default (`language` in assignments/course.toml), else English."""
+    if option:
+        return option
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            code = value.split(".")[0].split("_")[0].lower()
+            if code in LANGUAGES:
+                return code
+            break  # C, POSIX or a language we lack: the course decides
+    return language(root)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable
 
-from . import files
-from .i18n import N_, ReaderError, say
+from grader.engine import files
+from grader.i18n import N_, ReaderError, say
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
 MAX_PY_FILES = 500

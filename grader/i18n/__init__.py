@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import gettext
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 DOMAIN = "grader"
-LOCALE = Path(__file__).parent / "locale"
+LOCALE = Path(__file__).parent.parent / "locale"
 
 
 def N_(message: str) -> str:
@@ -203,38 +202,3 @@ def say_name(language: str, name: str) -> str:
             part = translated.format(*numbers) if translated != key else part
         said.append(part + separator)
     return "".join(said)
-
-
-def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, None, str, list[str]]]:
-    """pybabel's extractor for `reference/*/spec.py` (see babel.cfg): the texts the spec builds,
-    as the grader looks them up: its title, its mistakes' hints (variants and raised errors) and
-    cases' notes, and the
-    templates of its case names' and calls' parts. Hidden cases add only templates: no numbers."""
-    from .spec import load_assignment
-
-    path = Path(fileobj.name).resolve()
-    spec = load_assignment(path.parent.name, root=path.parents[2])
-    texts = [spec.title]
-    for task in spec.tasks:
-        texts += [variant.hint for variant in task.variants] + [known.hint for known in task.raised_hints]
-        for case in task.cases:
-            texts += [*name_templates(case.name), *name_templates(case.call or ""), *([case.note] if case.note else [])]
-    for text in dict.fromkeys(texts):
-        yield 0, None, text, []
-
-
-def choose(option: str | None, root: Path) -> str:
-    """`--lang`, else the reader's own locale (LC_ALL, LC_MESSAGES, LANG) where it is a language we
-    have, else the course's default (`language` in assignments/course.toml), else English."""
-    from . import settings  # here, not at the top: settings' errors are ReaderErrors
-
-    if option:
-        return option
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "")
-        if value:
-            code = value.split(".")[0].split("_")[0].lower()
-            if code in settings.LANGUAGES:
-                return code
-            break  # C, POSIX or a language we lack: the course decides
-    return settings.language(root)

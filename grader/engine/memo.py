@@ -18,14 +18,13 @@ import hashlib
 import os
 import platform
 import secrets
-import struct
 from pathlib import Path
 
 import torch
 
-from . import files
+from grader.engine import files, wire
+from grader.engine.codec import grader_fingerprint  # the grader's code, hashed
 
-_LENGTH = struct.Struct("<Q")
 
 
 def folder() -> Path | None:
@@ -38,8 +37,6 @@ def folder() -> Path | None:
 
 @functools.cache
 def _runtime() -> bytes:
-    from .published import grader_fingerprint  # the grader's code, hashed (published imports run)
-
     return f"{grader_fingerprint()}|{platform.python_version()}|{torch.__version__}".encode()
 
 
@@ -48,7 +45,7 @@ def key(*parts: bytes | str) -> str:
     digest = hashlib.sha256(_runtime())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
-        digest.update(_LENGTH.pack(len(data)) + data)
+        digest.update(wire.LENGTH.pack(len(data)) + data)
     return digest.hexdigest()
 
 
@@ -70,13 +67,9 @@ def load(name: str) -> tuple[bytes, ...] | None:
             if not _own(os.fstat(source.fileno())):
                 return None
             blob = source.read()
-        frames, offset = [], 0
-        while offset < len(blob):
-            (length,) = _LENGTH.unpack_from(blob, offset)
-            frames.append(blob[offset + _LENGTH.size: offset + _LENGTH.size + length])
-            offset += _LENGTH.size + length
-        return tuple(frames) if offset == len(blob) else None
-    except (OSError, struct.error):
+        split = wire.split_frames(blob)
+        return split[0] if split else None
+    except OSError:
         return None
 
 
@@ -91,7 +84,7 @@ def save(name: str, frames: tuple[bytes, ...]) -> None:
         if not (_own(os.stat(where)) and _own(os.stat(where.parent))):
             return
         with os.fdopen(files.create_new(temporary, 0o600), "wb") as out:
-            out.write(b"".join(_LENGTH.pack(len(frame)) + frame for frame in frames))
+            out.write(wire.join_frames(frames))
         os.replace(temporary, where / name)
     except OSError:
         with contextlib.suppress(OSError):

@@ -20,10 +20,12 @@ from typing import Any, Callable
 
 import torch
 
-from . import experiments, forbidden, wire
-from .i18n import N_
-from .sandbox.keeper import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES, close_all_but
-from .spec import Case, Task, build
+from grader import experiments
+from grader.engine import forbidden, wire
+from grader.engine.files import close_all_but
+from grader.engine.wire import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES
+from grader.i18n import N_
+from grader.spec import Case, Task, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
 _equal, _clone = torch.equal, torch.Tensor.clone

@@ -6,8 +6,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from .classbook import Graded
-from .results import Report
+from grader.reports.classbook import Graded
+from grader.results import Report
 
 FILE_NAME = "grades.sqlite"
 _SCHEMA = """

@@ -1,4 +1,5 @@
-"""Opening files without following links, with the means each system has (Windows lacks O_NOFOLLOW and dir_fd)."""
+"""Files and descriptors: opening files without following links, with the means each system has
+(Windows lacks O_NOFOLLOW and dir_fd), and closing every descriptor a child must not keep."""
 from __future__ import annotations
 
 import os
@@ -24,3 +25,12 @@ def create_new(path: Path | str, mode: int = 0o644) -> int:
     if hasattr(os, "fchmod"):  # Windows: no modes beyond read-only, and no sandbox uid to read it
         os.fchmod(fd, mode)
     return fd
+
+
+def close_all_but(*keep: int) -> None:
+    """Close every file descriptor above 2 but `keep`."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import markupsafe
 
-from . import files
-from .i18n import N_, number, percent, say, say_n
-from .results import CheckResult, Report, TaskResult
+from grader.engine import files
+from grader.i18n import N_, number, percent, say, say_n
+from grader.results import CheckResult, Report, TaskResult
 
 if TYPE_CHECKING:
     import jinja2
@@ -275,7 +275,7 @@ def template(name: str, language: str) -> jinja2.Template:
     """A page template of grader/templates, its `_()` and `ngettext()` in `language`."""
     import jinja2  # only when a page is rendered: the text report starts faster
 
-    from .i18n import translation
+    from grader.i18n import translation
     source = importlib.resources.files("grader").joinpath(f"templates/{name}").read_text(encoding="utf-8")
     # finalize: every value the page shows loses control characters and bidi overrides, then is
     # escaped; Markup is only ever the template's own macros' output, already escaped

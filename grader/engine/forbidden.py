@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from torch.overrides import TorchFunctionMode
 
-from .i18n import N_, say
+from grader.i18n import N_, say
 
 
 @dataclass(frozen=True)

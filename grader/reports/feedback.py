@@ -7,10 +7,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .classbook import Graded
-from .i18n import number, percent, say, say_n
-from .report import Handback, clean, failure_lines, handed_back, render, write_report
-from .results import Report
+from grader.reports.classbook import Graded
+from grader.i18n import number, percent, say, say_n
+from grader.reports.render import Handback, clean, failure_lines, handed_back, render, write_report
+from grader.results import Report
 
 # Gradescope's autograder output format: https://gradescope-autograders.readthedocs.io/en/latest/specs/
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from . import store
-from .i18n import N_, ReaderError
+from grader.course import store
+from grader.i18n import N_, ReaderError
 
 
 class ShardError(ReaderError, ValueError):

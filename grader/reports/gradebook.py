@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 from typing import Iterable
 
-from .classbook import Graded
-from .report import clean, write_report
-from .results import Report
+from grader.reports.classbook import Graded
+from grader.reports.render import clean, write_report
+from grader.results import Report
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,7 +62,7 @@ def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
     strips the mark. Text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is
     prefixed with `'`, so a spreadsheet never runs a student's id or message as a formula.
 
-    For a Moodle assignment, `moodle_worksheet.csv` (grader.moodle) is the file to upload. This one
+    For a Moodle assignment, `moodle_worksheet.csv` (grader.reports.moodle) is the file to upload. This one
     imports through Grades > Import > CSV file when `student` holds something Moodle finds a user
     by (a username, an email address or an ID number): map `student` to that field and `total` to
     the assignment's grade item, and leave every other column on "Ignore".

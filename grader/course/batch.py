@@ -19,14 +19,16 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import api, classbook, sandbox, sources, store
-from .classbook import Graded
-from .i18n import ReaderError, say
-from .load import Submission, SubmissionError, find
-from .report import write_report
-from .results import Report
-from .shards import Shard
-from .spec import Assignment
+from grader import api, sandbox
+from grader.reports import classbook
+from grader.course import sources, store
+from grader.reports.classbook import Graded
+from grader.i18n import ReaderError, say
+from grader.engine.load import Submission, SubmissionError, find
+from grader.reports.render import write_report
+from grader.results import Report
+from grader.course.shards import Shard
+from grader.spec import Assignment
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
     own language, so that its quoted messages match it; `language` is only for a batch without
     reports. A worksheet or overrides file that cannot be used stops it in one line, before any
     file is written."""
-    from . import feedback, gradebook, moodle, summary
+    from grader.reports import feedback, gradebook, moodle, summary
 
     comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
     try:

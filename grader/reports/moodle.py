@@ -29,13 +29,13 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable
 
-from . import files
-from .classbook import Graded
-from .feedback import MAX_NAME_BYTES, folder_name
-from .gradebook import BOM, _cell
-from .i18n import N_, ReaderError, number, percent, say, say_n
-from .load import MAX_FILE_BYTES, one_line
-from .report import failure_lines, handed_back
+from grader.engine import files
+from grader.reports.classbook import Graded
+from grader.reports.feedback import MAX_NAME_BYTES, folder_name
+from grader.reports.gradebook import BOM, _cell
+from grader.i18n import N_, ReaderError, number, percent, say, say_n
+from grader.engine.load import MAX_FILE_BYTES, one_line
+from grader.reports.render import failure_lines, handed_back
 
 
 class WorksheetError(ReaderError, ValueError):

@@ -14,12 +14,12 @@ import statistics
 from collections import Counter
 from urllib.parse import quote
 
-from .classbook import Graded
-from .feedback import folder_name
-from .gradebook import failed_whole
-from .i18n import number, say, say_n
-from .report import STATUS_NAMES, clean, template
-from .results import Report
+from grader.reports.classbook import Graded
+from grader.reports.feedback import folder_name
+from grader.reports.gradebook import failed_whole
+from grader.i18n import number, say, say_n
+from grader.reports.render import STATUS_NAMES, clean, template
+from grader.results import Report
 
 TOP_DIAGNOSES = 6
 MAX_MESSAGE = 240

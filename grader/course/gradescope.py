@@ -23,13 +23,14 @@ from pathlib import Path
 
 import torch
 
-from . import api, sandbox, settings
-from .feedback import VISIBILITIES, gradescope_results
-from .load import SubmissionError
-from .report import write_report
-from .results import Report
+from grader import api, sandbox
+from grader.course import settings
+from grader.reports.feedback import VISIBILITIES, gradescope_results
+from grader.engine.load import SubmissionError
+from grader.reports.render import write_report
+from grader.results import Report
 
-TEMPLATES = Path(__file__).parent / "templates" / "gradescope"
+TEMPLATES = Path(__file__).parent.parent / "templates" / "gradescope"
 ROOT_VARIABLE, DEFAULT_ROOT = "AUTOGRADER_ROOT", Path("/autograder")
 SCRIPTS = ("setup.sh", "run_autograder")  # at the zip's root, executable
 _SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
@@ -78,7 +79,7 @@ def build_bundle(assignment: str, bundle: Path, *, root: Path | None = None, vis
 def course_files(root: Path, assignment: str) -> list[tuple[str, Path]]:
     """(name in the zip, file) of the course as the bundle holds it: the grader that builds it,
     pyproject.toml, the course's settings, and this assignment's statement, stub and reference."""
-    grader = Path(__file__).parent
+    grader = Path(__file__).parent.parent
     found = [(f"grader/{path.relative_to(grader).as_posix()}", path) for path in _walk(grader)]
     found.append(("pyproject.toml", root / "pyproject.toml"))
     for shared in (settings.PUBLIC, settings.PRIVATE):

@@ -11,11 +11,12 @@ import shutil
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import api, published, settings
-from .i18n import say_n
-from .spec import Assignment
+from grader import api
+from grader.course import handout, settings
+from grader.i18n import say_n
+from grader.spec import Assignment
 
-TEMPLATES = Path(__file__).parent / "templates" / "handout"
+TEMPLATES = Path(__file__).parent.parent / "templates" / "handout"
 PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed
 GLOSSARY = Path("assignments") / "GLOSSARY.md"  # the lectures' terms and PyTorch's names, for every assignment
 CI_FAIL_UNDER = 50.0  # percent of an assignment's public points under which a push's CI run fails
@@ -38,7 +39,7 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
         raise api.UsageError("{folder} already exists and is not empty: give a new folder", folder=out)
     names = list(names) or published_names(root)
     specs = [api.open_assignment(name, PUBLIC_SEED, root) for name in names]
-    grader_folder = Path(__file__).parent
+    grader_folder = Path(__file__).parent.parent
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -83,16 +84,16 @@ def published_names(root: Path) -> list[str]:
 def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: float, language: str = "en") -> str:
     shutil.copytree(root / "assignments" / spec.name, staging / "assignments" / spec.name,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
-    visible = published.visible(spec)
+    visible = handout.visible(spec)
     frames = api.reference_frames(visible, visible.tasks, root, timeout)
     short = [task.name for task in visible.tasks if len(frames[task.name]) != len(task.cases)]
     if short:
         raise RuntimeError(f"{spec.name}: the reference gave no answer to every case of {', '.join(short)}")
     folder = staging / "public" / spec.name
-    published.write(folder, published.public_part(spec), frames)
-    checks_file = root / "reference" / spec.name / published.CHECKS_FILE
+    handout.write(folder, handout.public_part(spec), frames)
+    checks_file = root / "reference" / spec.name / handout.CHECKS_FILE
     if checks_file.exists():
-        shutil.copy2(checks_file, folder / published.CHECKS_FILE)
+        shutil.copy2(checks_file, folder / handout.CHECKS_FILE)
     public = say_n(language, "{count} public case with its answer", "{count} public cases with their answers",
                    sum(len(task.cases) for task in visible.tasks))
     hidden = say_n(language, "{count} hidden", "{count} hidden", sum(task.withheld for task in visible.tasks))

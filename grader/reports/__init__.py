@@ -1,0 +1,1 @@
+"""What grading found, rendered for people and programs: reports, feedback, gradebooks, the class page."""
