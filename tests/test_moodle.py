@@ -17,7 +17,8 @@ import pytest
 from grader.reports.classbook import Adjustment, Graded
 from grader.reports.feedback import folder_name
 from grader.reports.gradebook import BOM
-from grader.reports.moodle import LANGUAGES, Worksheet, WorksheetError, feedback_comment, parse_date, read_worksheet, worksheet_csv, write_feedback_zip, zip_folder
+from grader.reports.moodle import (LANGUAGES, Worksheet, WorksheetError, feedback_comment, parse_date,
+                                   read_worksheet, worksheet_csv, write_feedback_zip, zip_folder)
 from grader.results import CheckResult, Environment, Isolation, Report, TaskResult
 
 MOSCOW = ZoneInfo("Europe/Moscow")

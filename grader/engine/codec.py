@@ -17,7 +17,8 @@ from types import ModuleType
 from typing import Any, Callable
 
 from grader import __version__, experiments
-from grader.spec import Assignment, Case, Model, RaisedHint, Random, Task, Tensor, Variant, checks_module_name, load_checks
+from grader.spec import (Assignment, Case, Model, RaisedHint, Random, Task, Tensor, Variant, checks_module_name,
+                         load_checks)
 
 _MODELS = {cls.__name__: cls for cls in (Assignment, Task, Case, Variant, RaisedHint, Tensor, Random, Model)}
 
