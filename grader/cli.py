@@ -10,7 +10,7 @@ from typing import Iterator
 
 import click
 
-from . import api, report, sandbox
+from . import api, report, sandbox, similarity
 from .feedback import VISIBILITIES
 from .i18n import ReaderError, number, say, say_n, say_text
 from .settings import LANGUAGES
@@ -67,6 +67,7 @@ def main():
       grade list                      assignments, tasks and points
       grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
       grade merge DIR SHARD_DIR...              merge the shards of a batch (--shard K/N)
+      grade similarity ASSIGNMENT SOURCE... -o DIR   similar submissions across a class
       grade release OUT [ASSIGNMENT...]         the student handout, without solutions
       grade gradescope ASSIGNMENT BUNDLE.zip    a Gradescope autograder
       grade check-reference           prove the reference solutions and the stubs
@@ -364,6 +365,31 @@ def merge_command(results, parts, course, **hand_back):
             raise api.UsageError.of(error) from None
         graded = batch.regenerate(assignment, results, root=course)
         _write_outputs(assignment, results, graded, options, lang, course, language)
+
+
+@main.command("similarity")
+@click.argument("assignment")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="OUT: similarity.csv (every pair) and similarity.html (the pairs above the threshold, side by side).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=similarity.THRESHOLD, show_default=True,
+              help="Pairs at or above this score are shown side by side and link clusters.")
+@click.option("--anonymous", is_flag=True, help="Ids only, no names, in the page and the CSV.")
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Language of the page [default: the course's, in assignments/course.toml].")
+@COURSE
+def similarity_command(assignment, sources, out, threshold, anonymous, lang, course):
+    """Similar submissions across a class: SOURCES as for grade batch. A hint for a person: it grades
+    nothing and changes no score."""
+    language = _language(lang, course)
+    with _failures(language):
+        analysis, written = similarity.similarity_report(assignment, sources, out, root=course, language=lang,
+                                                         anonymous=anonymous, threshold=threshold)
+    above = sum(pair.score >= threshold for pair in analysis.pairs)
+    click.echo(f"{assignment}: " + say_n(language, "{count} pair at or above {threshold} -> {paths}",
+                                         "{count} pairs at or above {threshold} -> {paths}", above,
+                                         threshold=number(language, threshold, "g"),
+                                         paths=", ".join(str(path) for path in written)))
 
 
 def _hand_back(anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
