@@ -318,10 +318,13 @@ def _hand_back_options(command):
                    "auto: the Slurm array task or Kubernetes completion index. Then grade merge.")
 @click.option("--shards", type=click.IntRange(min=1), help="With --shard auto in a Kubernetes Indexed Job: its "
                                                           "completions.")
+@click.option("--similarity", "similar", is_flag=True,
+              help="Also compare the class's submissions (as grade similarity) into RESULTS_DIR, and add "
+                   "similar_to to the gradebook. Changes no score.")
 @_hand_back_options
 @COURSE
 def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, shard, shards,
-                  course, **hand_back):
+                  similar, course, **hand_back):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path). Deadlines, overrides and the Moodle files apply also with
     --report-only."""
@@ -334,6 +337,8 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
         part = _shard(shard, shards) if shard else None
         if part and (options.overrides or options.worksheet):
             raise api.UsageError("--overrides and --moodle-worksheet are for the whole class: give them to grade merge")
+        if part and similar:
+            raise api.UsageError("--similarity compares the whole class: run grade similarity after grade merge")
         if report_only:
             graded = batch.regenerate(assignment, results, root=course)
         else:
@@ -342,7 +347,14 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
                                            device=device, regrade=regrade, root=course, progress=progress,
                                            language=lang, runner=click.get_current_context().obj, zone=options.zone,
                                            anonymous=options.anonymous, shard=part)
-        _write_outputs(assignment, results, graded, options, lang, course, language)
+        matches = None
+        if similar:  # after grading: it reads the same sources, and nothing it finds reaches a score
+            from .similarity_page import similar_to
+
+            analysis, _ = similarity.similarity_report(assignment, sources, results, root=course, language=lang,
+                                                       anonymous=options.anonymous)
+            matches = similar_to(analysis)
+        _write_outputs(assignment, results, graded, options, lang, course, language, matches)
 
 
 @main.command("merge")
@@ -417,12 +429,12 @@ def _shard(text: str, count: int | None):
         raise api.UsageError.of(error) from None
 
 
-def _write_outputs(assignment, results, graded, options, lang, course, language) -> None:
+def _write_outputs(assignment, results, graded, options, lang, course, language, similar=None) -> None:
     """The batch's outputs, from `graded`, and one line that names them."""
     from . import batch
 
     written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
-                                  options)
+                                  options, similar)
     click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
                                          len(graded), paths=", ".join(str(path) for path in written)))
 
