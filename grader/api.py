@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import torch
 
 from grader import __version__, i18n, sandbox
 from grader.engine import codec, compare, forbidden, memo, run, wire
-from grader.course import handout, settings
+from grader.course import handout, settings, similarity as similar, sources
+from grader.reports.similarity_page import write_similarity
 from grader.i18n import N_
 from grader.engine.load import Submission, SubmissionError, find
 from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
@@ -693,3 +694,29 @@ def oracle_disagreements(task_run: TaskRun) -> list[str]:
         if case.expect is not None and not compare.agree(expected, case.expect):
             found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")
     return found
+
+
+def similarity(assignment: str, origins: Iterable[Path], out: Path, *, root: Path | None = None,
+               language: str | None = None, anonymous: bool = False, threshold: float = similar.THRESHOLD,
+               entries: Sequence[sources.Entry] | None = None) -> tuple[similar.Analysis, list[Path]]:
+    """Compare every student of `origins` (what `grade batch` takes: folders, Moodle exports, CSV
+    manifests) for `assignment`, and write similarity.csv and similarity.html into `out`; the page
+    in `language` [default: the course's]. Grades nothing and changes no score."""
+    root = course(root)
+    if assignment not in assignment_names(root):
+        raise UsageError("unknown assignment {name} (known: {known})", name=repr(assignment),
+                         known=", ".join(assignment_names(root)))
+    language = choose_language(language, root, reader=False)
+    folder = root / "assignments" / assignment
+    modules = tuple(sorted(path.name for path in folder.glob("*.py")))
+    work = Path(tempfile.mkdtemp(prefix="grade-similarity-"))
+    try:
+        try:
+            found = list(entries) if entries is not None else sources.discover(list(origins), work / "sources")
+        except sources.SourceError as error:
+            raise UsageError.of(error) from None
+        analysis = similar.compare(similar.read_class(found, modules, work, language), similar.course_template(folder),
+                                   threshold=threshold)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return analysis, write_similarity(out, analysis, assignment, language, anonymous)

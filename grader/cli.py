@@ -11,6 +11,7 @@ from typing import Iterator
 import click
 
 from grader import api, sandbox
+from grader.course import similarity
 from grader.reports import render as report
 from grader.reports.feedback import VISIBILITIES
 from grader.i18n import ReaderError, number, say, say_n, say_text
@@ -68,6 +69,7 @@ def main():
       grade list                      assignments, tasks and points
       grade batch ASSIGNMENT SOURCE... -o DIR   grade a class into a gradebook
       grade merge DIR SHARD_DIR...              merge the shards of a batch (--shard K/N)
+      grade similarity ASSIGNMENT SOURCE... -o DIR   similar submissions across a class
       grade release OUT [ASSIGNMENT...]         the student handout, without solutions
       grade gradescope ASSIGNMENT BUNDLE.zip    a Gradescope autograder
       grade check-reference           prove the reference solutions and the stubs
@@ -318,10 +320,13 @@ def _hand_back_options(command):
                    "auto: the Slurm array task or Kubernetes completion index. Then grade merge.")
 @click.option("--shards", type=click.IntRange(min=1), help="With --shard auto in a Kubernetes Indexed Job: its "
                                                           "completions.")
+@click.option("--similarity", "similar", is_flag=True,
+              help="Also compare the class's submissions (as grade similarity) into RESULTS_DIR, and add "
+                   "similar_to to the gradebook. Changes no score.")
 @_hand_back_options
 @COURSE
 def batch_command(assignment, sources, results, jobs, regrade, report_only, seed, timeout, device, shard, shards,
-                  course, **hand_back):
+                  similar, course, **hand_back):
     """Grade a class: SOURCES are folders of submissions, Moodle exports (.zip or folder) or CSV
     manifests (student,path). Deadlines, overrides and the Moodle files apply also with
     --report-only."""
@@ -334,6 +339,8 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
         part = _shard(shard, shards) if shard else None
         if part and (options.overrides or options.worksheet):
             raise api.UsageError("--overrides and --moodle-worksheet are for the whole class: give them to grade merge")
+        if part and similar:
+            raise api.UsageError("--similarity compares the whole class: run grade similarity after grade merge")
         if report_only:
             graded = batch.regenerate(assignment, results, root=course)
         else:
@@ -342,7 +349,14 @@ def batch_command(assignment, sources, results, jobs, regrade, report_only, seed
                                            device=device, regrade=regrade, root=course, progress=progress,
                                            language=lang, runner=click.get_current_context().obj, zone=options.zone,
                                            anonymous=options.anonymous, shard=part)
-        _write_outputs(assignment, results, graded, options, lang, course, language)
+        matches = None
+        if similar:  # after grading: it reads the same sources, and nothing it finds reaches a score
+            from grader.reports.similarity_page import similar_to
+
+            analysis, _ = api.similarity(assignment, sources, results, root=course, language=lang,
+                                                       anonymous=options.anonymous)
+            matches = similar_to(analysis)
+        _write_outputs(assignment, results, graded, options, lang, course, language, matches)
 
 
 @main.command("merge")
@@ -365,6 +379,31 @@ def merge_command(results, parts, course, **hand_back):
             raise api.UsageError.of(error) from None
         graded = batch.regenerate(assignment, results, root=course)
         _write_outputs(assignment, results, graded, options, lang, course, language)
+
+
+@main.command("similarity")
+@click.argument("assignment")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="OUT: similarity.csv (every pair) and similarity.html (the pairs above the threshold, side by side).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=similarity.THRESHOLD, show_default=True,
+              help="Pairs at or above this score are shown side by side and link clusters.")
+@click.option("--anonymous", is_flag=True, help="Ids only, no names, in the page and the CSV.")
+@click.option("--lang", type=click.Choice(LANGUAGES),
+              help="Language of the page [default: the course's, in assignments/course.toml].")
+@COURSE
+def similarity_command(assignment, sources, out, threshold, anonymous, lang, course):
+    """Similar submissions across a class: SOURCES as for grade batch. A hint for a person: it grades
+    nothing and changes no score."""
+    language = _language(lang, course)
+    with _failures(language):
+        analysis, written = api.similarity(assignment, sources, out, root=course, language=lang,
+                                                         anonymous=anonymous, threshold=threshold)
+    above = sum(pair.score >= threshold for pair in analysis.pairs)
+    click.echo(f"{assignment}: " + say_n(language, "{count} pair at or above {threshold} -> {paths}",
+                                         "{count} pairs at or above {threshold} -> {paths}", above,
+                                         threshold=number(language, threshold, "g"),
+                                         paths=", ".join(str(path) for path in written)))
 
 
 def _hand_back(anonymous, deadline, late_penalty, overrides, moodle_worksheet, moodle_lang):
@@ -393,12 +432,12 @@ def _shard(text: str, count: int | None):
         raise api.UsageError.of(error) from None
 
 
-def _write_outputs(assignment, results, graded, options, lang, course, language) -> None:
+def _write_outputs(assignment, results, graded, options, lang, course, language, similar=None) -> None:
     """The batch's outputs, from `graded`, and one line that names them."""
     from grader.course import batch
 
     written = batch.write_outputs(results, graded, api.choose_language(lang, api.course(course), reader=False),
-                                  options)
+                                  options, similar)
     click.echo(f"{assignment}: " + say_n(language, "{count} student -> {paths}", "{count} students -> {paths}",
                                          len(graded), paths=", ".join(str(path) for path in written)))
 

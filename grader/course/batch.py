@@ -190,13 +190,13 @@ class HandBack:
 
 
 def write_outputs(results: Path, graded: list[Graded], language: str | None = None,
-                  options: HandBack = HandBack()) -> list[Path]:
+                  options: HandBack = HandBack(), similar: dict[str, str] | None = None) -> list[Path]:
     """gradebook.csv, moodle_worksheet.csv and moodle_feedback.zip (for a Moodle export),
     summary.html and feedback/STUDENT/ (HTML, Markdown, JSON, Gradescope's results.json), all made
     from the stored reports with the instructor's decisions applied; the summary in the reports'
     own language, so that its quoted messages match it; `language` is only for a batch without
     reports. A worksheet or overrides file that cannot be used stops it in one line, before any
-    file is written."""
+    file is written. `similar` (`--similarity`): each student's top match, the gradebook's `similar_to`."""
     from grader.reports import feedback, gradebook, moodle, summary
 
     comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
@@ -210,7 +210,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
     except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
         raise api.UsageError.of(error) from None
     title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
-    written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous)]
+    written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous, similar)]
     for entry in graded:
         feedback.write_feedback(results / "feedback", entry, options.anonymous)
     if sheet is not None:

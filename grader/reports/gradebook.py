@@ -39,7 +39,7 @@ def failed_whole(report: Report) -> str:
     return ""
 
 
-def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
+def gradebook_csv(graded: list[Graded], anonymous: bool = False, similar: dict[str, str] | None = None) -> str:
     """The gradebook as CSV text (with its byte-order mark), one row per student.
 
     Columns, in this order:
@@ -56,6 +56,8 @@ def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
     - `review flags`: how many places in the code reach into the grader (for a person to look at)
     - `problem`: why nothing could be graded, when every task failed with an error
     - `duration_s`, `sha256` (of the submission's files as graded), `graded_at` (UTC, ISO 8601)
+    - with `similar` (`grade batch --similarity`), last: `similar_to`, the id of the most similar other
+      student and the score ("1470031 0.93"): a hint for a person, which changes no grade
 
     The file is UTF-8 with a byte-order mark, comma-separated, "." as the decimal point: Excel then
     reads non-Latin names (Cyrillic) correctly, LibreOffice detects UTF-8 by itself, and Moodle
@@ -74,7 +76,8 @@ def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
     writer.writerow(["student", "name", "total", "max", "percent", "raw_total", "submitted_at", "late_days",
                      "penalty", "adjustment"]
                     + [f"{name} {what}" for name in tasks for what in ("score", "status")]
-                    + ["review flags", "problem", "duration_s", "sha256", "graded_at"])
+                    + ["review flags", "problem", "duration_s", "sha256", "graded_at"]
+                    + (["similar_to"] if similar is not None else []))
     for entry in graded:
         report = entry.report
         by_name = {t.name: t for t in report.tasks}
@@ -88,11 +91,13 @@ def gradebook_csv(graded: list[Graded], anonymous: bool = False) -> str:
             row += [entry.task_score(task), task.status] if task else ["", ""]
         row += [report.review_count, failed_whole(report), round(report.duration_s, 1),
                 report.sha256, report.graded_at]
+        row += [similar.get(entry.student, "")] if similar is not None else []
         writer.writerow([_cell(value) for value in row])
     return BOM + out.getvalue()
 
 
-def write_gradebook(path: Path, graded: list[Graded], anonymous: bool = False) -> Path:
+def write_gradebook(path: Path, graded: list[Graded], anonymous: bool = False,
+                    similar: dict[str, str] | None = None) -> Path:
     """Write the gradebook to `path` (whole or not at all) and return the path."""
-    write_report(Path(path), gradebook_csv(graded, anonymous))
+    write_report(Path(path), gradebook_csv(graded, anonymous, similar))
     return Path(path)
