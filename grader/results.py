@@ -151,7 +151,7 @@ class Report(Frozen):
     sha256: str = ""  # of the submission's files as graded (their paths and bytes)
     graded_at: str = ""  # when, in UTC (ISO 8601)
     tasks: tuple[TaskResult, ...]
-    review: tuple[ReviewFlag, ...] = ()  # the first api.MAX_REVIEW_FLAGS found
+    review: tuple[ReviewFlag, ...] = ()  # the first engine.scan.MAX_REVIEW_FLAGS found
     review_omitted: int = 0  # flags found beyond those kept in `review`
     notes: tuple[str, ...] = ()  # how it was graded, for the student to read: a file taken by a near name, no sandbox
     environment: Environment

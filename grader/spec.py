@@ -40,7 +40,7 @@ def load_checks(spec_file: str | Path) -> ModuleType:
     name = checks_module_name(path.parent.name)
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module  # its functions are found by module name when published
+    sys.modules[name] = module  # its functions are found by module name in a handout
     module_spec.loader.exec_module(module)
     return module
 
@@ -257,7 +257,7 @@ def installed_course() -> Path:
 
 
 def assignment_names(root: Path | None = None) -> list[str]:
-    """The course's assignments: its specs, or in a handout (no `reference/`) its published ones."""
+    """The course's assignments: its specs, or in a handout (no `reference/`) the ones it holds."""
     root = root or installed_course()
     if (root / "reference").is_dir():
         return sorted(p.parent.name for p in (root / "reference").glob("*/spec.py"))

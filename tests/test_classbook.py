@@ -10,13 +10,14 @@ from conftest import ROOT
 from grader import api
 from grader.course import store
 from grader.reports.classbook import Adjustment, DecisionError, Graded, decide, read_adjustments, read_deadline
+from grader.engine import grading
 
 TASKS = ("pad", "conv1d", "conv2d", "convolve2d", "filters")
 
 
 @pytest.fixture(scope="module")
 def report():
-    return api.ungraded(api.open_assignment("assignment1", root=ROOT), "s", ROOT, 0, "empty submission")
+    return grading.ungraded(api.open_assignment("assignment1", root=ROOT), "s", ROOT, 0, "empty submission")
 
 
 def test_adjustments_are_read_by_student(tmp_path):

@@ -18,6 +18,7 @@ from conftest import ROOT, SUBMISSIONS
 from grader import api, sandbox
 from grader.course import batch
 from grader.sandbox import keeper
+from grader.engine import environment, judge
 
 HOSTILE = ROOT / "tests" / "hostile" / "fair_busy_neighbour.py"
 # A CPU time limit well above what the slow submission's conv2d needs alone (about 1 s of CPU),
@@ -141,12 +142,12 @@ def test_cpu_time_of_processes_that_ended_still_counts_without_a_cgroup():
 ])
 def test_the_report_says_which_limit_stopped_the_task(wall_clock, header, expected):
     outcome = sandbox.Outcome((), -9, True, False, 1.0, wall_clock=wall_clock)
-    diagnosis, message, status = api._why_stopped(header, outcome, 3.0, True)
+    diagnosis, message, status = judge._why_stopped(header, outcome, 3.0, True)
     assert (diagnosis, status) == ("timeout", "timeout") and message.startswith(expected), message
 
 
 def test_isolation_states_the_cpu_measures():
-    measures = " ".join(api.isolation(("cpu",)).measures)
+    measures = " ".join(environment.isolation(("cpu",)).measures)
     assert "time limit per task: CPU time" in measures and "CPU share:" in measures
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from grader import api
-from grader.engine import memo
+from grader.engine import grading, memo
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def cache(tmp_path, monkeypatch):
 def _frames(root=ROOT, seed=0):
     spec = api.open_assignment("assignment1", seed, root)
     tasks = tuple(task for task in spec.tasks if task.name == "pad")
-    return api.reference_frames(spec, tasks, root, 30.0, 2, "answers")["pad"]
+    return grading.reference_frames(spec, tasks, root, 30.0, 2, "answers")["pad"]
 
 
 @pytest.mark.slow

@@ -108,7 +108,7 @@ import torch
 
 from conftest import mutant
 from grader import api
-from grader.engine import compare
+from grader.engine import compare, grading
 from grader.engine.wire import TensorValue
 
 
@@ -247,7 +247,7 @@ def test_a_notebook_shows_the_report_framed_and_names_its_notebook_from_jupyter(
     from grader import notebook
 
     spec = api.open_assignment("assignment1", 0, ROOT)
-    inline = notebook.InlineReport(api.ungraded(spec, "a.ipynb", ROOT, 0, "no <convolution.py>", "en"))
+    inline = notebook.InlineReport(grading.ungraded(spec, "a.ipynb", ROOT, 0, "no <convolution.py>", "en"))
     assert inline._repr_html_().startswith('<iframe srcdoc="') and "<convolution.py>" not in inline._repr_html_()
     assert "no <convolution.py>" in repr(inline)
     monkeypatch.setenv("JPY_SESSION_NAME", "work/assignment1.ipynb")

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from grader import api
-from grader.engine import forbidden
+from grader.engine import forbidden, scan
 from grader.reports import render as report_module
 from grader.results import Report
 from test_hostile import HOSTILE, attack_text
@@ -204,12 +204,12 @@ def test_the_review_list_keeps_the_first_flags_and_counts_the_rest(tmp_path):
     text = attack_text(HOSTILE / "scan_many_flags.py") + "import gc\n" * (repeat - 1)
     report = grade("assignment1", write("", tmp_path, text=text), "conv1d")
     assert report.tasks[0].status == "passed"
-    assert len(report.review) == api.MAX_REVIEW_FLAGS and report.review_count == repeat
+    assert len(report.review) == scan.MAX_REVIEW_FLAGS and report.review_count == repeat
     back = Report.model_validate_json(report.model_dump_json())
     assert back.review_count == repeat and json.loads(report.model_dump_json())["review_omitted"] == repeat - 50
     for fmt in ("text", "markdown", "html"):
         rendered = report_module.render(report, fmt)
-        assert f"and {repeat - (report_module.MAX_FAILURES_SHOWN if fmt != 'html' else api.MAX_REVIEW_FLAGS)} more" \
+        assert f"and {repeat - (report_module.MAX_FAILURES_SHOWN if fmt != 'html' else scan.MAX_REVIEW_FLAGS)} more" \
             in rendered, fmt
 
 

@@ -9,6 +9,7 @@ from conftest import ROOT
 from grader import api
 from grader.course import shards, store
 from grader.course.shards import Shard, ShardError
+from grader.engine import grading
 
 IDS = [f"{number:07d}" for number in range(1470000, 1470600)]
 
@@ -61,7 +62,7 @@ def _shard_folder(folder, students, seed=0):
     spec = api.open_assignment("assignment1", seed, ROOT)
     with contextlib.closing(store.open_store(folder)) as connection:
         for student in students:
-            store.save(connection, student, api.ungraded(spec, student, ROOT, seed, "no submission"), f"Name {student}")
+            store.save(connection, student, grading.ungraded(spec, student, ROOT, seed, "no submission"), f"Name {student}")
     return folder
 
 

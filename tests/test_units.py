@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader.engine import compare, forbidden, wire
+from grader.engine import compare, forbidden, judge, wire
 from grader.spec import Case, Random, Task, Variant
 
 
@@ -69,15 +69,15 @@ def test_a_probe_takes_the_named_exception_or_a_subclass_of_it_alone():
 
 
 def test_a_grader_failure_while_judging_costs_that_task_only(monkeypatch):
-    from grader import api, sandbox
+    from grader import sandbox
 
     def broken_judge(*args, **kwargs):
         raise KeyError("a bug in the grader")
     monkeypatch.setattr(compare, "judge", broken_judge)
     task = Task(name="conv2d", points=1, target="conv2d", cases=(Case(name="c", args=(Random(shape=(1, 3), seed=0),)),))
     outcome = sandbox.Outcome((), 0, False, False, 0.1)
-    run = api.TaskRun(task, {0: {}}, {"cpu": ({0: {"value": 7, "raised": None}}, {"imported": True}, outcome)})
-    result = api.judge_safely(run, [], timeout=1)
+    run = judge.TaskRun(task, {0: {}}, {"cpu": ({0: {"value": 7, "raised": None}}, {"imported": True}, outcome)})
+    result = judge.judge_safely(run, [], timeout=1)
     assert result.status == "error" and result.score == 0
     assert [c.diagnosis for c in result.checks] == ["grader_defect"] and "please report it" in result.problem
 

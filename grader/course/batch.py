@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 from grader import api, sandbox
 from grader.reports import classbook
-from grader.course import sources, store
+from grader.course import folder, sources, store
 from grader.reports.classbook import Graded
 from grader.i18n import ReaderError, say
 from grader.engine.load import Submission, SubmissionError, find
@@ -29,6 +29,8 @@ from grader.reports.render import write_report
 from grader.results import Report
 from grader.course.shards import Shard
 from grader.spec import Assignment
+from grader.engine import grading
+import grader
 
 
 @dataclass(frozen=True)
@@ -72,26 +74,26 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
     connection = None
     try:
-        root = api.course(root)
-        api.need_reference(root, "grade batch")
-        if api.isolation_mode(root) == "process":
-            raise api.UsageError("grade batch runs student code in the jail only: GRADER_ISOLATION=process is for a "
+        root = folder.course(root)
+        folder.need_reference(root, "grade batch")
+        if folder.isolation_mode(root) == "process":
+            raise folder.UsageError("grade batch runs student code in the jail only: GRADER_ISOLATION=process is for a "
                                  "student grading their own work")
-        seed = api.secret_seed(root, assignment) if seed is None else seed
-        spec = api.open_assignment(assignment, seed, root)
-        settings = Settings(spec, root, api.devices_for(device), seed, timeout,
-                            api.choose_language(language, root, reader=False), work)
+        seed = folder.secret_seed(root, assignment) if seed is None else seed
+        spec = folder.open_assignment(assignment, seed, root)
+        settings = Settings(spec, root, folder.devices_for(device), seed, timeout,
+                            folder.choose_language(language, root, reader=False), work)
         try:
             entries = sources.discover(list(origins), work / "sources", zone)
         except sources.SourceError as error:
-            raise api.UsageError.of(error) from None
+            raise folder.UsageError.of(error) from None
         entries = [entry for entry in entries if shard is None or shard.holds(entry.student)]
         connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:
             submission = _read(entry, settings) if entry.path else None
             fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
-            if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, api.__version__):
+            if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, grader.__version__):
                 (todo if isinstance(submission, Submission) else empty).append((entry, submission))
                 continue
             store.note(connection, spec.name, entry.student, entry.name, entry.submitted_at)
@@ -103,7 +105,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
             if problem is None:
                 problem = entry.problem.say(settings.language) if entry.problem else say(settings.language,
                                                                                           "no submission")
-            report = api.ungraded(spec, entry.student, root, seed, problem, settings.language)
+            report = grading.ungraded(spec, entry.student, root, seed, problem, settings.language)
             store.save(connection, entry.student, report, entry.name, entry.submitted_at)
             progress(done, total, _who(entry, anonymous), report)
         for entry, report in _grade_all(todo, settings, runner, jobs or os.cpu_count() or 2):
@@ -140,12 +142,12 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings,
     if not todo:
         return
     spec = settings.spec
-    known = api.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
+    known = grading.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
     waiting, pending = list(enumerate(todo)), {}
     while waiting or pending:
         while waiting and len(pending) < jobs:
             number, (entry, submission) = waiting.pop(0)
-            found = api.student_jobs(spec, spec.tasks, submission, settings.root, settings.devices)
+            found = grading.student_jobs(spec, spec.tasks, submission, settings.root, settings.devices)
             request = sandbox.Request(tuple(job for *_, job in found), str(submission.folder), settings.timeout, 1)
             pending[number] = _Pending(entry, submission, found, request, time.monotonic())
             runner.submit(number, request)
@@ -159,15 +161,15 @@ def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int,
     """The report of one submission whose children have run, or one saying why there is none."""
     spec = settings.spec
     try:
-        runs = api.task_runs(spec, spec.tasks, done.submission, settings.devices, known, done.jobs, outcomes, status)
-        return api.judge_submission(spec, runs, done.submission, settings.root, settings.devices, settings.seed,
+        runs = grading.task_runs(spec, spec.tasks, done.submission, settings.devices, known, done.jobs, outcomes, status)
+        return grading.judge_submission(spec, runs, done.submission, settings.root, settings.devices, settings.seed,
                                     settings.timeout, "jail", settings.language, done.started)
     except sandbox.JailError:
         raise
     except Exception:
         reason = say(settings.language, "the grader failed on this submission (exit status {status}): please report it",
                      status=status)
-        return api.ungraded(spec, str(done.entry.path), settings.root, settings.seed, reason, settings.language)
+        return grading.ungraded(spec, str(done.entry.path), settings.root, settings.seed, reason, settings.language)
     finally:
         shutil.rmtree(done.submission.folder.parent, ignore_errors=True)
 
@@ -208,7 +210,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
         graded = classbook.decide(graded, options.deadline, options.late_penalty, adjustments, submitted)
         sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
     except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
-        raise api.UsageError.of(error) from None
+        raise folder.UsageError.of(error) from None
     title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous, similar)]
     for entry in graded:
@@ -227,7 +229,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
 def regenerate(assignment: str, results: Path, root: Path | None = None) -> list[Graded]:
     """Every stored student, without grading anything."""
     if not (results / store.FILE_NAME).exists():
-        raise api.UsageError("{folder} holds no batch results ({file} is missing)", folder=results,
+        raise folder.UsageError("{folder} holds no batch results ({file} is missing)", folder=results,
                              file=store.FILE_NAME)
     with contextlib.closing(store.open_store(results)) as connection:
         return store.load_all(connection, assignment)

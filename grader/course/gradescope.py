@@ -24,11 +24,12 @@ from pathlib import Path
 import torch
 
 from grader import api, sandbox
-from grader.course import settings
+from grader.course import folder, settings
 from grader.reports.feedback import VISIBILITIES, gradescope_results
 from grader.engine.load import SubmissionError
 from grader.reports.render import write_report
 from grader.results import Report
+from grader.engine import grading
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "gradescope"
 ROOT_VARIABLE, DEFAULT_ROOT = "AUTOGRADER_ROOT", Path("/autograder")
@@ -40,10 +41,10 @@ def build_bundle(assignment: str, bundle: Path, *, root: Path | None = None, vis
                  timeout: float = api.DEFAULT_TIMEOUT_S) -> list[str]:
     """Write the autograder zip of `assignment` to `bundle` (replaced whole, or left as it was).
     Returns the paths it holds."""
-    root = api.course(root)
-    api.need_reference(root, "grade gradescope")
-    api.open_assignment(assignment, 0, root)  # it exists, and its spec loads
-    api.secret_seed(root, assignment)  # the course's secret is there: the bundle grades with it
+    root = folder.course(root)
+    folder.need_reference(root, "grade gradescope")
+    folder.open_assignment(assignment, 0, root)  # it exists, and its spec loads
+    folder.secret_seed(root, assignment)  # the course's secret is there: the bundle grades with it
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     values = {"@ASSIGNMENT@": assignment, "@VISIBILITY@": visibility, "@TIMEOUT@": f"{timeout:g}",
@@ -51,11 +52,11 @@ def build_bundle(assignment: str, bundle: Path, *, root: Path | None = None, vis
     files = course_files(root, assignment)
     bundle = Path(bundle)
     if bundle.is_dir():
-        raise api.UsageError("{path} is a folder: give the zip file to write", path=bundle)
+        raise folder.UsageError("{path} is a folder: give the zip file to write", path=bundle)
     try:
         handle, name = tempfile.mkstemp(prefix=f".{bundle.name}.", dir=bundle.parent.resolve())
     except OSError as error:
-        raise api.UsageError("cannot write {path}: {why}", path=bundle, why=error.strerror) from None
+        raise folder.UsageError("cannot write {path}: {why}", path=bundle, why=error.strerror) from None
     os.close(handle)
     partial = Path(name)
     try:
@@ -85,8 +86,8 @@ def course_files(root: Path, assignment: str) -> list[tuple[str, Path]]:
     for shared in (settings.PUBLIC, settings.PRIVATE):
         if (root / shared).exists():
             found.append((shared.as_posix(), root / shared))
-    for folder in (Path("assignments") / assignment, Path("reference") / assignment):
-        found += [((folder / path.relative_to(root / folder)).as_posix(), path) for path in _walk(root / folder)]
+    for part in (Path("assignments") / assignment, Path("reference") / assignment):
+        found += [((part / path.relative_to(root / part)).as_posix(), path) for path in _walk(root / part)]
     return found
 
 
@@ -106,7 +107,7 @@ def isolation() -> str:
     GRADER_ISOLATION may choose either, never "process": the course is in this container."""
     chosen = os.environ.get("GRADER_ISOLATION") or ("jail" if sandbox.jail_works() else "user")
     if chosen not in ("jail", "user"):
-        raise api.UsageError("GRADER_ISOLATION={value}: grade autograder runs student code in the jail or as an "
+        raise folder.UsageError("GRADER_ISOLATION={value}: grade autograder runs student code in the jail or as an "
                              "unprivileged user (jail or user)", value=chosen)
     return chosen
 
@@ -117,16 +118,16 @@ def autograde(assignment: str, *, visibility: str = "visible", timeout: float = 
     course's secret seed and in its language, and write AUTOGRADER_ROOT/results/results.json.
     A submission without a gradable file scores 0 with the reason, as in a batch."""
     base = autograder_root()
-    course = api.course(base / "source")
-    os.environ["GRADER_ISOLATION"] = isolation()  # what api.isolation_mode reads, and the report states
-    language = api.choose_language(None, course, reader=False)  # the course's: what its students read
-    seed = api.secret_seed(course, assignment)
-    spec, _ = api.open_graded(assignment, seed, course)
+    course = folder.course(base / "source")
+    os.environ["GRADER_ISOLATION"] = isolation()  # what folder.isolation_mode reads, and the report states
+    language = folder.choose_language(None, course, reader=False)  # the course's: what its students read
+    seed = folder.secret_seed(course, assignment)
+    spec, _ = folder.open_graded(assignment, seed, course)
     try:
-        report = api.grade_submission(spec, spec.tasks, base / "submission", course, api.devices_for("auto"), seed,
+        report = grading.grade_submission(spec, spec.tasks, base / "submission", course, folder.devices_for("auto"), seed,
                                       timeout, None, runner, None, language)
     except SubmissionError as error:
-        report = api.ungraded(spec, "submission", course, seed, error.say(language), language)
+        report = grading.ungraded(spec, "submission", course, seed, error.say(language), language)
     (base / "results").mkdir(exist_ok=True)  # Gradescope's harness makes it; a test's tree may not
     write_report(base / "results" / "results.json", results_json(report, visibility))
     return report

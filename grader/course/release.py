@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader import api
-from grader.course import handout, settings
+from grader.course import folder, handout, settings
 from grader.i18n import say_n
-from grader.spec import Assignment
+from grader.spec import Assignment, assignment_names
+from grader.engine import grading
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "handout"
 PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed
@@ -32,13 +32,13 @@ def build_handout(out: Path, names: Iterable[str] = (), *, root: Path | None = N
     """Write the handout for `names` (default: every assignment) into the new folder `out`, telling
     `progress` in `language` what each holds; its CI fails a push whose changed assignment scores
     under `ci_fail_under` percent. Returns the assignments released."""
-    root = api.course(root)
-    api.need_reference(root, "grade release")
+    root = folder.course(root)
+    folder.need_reference(root, "grade release")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise api.UsageError("{folder} already exists and is not empty: give a new folder", folder=out)
-    names = list(names) or published_names(root)
-    specs = [api.open_assignment(name, PUBLIC_SEED, root) for name in names]
+        raise folder.UsageError("{folder} already exists and is not empty: give a new folder", folder=out)
+    names = list(names) or handout_names(root)
+    specs = [folder.open_assignment(name, PUBLIC_SEED, root) for name in names]
     grader_folder = Path(__file__).parent.parent
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -77,23 +77,23 @@ def ci_files(fail_under: float = CI_FAIL_UNDER) -> dict[Path, str]:
             for template, path in CI_FILES}
 
 
-def published_names(root: Path) -> list[str]:
-    return [name for name in api.assignment_names(root) if (root / "assignments" / name).is_dir()]
+def handout_names(root: Path) -> list[str]:
+    return [name for name in assignment_names(root) if (root / "assignments" / name).is_dir()]
 
 
 def _release_assignment(spec: Assignment, root: Path, staging: Path, timeout: float, language: str = "en") -> str:
     shutil.copytree(root / "assignments" / spec.name, staging / "assignments" / spec.name,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
     visible = handout.visible(spec)
-    frames = api.reference_frames(visible, visible.tasks, root, timeout)
+    frames = grading.reference_frames(visible, visible.tasks, root, timeout)
     short = [task.name for task in visible.tasks if len(frames[task.name]) != len(task.cases)]
     if short:
         raise RuntimeError(f"{spec.name}: the reference gave no answer to every case of {', '.join(short)}")
-    folder = staging / "public" / spec.name
-    handout.write(folder, handout.public_part(spec), frames)
+    target = staging / "public" / spec.name
+    handout.write(target, handout.public_part(spec), frames)
     checks_file = root / "reference" / spec.name / handout.CHECKS_FILE
     if checks_file.exists():
-        shutil.copy2(checks_file, folder / handout.CHECKS_FILE)
+        shutil.copy2(checks_file, target / handout.CHECKS_FILE)
     public = say_n(language, "{count} public case with its answer", "{count} public cases with their answers",
                    sum(len(task.cases) for task in visible.tasks))
     hidden = say_n(language, "{count} hidden", "{count} hidden", sum(task.withheld for task in visible.tasks))

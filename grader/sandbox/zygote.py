@@ -2,7 +2,7 @@
 
 It is forked before the grader reads a spec, a reference, a submission or the command's options,
 so nothing of those is in its memory, nor in any child forked from it. For each submission the
-grader writes a *request* file (the tasks as published data, the student's files, the limits) and
+grader writes a *request* file (the tasks as data (`engine.codec`), the student's files, the limits) and
 sends its number; the zygote forks a *worker* for it, which forks one process for its public
 jobs and then one for its hidden jobs, each reading only its own part of the request, running
 the student's children in the jail (`keeper.run_all`) and leaving their outcomes in a file
@@ -33,7 +33,7 @@ from grader.sandbox.keeper import Outcome, die_with_parent, need_fork, run_all, 
 @dataclass(frozen=True)
 class StudentJob:
     """A task's public cases, or its hidden ones, for one submission on one device, as a worker
-    needs them: the task with those cases as published JSON (cases and experiments as data; no
+    needs them: the task with those cases as JSON (`engine.codec`) (cases and experiments as data; no
     reference, no expected values), the assignment's checks.py if it has one, and the student's
     file as the child sees it."""
 

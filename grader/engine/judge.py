@@ -1,0 +1,158 @@
+"""Judge a task whose children have run: every case's check, and what stopped the task as a whole."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader import i18n, sandbox
+from grader.engine import compare, forbidden
+from grader.results import CheckResult, TaskResult
+from grader.spec import Task
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """Raw frames of one task: the reference's per case, and the student's per device."""
+
+    task: Task
+    expected: dict[int, dict]
+    student: dict[str, tuple[dict[int, dict], dict | None, sandbox.Outcome]]  # device -> (cases, header, outcome)
+
+
+def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
+                 language: str = "en") -> TaskResult:
+    """`judge_task`, where a failure of the grader itself costs this task, never the run."""
+    try:
+        return judge_task(task_run, findings, timeout, language)
+    except Exception as error:
+        message = i18n.say(language, "the grader failed while judging this task ({error}): please report it",
+                           error=type(error).__name__)
+        check = CheckResult(name=i18n.say(language, "judging"), device="-", passed=False, message=message,
+                            diagnosis="grader_defect")
+        return TaskResult(name=task_run.task.name, max_score=task_run.task.points, checks=(check,),
+                          problem=message, problem_status="error")
+
+
+def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
+               language: str = "en") -> TaskResult:
+    """Checks for every case on every device, and what stopped the task as a whole; messages in `language`."""
+    task = task_run.task
+    checks: list[CheckResult] = []
+    problem, problem_status = None, None
+    if findings:
+        where = "; ".join(i18n.say(language, "{api} at {place}", api=f.api, place=f.where) for f in findings[:3])
+        problem, problem_status = i18n.say(language, "uses forbidden {where}", where=where), "forbidden"
+        checks.append(CheckResult(name=i18n.say(language, "forbidden APIs (source scan)"), device="-", passed=False,
+                                  message=problem, diagnosis="forbidden_api"))
+    for device, (cases, header, outcome) in task_run.student.items():
+        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases), language)
+        if stopped and not problem:
+            problem, problem_status = stopped[1], stopped[2]
+        first_missing = next((index for index in task.run_order() if index not in cases), None)
+        for index, case in enumerate(task.cases):
+            got = cases.get(index)
+            missing = None
+            if got is None and stopped:  # the case it stopped at, and those it never reached
+                missing = stopped[:2] if index == first_missing else \
+                    ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"))
+            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
+            if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
+                problem, problem_status = (i18n.say(language, "called a forbidden API in a hidden case") if case.hidden
+                                           else verdict.message), "forbidden"
+            label = i18n.say_name(language, case.name) if case.hidden is False else \
+                i18n.say(language, "hidden case {number}", number=index + 1)
+            message = verdict.message
+            if not verdict.passed and not case.hidden:
+                call = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
+                message = message if call == case.name else f"{i18n.say_name(language, call)}: {message}"
+                if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
+                    message += " " + i18n.say(language, "(note: {note})", note=i18n.say_text(language, case.note))
+            checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
+                                      diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
+                                      weight=case.weight, **verdict.values))
+    return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
+                      problem_status=problem_status, shares=task.shares or {"results": 1.0}, withheld=task.withheld,
+                      duration_s=round(max((outcome.duration_s for *_, outcome in task_run.student.values()),
+                                           default=0.0), 3))
+
+
+def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
+                 language: str = "en") -> tuple[str, str, str] | None:
+    """(diagnosis, message, task status) when the child did not finish every case normally."""
+    say = i18n.say
+    if outcome.forged:
+        return ("forged_results", say(language, "something in your code wrote to the grader's result channel: results "
+                                                "the grader did not produce count as cheating"), "forbidden")
+    if header and header.get("missing_file"):
+        return "not_implemented", say(language, "your submission has no {file}", file=header["missing_file"]), None
+    if header and header.get("missing"):
+        return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
+    if header and header.get("not_own"):
+        target, _, why = header["not_own"].partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
+        return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
+                                     what=f"{target}: {i18n.say_again(language, why)}"), "forbidden")
+    if header and header.get("import_error"):
+        error = header["import_error"]
+        if header.get("forbidden") or error["type"] == "ForbiddenCall":
+            api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
+            return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
+                                         place=where), "forbidden")
+        where = " " + say(language, "at {place}", place=compare.place(error["where"], language)) \
+            if error.get("where") else ""
+        return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
+                                    type=error["type"], message=compare.said(error, language), where=where), "error")
+    if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
+        seconds = i18n.number(language, sandbox.keeper.wall_backstop(timeout), "g")
+        if not header:
+            return ("timeout", say(language, "importing your file took over {seconds} s of wall-clock time: code at "
+                                             "the top level sleeps or waits for something that never comes",
+                                   seconds=seconds), "timeout")
+        return ("timeout", say(language, "stopped after {seconds} s of wall-clock time: your code sleeps or waits for "
+                                         "something that never comes", seconds=seconds), "timeout")
+    if outcome.timed_out and not header:
+        return ("timeout", say(language, "importing your file took over the {seconds} s time limit (CPU time): code "
+                                         "at the top level (a demo, a notebook cell) runs on import; move it under "
+                                         "if __name__ == '__main__':", seconds=i18n.number(language, timeout, "g")),
+                "timeout")
+    if outcome.timed_out:
+        return ("timeout", say(language, "stopped after the {seconds} s time limit (CPU time): an endless loop, far "
+                                         "too slow, or memory allocated without end",
+                                   seconds=i18n.number(language, timeout, "g")),
+                "timeout")
+    if outcome.overflow:
+        return "error", say(language, "sent back more data than the result limit"), "error"
+    if outcome.exit_status != 0:
+        how = sandbox.describe_exit(outcome.exit_status)
+        diagnosis = "memory" if outcome.exit_status in (-9, 137) else "crash"
+        return diagnosis, say(language, "the process running your code died ({how}): a crash, os._exit or memory",
+                              how=how), "error"
+    if incomplete:
+        return "crash", say(language, "the process running your code ended early (os._exit?)"), "error"
+    return None
+
+
+def oracle_disagreements(task_run: TaskRun) -> list[str]:
+    """Cases where the reference and torch (or the lecture's numbers) disagree."""
+    task, found = task_run.task, []
+    for index, case in enumerate(task.cases):
+        frame = task_run.expected.get(index)
+        if frame is None:
+            found.append(f"{case.name}: no reference result")
+            continue
+        if case.raises:
+            ours, torchs = frame.get("raised"), frame.get("oracle_raised")
+            if ours is None:
+                found.append(f"{case.name}: the reference accepts invalid arguments")
+            elif task.oracle and task.oracle_raises and (torchs is None or torchs["type"] != ours["type"]):
+                found.append(f"{case.name}: the reference raises {ours['type']}, torch "
+                             f"{torchs['type'] if torchs else 'nothing'}")
+            continue
+        expected = frame.get("expected")
+        if case.law is not None:  # random by design: torch's answer must obey the law too
+            broken = task.oracle and compare.breaks_law(case, frame.get("oracle"))
+            if broken:
+                found.append(f"{case.name}: torch's answer breaks the case's law: {broken}")
+        elif task.oracle and not compare.agree(expected, frame.get("oracle")):
+            found.append(f"{case.name}: the reference and torch disagree")
+        if case.expect is not None and not compare.agree(expected, case.expect):
+            found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")
+    return found
