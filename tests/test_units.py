@@ -215,7 +215,7 @@ def test_dropout_law_accepts_torch_and_names_each_mistake():
 
 TRIPWIRES = '''
 import sys, torch, torch.nn as nn, torch.nn.functional as F
-from grader import forbidden
+from grader.engine import forbidden
 student = sys.argv[1]
 hits = []
 forbidden.install_tripwires(("torch.nn.functional.*batch_norm*", "torch.nn.*Norm*", "torch.ops.aten.*batch_norm*",
