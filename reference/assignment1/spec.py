@@ -136,16 +136,6 @@ def _one_axis(kept: int):
     return compute
 
 
-def _in_dims(dims: int, compute):
-    """A mistake told in words for `dims`-D convolutions only (a signal has a start and an end,
-    an image a top and a left)."""
-    def compute_in_dims(ref, input, weight, *args, **kwargs):
-        if _spatial(weight) != dims:
-            raise NotApplicable(f"not a {dims}-D convolution")
-        return compute(ref, input, weight, *args, **kwargs)
-    return compute_in_dims
-
-
 def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Every group reads the first group's input channels."""
     if groups == 1:
@@ -158,34 +148,38 @@ def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation
                  dilation, groups)
 
 
-CONV_VARIANTS = (  # the first that matches names the mistake: specific ones first
-    Variant(code="flipped_kernel", compute=_flipped,
-            hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
-                 "so use the kernel as it is"),
-    Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)"),
-    Variant(code="same_padding_wrong_side", compute=_in_dims(2, _same_wrong_side),
-            hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
-    Variant(code="same_padding_wrong_side", compute=_in_dims(1, _same_wrong_side),
-            hint="with padding='same' and an odd total, torch puts the extra zero at the end, not at the start"),
-    Variant(code="same_padding_ignores_dilation", by_shape=True, compute=_same_without_dilation,
-            hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all"),
-    Variant(code="padding_one_side", compute=_in_dims(2, _one_side),
-            hint="all the padding went to the top/left; pad `padding` zeros on each side"),
-    Variant(code="padding_one_side", compute=_in_dims(1, _one_side),
-            hint="all the padding went to the start of the signal; pad `padding` zeros at each end"),
-    Variant(code="padding_one_axis", compute=_one_axis(1),
-            hint="only the width was padded: pad the height too (padding is (height, width))"),
-    Variant(code="padding_one_axis", compute=_one_axis(0),
-            hint="only the height was padded: pad the width too (padding is (height, width))"),
-    Variant(code="padding_counted_once", by_shape=True, compute=_padding_once,
-            hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1"),
-    Variant(code="output_size_ceil", by_shape=True, compute=_ceil_mode,
-            hint="the last, incomplete window was kept: the output size rounds down (floor), not up (ceil)"),
-    Variant(code="dilation_ignored", compute=_dilation_ignored,
-            hint="dilation was ignored: kernel taps must be `dilation` apart"),
-    Variant(code="groups_ignored", compute=_groups_ignored,
-            hint="groups ignored: output channels of group g must read only input channels of group g"),
+# (dims, mistake): the conv mistakes, each for the 1-D and 2-D tasks (None) or one of them, as a
+# signal has a start and an end and an image a top and a left.
+_CONV_MISTAKES = (  # the first that matches names the mistake: specific ones first
+    (None, Variant(code="flipped_kernel", compute=_flipped,
+                   hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
+                        "so use the kernel as it is")),
+    (None, Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)")),
+    (2, Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+                hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top")),
+    (1, Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+                hint="with padding='same' and an odd total, torch puts the extra zero at the end, not at the start")),
+    (None, Variant(code="same_padding_ignores_dilation", by_shape=True, compute=_same_without_dilation,
+                   hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all")),
+    (2, Variant(code="padding_one_side", compute=_one_side,
+                hint="all the padding went to the top/left; pad `padding` zeros on each side")),
+    (1, Variant(code="padding_one_side", compute=_one_side,
+                hint="all the padding went to the start of the signal; pad `padding` zeros at each end")),
+    (2, Variant(code="padding_one_axis", compute=_one_axis(1),
+                hint="only the width was padded: pad the height too (padding is (height, width))")),
+    (2, Variant(code="padding_one_axis", compute=_one_axis(0),
+                hint="only the height was padded: pad the width too (padding is (height, width))")),
+    (None, Variant(code="padding_counted_once", by_shape=True, compute=_padding_once,
+                   hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1")),
+    (None, Variant(code="output_size_ceil", by_shape=True, compute=_ceil_mode,
+                   hint="the last, incomplete window was kept: the output size rounds down (floor), not up (ceil)")),
+    (None, Variant(code="dilation_ignored", compute=_dilation_ignored,
+                   hint="dilation was ignored: kernel taps must be `dilation` apart")),
+    (None, Variant(code="groups_ignored", compute=_groups_ignored,
+                   hint="groups ignored: output channels of group g must read only input channels of group g")),
 )
+CONV1D_VARIANTS = tuple(variant for dims, variant in _CONV_MISTAKES if dims in (None, 1))
+CONV2D_VARIANTS = tuple(variant for dims, variant in _CONV_MISTAKES if dims in (None, 2))
 
 
 def _edge_copies(input, pad, flip: bool):
@@ -219,7 +213,10 @@ def _pads_reversed(ref, input, pad, mode="constant", value=0.0):
     pairs = [pad[i:i + 2] for i in range(0, len(pad), 2)]
     if len(pairs) < 2 or pairs[0] == pairs[1]:
         raise NotApplicable("order makes no difference")
-    return ref.pad(input, tuple(x for p in reversed(pairs) for x in p), mode, value)
+    try:
+        return ref.pad(input, tuple(x for p in reversed(pairs) for x in p), mode, value)
+    except RuntimeError as error:  # reflect pads no smaller than the other dimension's size
+        raise NotApplicable(f"the reversed pads are themselves invalid here: {error}") from None
 
 
 def _sides_swapped(ref, input, pad, mode="constant", value=0.0):
@@ -283,6 +280,8 @@ OPPOSITE = {"left_sobel": "right_sobel", "right_sobel": "left_sobel", "top_sobel
 
 
 def _swapped_filter(ref, key):
+    if key not in OPPOSITE:
+        raise NotApplicable("not a Sobel filter: it has no opposite")
     return ref.FILTERS[OPPOSITE[key]]
 
 
@@ -530,9 +529,9 @@ def assignment() -> Assignment:
             Task(name="pad", points=20, target="pad", forbidden=PAD_FORBIDDEN, oracle=F.pad,
                  variants=PAD_VARIANTS, cases=tuple(_pad_cases(rng))),
             Task(name="conv1d", points=20, target="conv1d", forbidden=CONV_AND_UNFOLD_FORBIDDEN, oracle=F.conv1d,
-                 variants=CONV_VARIANTS, reduction=_reduction, cases=tuple(_conv1d_cases(rng))),
+                 variants=CONV1D_VARIANTS, reduction=_reduction, cases=tuple(_conv1d_cases(rng))),
             Task(name="conv2d", points=35, target="conv2d", forbidden=CONV_AND_UNFOLD_FORBIDDEN, oracle=F.conv2d,
-                 variants=CONV_VARIANTS, reduction=_reduction, cases=tuple(_conv2d_cases(rng))),
+                 variants=CONV2D_VARIANTS, reduction=_reduction, cases=tuple(_conv2d_cases(rng))),
             Task(name="convolve2d", points=15, target="convolve2d", forbidden=CONV_AND_UNFOLD_FORBIDDEN,
                  oracle=_convolve_oracle, variants=CONVOLVE_VARIANTS,
                  reduction=lambda image, kernel: math.prod(kernel.shape), cases=tuple(_convolve_cases(rng))),

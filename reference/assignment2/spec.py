@@ -159,14 +159,21 @@ def _pool_without_correction(size, kernel_size, stride=None, padding=0, dilation
     return rounding((size + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
 
 
-POOL_SIZE_VARIANTS = (
+def _pool_stride_one(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _pool_without_correction(size, kernel_size, stride or 1, padding, dilation, ceil_mode)
+
+
+def _pool_ceil_ignored(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _pool_without_correction(size, kernel_size, stride, padding, dilation)
+
+
+POOL_SIZE_VARIANTS = (  # by name, as the student's function takes them: ceil_mode may come by position
     Variant(code="ceil_mode_no_last_window_rule",
             hint="with ceil_mode torch drops a last window that would start in the right padding",
             compute=_formula(_pool_without_correction)),
     Variant(code="stride_default_one", hint="stride=None means stride = kernel_size, not 1",
-            compute=_formula(lambda size, k, stride=None, **kw: _pool_without_correction(size, k, stride or 1, **kw))),
-    Variant(code="ceil_mode_ignored", hint="ceil_mode=True rounds the division up",
-            compute=_formula(lambda *a, ceil_mode=False, **k: _pool_without_correction(*a, **k))),
+            compute=_formula(_pool_stride_one)),
+    Variant(code="ceil_mode_ignored", hint="ceil_mode=True rounds the division up", compute=_formula(_pool_ceil_ignored)),
 )
 
 TRANSPOSE_VARIANTS = (

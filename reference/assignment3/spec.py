@@ -509,7 +509,10 @@ def _unfold_conv_order(ref, *args, **kwargs):
     x, k, a = _unfold_args(ref, args, kwargs)
     if a["dilation"] == a["stride"]:
         raise NotApplicable("the same either way")
-    return ref.unfold(**{**a, "dilation": a["stride"], "stride": a["dilation"]})
+    try:
+        return ref.unfold(**{**a, "dilation": a["stride"], "stride": a["dilation"]})
+    except RuntimeError as error:  # the swapped dilation makes the kernel too large for the input
+        raise NotApplicable(f"the swapped call is itself invalid here: {error}") from None
 
 
 UNFOLD_ORDER_HINT = ("the rows of unfold are ordered channel first: row c * kh * kw + i * kw + j holds channel c "

@@ -170,15 +170,26 @@ def _unpool_per_batch(ref, input, indices, kernel_size, stride=None, padding=0, 
     return flat.view(n, c, h, w)
 
 
+def _unpooled_plane(input, indices, kernel_size, stride, padding) -> None:
+    """NotApplicable where an index falls outside the default output plane for `stride`: unpooling to
+    it fails (the reference refuses such an index), so the mistake gives no value to recognise."""
+    (h, w), (kh, kw), (sh, sw), (ph, pw) = input.shape[-2:], two(kernel_size), two(stride), two(padding)
+    plane = ((h - 1) * sh - 2 * ph + kh) * ((w - 1) * sw - 2 * pw + kw)
+    if indices.numel() and int(indices.max()) >= plane:
+        raise NotApplicable("an index falls outside the smaller output: this mistake raises here")
+
+
 def _unpool_default_size(ref, input, indices, kernel_size, stride=None, padding=0, output_size=None):
     if output_size is None:
         raise NotApplicable("no output_size to ignore")
+    _unpooled_plane(input, indices, kernel_size, kernel_size if stride is None else stride, padding)
     return ref.max_unpool2d(input, indices, kernel_size, stride, padding)
 
 
 def _unpool_stride_one(ref, input, indices, kernel_size, stride=None, padding=0, output_size=None):
     if stride is not None or output_size is not None:
         raise NotApplicable("the stride is given")
+    _unpooled_plane(input, indices, kernel_size, 1, padding)
     return ref.max_unpool2d(input, indices, kernel_size, 1, padding)
 
 
@@ -638,6 +649,11 @@ def _unpool_cases(rng: random.Random) -> list[Case]:
         unpool("overlapping windows: kernel 3, stride 1", r(1, 3, 5, 5), 3, 1),
         unpool("non-square: kernel (2, 3), stride (1, 2)", r(2, 2, 5, 7), (2, 3), (1, 2)),
         unpool("odd size: 5x7 back from 2x3", r(1, 2, 5, 7), 2, output_size=(5, 7)),
+        # Where stride=None is taken as 1 the default output is smaller, and most indices fall outside
+        # it; here every maximum is in the top row, inside it, so that mistake has a value to name.
+        unpool("stride left out: 2x4 pooled 2x2, every maximum in the top row",
+               Tensor(values=[[[[9.0, 1.0, 8.0, 2.0], [0.0, 3.0, 0.0, 4.0]]]]), 2,
+               expect=[[[[9.0, 0.0, 8.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]]),
         unpool("float64", r(2, 2, 4, 4, dtype="float64"), 2, group="edge cases"),
         unpool("keeps autograd graph", r(1, 2, 4, 4), 2, group="edge cases", requires_grad=True),
     ]
