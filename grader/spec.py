@@ -155,7 +155,8 @@ class Case(Frozen):
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = Field(default_factory=dict)
     raises: bool = False
-    hidden: bool = False
+    hidden: bool = False  # the student never sees it: the handout leaves it out, reports show no details
+                          # (a random sweep: `grader.kit.hidden(i)`, its first few public)
     requires_grad: bool = False  # inputs require grad: the output must keep its autograd graph
     expect: Any = None  # a value known independently (the lecture's), checked by check-reference
     note: str | None = None  # shown to the student when this case fails
@@ -171,11 +172,18 @@ class Case(Frozen):
         return self.group or ("argument checks" if self.raises else "results")
 
 
+class NotApplicable(Exception):
+    """What a Variant's `compute` raises where its mistake cannot happen in a case, or gives the
+    right answer there: the case has no value for that mistake. Any other exception of a Variant
+    is a defect of the spec, which `grade check-reference` reports."""
+
+
 class Variant(Frozen):
     """A known wrong answer: if the student's output equals it, `hint` says what went wrong.
 
     `compute(ref, *args, **kwargs)` is a wrong version of the task's target, given the reference
     module: called with the case's float64 arguments (or run by the case's experiment in its place).
+    Where the mistake does not apply to a case, it raises `NotApplicable`.
     """
 
     code: str
@@ -222,8 +230,6 @@ class Assignment(Frozen):
     title: str
     module: str  # the student's file, e.g. "convolution.py"; a task may name another
     shares: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SHARES))  # each task's, unless it has its own
-    public_random: int | None = 3  # of each task's cases named "random N...", this many are public, the rest
-                                   # hidden (None: all public); cases marked hidden=True stay hidden
     tasks: tuple[Task, ...]
 
     def shares_of(self, task: Task) -> dict[str, float]:
@@ -276,21 +282,8 @@ def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assig
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     built = module.assignment()
-    tasks = tuple(task.model_copy(update={"shares": built.shares_of(task),
-                                          "cases": _hide_random(task.cases, built.public_random)})
-                  for task in built.tasks)
+    tasks = tuple(task.model_copy(update={"shares": built.shares_of(task)}) for task in built.tasks)
     return reseed(built.model_copy(update={"tasks": tasks}), seed)
-
-
-def _hide_random(cases: tuple[Case, ...], public: int | None) -> tuple[Case, ...]:
-    """The handout holds the lecture's examples, the edge cases, the probes and the first few random
-    cases; the other random cases are hidden: students see how many, never what they are."""
-    if public is None:
-        return cases
-    randoms = [index for index, case in enumerate(cases) if case.name.startswith("random ")]
-    hidden = set(randoms[public:])
-    return tuple(case.model_copy(update={"hidden": True}) if index in hidden else case
-                 for index, case in enumerate(cases))
 
 
 def _mixed(seed: int, case_seed: int) -> int:

@@ -121,6 +121,8 @@ EXCEPTION = {"type": "ValueError", "mro": ["ValueError", "Exception"], "message"
     {"import_error": {**EXCEPTION, "message": None}}, {"case": 0, "forbidden": [[1, 2]]},
     {"case": 0, "forbidden": "torch.conv2d"}, {"case": 0, "modified": [True]}, {"case": 0, "modified": ["0"]},
     {"case": 0, "modified": 0}, {"case": 0, "variants": []}, {"case": 0, "variants": {"x": 1}},
+    {"case": 0, "variant_errors": []}, {"case": 0, "variant_errors": {"x": EXCEPTION}},
+    {"case": 0, "variant_errors": {"0": {"type": "X"}}},
     {"missing": 3}, {"missing_file": ["a.py"]}, {"not_own": 1}, {"imported": 1}, {"imported": "yes"},
     {"case": "0"}, {"case": True}, {"case": -1}, {"case": 1.0}, {"case": None}, {"case": 10**12}, [1], "frame",
 ])
@@ -139,6 +141,14 @@ def test_good_frames_are_kept_and_free_text_cut_short():
                                                    "oracle_raised": None, "import_error": None}
     raised = cases[2]["raised"]
     assert len(raised["message"]) <= wire.MAX_TEXT + 3 and len(raised["where"]) <= wire.MAX_TEXT + 3
+
+
+def test_a_variant_s_exception_reaches_check_reference_cut_short():
+    """The reference's child reports a known mistake that raised (not NotApplicable): a spec defect."""
+    error = {**EXCEPTION, "message": "m" * 5000}
+    cases, _ = wire.results([wire.encode({"case": 0, "variants": {"1": 2.0}, "variant_errors": {"0": error}})])
+    assert cases[0]["variants"] == {"1": 2.0} and cases[0]["variant_errors"]["0"]["type"] == EXCEPTION["type"]
+    assert len(cases[0]["variant_errors"]["0"]["message"]) <= wire.MAX_MESSAGE + 3
 
 
 def test_the_first_frame_of_a_case_wins():

@@ -5,7 +5,8 @@ import tempfile
 from pathlib import Path
 
 from grader import sandbox
-from grader.engine.grading import execute, grade_submission
+from grader.engine import wire
+from grader.engine.grading import execute, grade_submission, reference_frames
 from grader.engine.judge import judge_task, oracle_disagreements
 from grader.engine.load import find
 from grader.engine.scan import scan_source
@@ -26,7 +27,22 @@ def check_one_reference(spec: Assignment, seed: int, root: Path, devices: tuple[
         defects += [f"{prefix}: reference fails [{c.device}] {c.name}: {c.message}"
                     for c in result.checks if not c.passed]
         defects += [f"{prefix}: {line}" for line in oracle_disagreements(task_run)]
+    defects += variant_defects(spec, seed, root, timeout)
     stub = grade_submission(spec, spec.tasks, root / "assignments" / name, root, ("cpu",), seed, timeout, None, runner)
     defects += [f"{name}/{t.name}: the stub scores {t.score:g} with status {t.status}, expected 0 "
                 f"and not_implemented" for t in stub.tasks if t.score or t.status != "not_implemented"]
+    return defects
+
+
+def variant_defects(spec: Assignment, seed: int, root: Path, timeout: float) -> list[str]:
+    """Known mistakes whose compute raised on a case, other than `NotApplicable`: a defect of the spec,
+    which would otherwise leave the mistake unnamed there without a word."""
+    frames, defects = reference_frames(spec, spec.tasks, root, timeout, parts="mistakes"), []
+    for task in spec.tasks:
+        for index, frame in sorted(wire.results(frames[task.name])[0].items()):
+            for number, error in sorted(frame.get("variant_errors", {}).items(), key=lambda item: int(item[0])):
+                code = task.variants[int(number)].code if int(number) < len(task.variants) else f"variant {number}"
+                defects.append(f"{spec.name}/{task.name}/{code} (seed {seed}): case {task.cases[index].name!r}: "
+                               f"the variant raised {error['type']}: {error['message']} (raise NotApplicable where "
+                               f"a mistake does not apply)")
     return defects

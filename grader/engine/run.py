@@ -25,7 +25,7 @@ from grader.engine import forbidden, wire
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES
 from grader.i18n import N_
-from grader.spec import Case, Task, build
+from grader.spec import Case, NotApplicable, Task, Variant, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
 _equal, _clone = torch.equal, torch.Tensor.clone
@@ -187,11 +187,42 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
                 frame["oracle"], frame["oracle_raised"] = _attempt(
                     lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
         for number, variant in enumerate(task.variants if parts != "answers" else ()):
-            wrong = exercise(case, functools.partial(variant.compute, reference))
-            value, error = _attempt(lambda: to_float64(experiments.without_gradients(wrong(*args64, **kwargs64))))
-            if error is None:
+            try:
+                value = mistake_value(case, variant, reference, args64, kwargs64)
+            except Exception as error:  # a defect of the spec, which check-reference names
+                frame.setdefault("variant_errors", {})[str(number)] = _exception(error)
+                continue
+            if value is not None:
                 frame["variants"][str(number)] = value
         send(wire.encode(frame))
+
+
+class _VariantFailed(Exception):
+    """A Variant's own code raised (not NotApplicable), on its way out through the case's experiment."""
+
+
+def mistake_value(case: Case, variant: Variant, reference: Any, args: Any, kwargs: Any) -> Any:
+    """A known mistake's value on a case (float64, without gradients), or None where it has none:
+    its compute raised NotApplicable, or the case's experiment could not run on what it returned
+    (a student who makes that mistake gets an error there too). Any other exception of the
+    Variant's own code is raised: a defect of the spec."""
+    def compute(*call_args: Any, **call_kwargs: Any) -> Any:
+        try:
+            return variant.compute(reference, *call_args, **call_kwargs)
+        except NotApplicable:
+            raise
+        except Exception as error:
+            raise _VariantFailed() from error
+    try:
+        return to_float64(experiments.without_gradients(exercise(case, compute)(*args, **kwargs)))
+    except NotApplicable:  # the mistake cannot happen in this case, or gives the right answer
+        return None
+    except _VariantFailed as failed:
+        raise failed.__cause__ from None
+    except Exception:
+        if case.experiment is None and not case.requires_grad:
+            raise
+        return None
 
 
 # What the student's side may say in its replies; the grader's side adds the rest.

@@ -249,12 +249,15 @@ def _well_formed(frame: Any) -> dict:
     if not (isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
             and isinstance(modified, list) and all(_is_index(i, 10**6) for i in modified)):
         raise ValueError("bad forbidden or modified")
-    variants = frame.get("variants", {})
-    if not (isinstance(variants, dict) and all(key.isdigit() and len(key) < 6 for key in variants)):
+    variants, variant_errors = frame.get("variants", {}), frame.get("variant_errors", {})
+    if not all(isinstance(found, dict) and all(key.isdigit() and len(key) < 6 for key in found)
+               for found in (variants, variant_errors)):
         raise ValueError("bad variants")
     clean = {**frame, **{key: _text(frame[key]) for key in _TEXTS if key in frame}}
     for key in _EXCEPTIONS:
         clean[key] = _exception(frame.get(key))
+    if variant_errors:  # the reference's child: a known mistake's compute that raised (a spec defect)
+        clean["variant_errors"] = {key: _exception(error) for key, error in variant_errors.items()}
     return clean
 
 

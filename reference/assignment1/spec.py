@@ -7,24 +7,17 @@ import random
 import torch
 import torch.nn.functional as F
 
+from grader import kit
+from grader.kit import (ANIMATED, CONV_FORBIDDEN, IMAGE3, KERNEL2, KERNEL_ANIMATED, PAD_FORBIDDEN, UNFOLD_FORBIDDEN,
+                        NotApplicable, hidden, pairs)
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant
 
-# The public APIs, and the doors behind them (torch.ops.aten, torch._C) that a determined student finds.
-CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.grad.*",
-                  "torch.nn.functional.unfold", "torch.Tensor.unfold", "torch.nn.Unfold", "torch._C._nn.im2col",
-                  "torch.ops.aten.im2col", "torch.ops.aten.unfold*", "torch._C.TensorBase.unfold",
-                  "torch._C._TensorBase.unfold", "torch.ops.aten.*conv*", "torch._C._nn.*conv*",
-                  "torch._C._VariableFunctions.*conv*", "scipy")
-PAD_FORBIDDEN = ("torch.nn.functional.pad", "torch.nn.*Pad*", "torch.constant_pad_nd", "numpy.pad",
-                 "torch.ops.aten.*pad*", "torch._C._nn.*pad*", "torch._C._VariableFunctions.constant_pad_nd")
+# im2col (unfold) is one matrix product away from a convolution.
+CONV_AND_UNFOLD_FORBIDDEN = CONV_FORBIDDEN + UNFOLD_FORBIDDEN
 
 SIGNAL = [[[1, 2, 3, 4, 5, 5, 4, 3, 2, 1]]]
-IMAGE3 = [[1, 2, 3], [3, 4, 5], [1, 0, 2]]
-KERNEL2 = [[0, 1], [1, -1]]
 IMAGE5 = [[1, 2, 3, 1, 0], [3, 4, 5, 2, 1], [1, 0, 2, 3, 4], [0, 1, 3, 1, 2], [1, 2, 4, 2, 3]]
 KERNEL3 = [[0, 1, 0], [1, 0, -1], [0, -1, 0]]
-ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
-KERNEL_ANIMATED = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
 # The padding slide: [1, 2, 3, 4, 5] padded by 2 elements on each side, then convolved with this kernel.
 PADDING_KERNEL = [-1, 0, 2, 0, -1]
 EDGE_PADDED = [1, 1, 1, 2, 3, 4, 5, 5, 5]  # the slide's "constant": torch's replicate
@@ -34,10 +27,6 @@ CIRCULAR_PADDED = [4, 5, 1, 2, 3, 4, 5, 1, 2]
 
 
 # --- known wrong answers --------------------------------------------------------------------
-
-def _pairs(value, n):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-
 
 def _conv(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return (ref.conv1d if weight.dim() == 3 else ref.conv2d)(input, weight, bias, stride, padding, dilation, groups)
@@ -49,7 +38,7 @@ def _flipped(ref, input, weight, *args, **kwargs):
 
 def _no_bias(ref, input, weight, bias=None, *args, **kwargs):
     if bias is None:
-        raise ValueError("no bias in this case")
+        raise NotApplicable("no bias in this case")
     return _conv(ref, input, weight, None, *args, **kwargs)
 
 
@@ -60,9 +49,9 @@ def _spatial(weight):
 def _explicit_padding(input, weight, padding, before, after):
     """Conv on an input padded by hand: `before`/`after` map the per-dim padding to each side."""
     n = _spatial(weight)
-    pads = _pairs(padding, n)
+    pads = pairs(padding, n)
     if isinstance(padding, str) or not any(pads):
-        raise ValueError("no numeric padding in this case")
+        raise NotApplicable("no numeric padding in this case")
     sides = []
     for p in reversed(pads):
         sides += [before(p), after(p)]
@@ -71,7 +60,7 @@ def _explicit_padding(input, weight, padding, before, after):
 
 def _one_side(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if padding == "same":
-        totals = [d * (k - 1) for k, d in zip(weight.shape[2:], _pairs(dilation, _spatial(weight)))]
+        totals = [d * (k - 1) for k, d in zip(weight.shape[2:], pairs(dilation, _spatial(weight)))]
         padded = F.pad(input, [x for total in reversed(totals) for x in (total, 0)])
         return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
     padded = _explicit_padding(input, weight, padding, lambda p: 2 * p, lambda p: 0)
@@ -85,9 +74,9 @@ def _padding_once(ref, input, weight, bias=None, stride=1, padding=0, dilation=1
 
 def _same_wrong_side(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if padding != "same":
-        raise ValueError("not a 'same' case")
+        raise NotApplicable("not a 'same' case")
     sides = []
-    for k, d in reversed(list(zip(weight.shape[2:], _pairs(dilation, _spatial(weight))))):
+    for k, d in reversed(list(zip(weight.shape[2:], pairs(dilation, _spatial(weight))))):
         total = d * (k - 1)
         sides += [total - total // 2, total // 2]
     return _conv(ref, F.pad(input, sides), weight, bias, stride, 0, dilation, groups)
@@ -95,9 +84,9 @@ def _same_wrong_side(ref, input, weight, bias=None, stride=1, padding=0, dilatio
 
 def _same_without_dilation(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """padding='same' sized for an undilated kernel: too little padding, a smaller output."""
-    dilations = _pairs(dilation, _spatial(weight))
+    dilations = pairs(dilation, _spatial(weight))
     if padding != "same" or all(d == 1 for d in dilations):
-        raise ValueError("not a dilated 'same' case")
+        raise NotApplicable("not a dilated 'same' case")
     sides = []
     for k in reversed(weight.shape[2:]):
         sides += [(k - 1) // 2, k - 1 - (k - 1) // 2]
@@ -107,9 +96,9 @@ def _same_without_dilation(ref, input, weight, bias=None, stride=1, padding=0, d
 def _ceil_mode(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """A partial last window counted (ceil instead of floor), zeros standing in for the overhang."""
     if isinstance(padding, str):
-        raise ValueError("string padding")
+        raise NotApplicable("string padding")
     n = _spatial(weight)
-    strides, pads, dilations = _pairs(stride, n), _pairs(padding, n), _pairs(dilation, n)
+    strides, pads, dilations = pairs(stride, n), pairs(padding, n), pairs(dilation, n)
     sides = []
     for i in reversed(range(n)):
         size = input.shape[input.dim() - n + i] + 2 * pads[i]
@@ -117,13 +106,13 @@ def _ceil_mode(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, g
         extra = (-(size - span)) % strides[i]
         sides += [pads[i], pads[i] + extra]
     if not any(s for s in sides[1::2]):
-        raise ValueError("floor and ceil agree here")
+        raise NotApplicable("floor and ceil agree here")
     return _conv(ref, F.pad(input, sides), weight, bias, stride, 0, dilation, groups)
 
 
 def _dilation_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    if all(d == 1 for d in _pairs(dilation, _spatial(weight))):
-        raise ValueError("no dilation in this case")
+    if all(d == 1 for d in pairs(dilation, _spatial(weight))):
+        raise NotApplicable("no dilation in this case")
     return _conv(ref, input, weight, bias, stride, padding, 1, groups)
 
 
@@ -131,36 +120,26 @@ def _one_axis(kept: int):
     """2-D padding applied along one axis only (0: the height, 1: the width), none along the other."""
     def compute(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if _spatial(weight) != 2:
-            raise ValueError("one axis is all a 1-D signal has")
+            raise NotApplicable("one axis is all a 1-D signal has")
         if padding == "same":
-            totals = [d * (k - 1) for k, d in zip(weight.shape[2:], _pairs(dilation, 2))]
+            totals = [d * (k - 1) for k, d in zip(weight.shape[2:], pairs(dilation, 2))]
             sides = [(total // 2, total - total // 2) for total in totals]
         elif padding == "valid":
-            raise ValueError("no padding in this case")
+            raise NotApplicable("no padding in this case")
         else:
-            sides = [(p, p) for p in _pairs(padding, 2)]
+            sides = [(p, p) for p in pairs(padding, 2)]
         if len(sides) != 2 or not any(sides[1 - kept]):
-            raise ValueError("nothing to pad along the other axis: the same as the right answer")
+            raise NotApplicable("nothing to pad along the other axis: the same as the right answer")
         sides[1 - kept] = (0, 0)
         padded = F.pad(input, [x for side in reversed(sides) for x in side])
         return _conv(ref, padded, weight, bias, stride, 0, dilation, groups)
     return compute
 
 
-def _in_dims(dims: int, compute):
-    """A mistake told in words for `dims`-D convolutions only (a signal has a start and an end,
-    an image a top and a left)."""
-    def compute_in_dims(ref, input, weight, *args, **kwargs):
-        if _spatial(weight) != dims:
-            raise ValueError(f"not a {dims}-D convolution")
-        return compute(ref, input, weight, *args, **kwargs)
-    return compute_in_dims
-
-
 def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Every group reads the first group's input channels."""
     if groups == 1:
-        raise ValueError("no groups in this case")
+        raise NotApplicable("no groups in this case")
     channel_dim = input.dim() - 1 - _spatial(weight)
     first = input.narrow(channel_dim, 0, input.shape[channel_dim] // groups)
     repeats = [1] * input.dim()
@@ -169,34 +148,38 @@ def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, dilation
                  dilation, groups)
 
 
-CONV_VARIANTS = (  # the first that matches names the mistake: specific ones first
-    Variant(code="flipped_kernel", compute=_flipped,
-            hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
-                 "so use the kernel as it is"),
-    Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)"),
-    Variant(code="same_padding_wrong_side", compute=_in_dims(2, _same_wrong_side),
-            hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top"),
-    Variant(code="same_padding_wrong_side", compute=_in_dims(1, _same_wrong_side),
-            hint="with padding='same' and an odd total, torch puts the extra zero at the end, not at the start"),
-    Variant(code="same_padding_ignores_dilation", by_shape=True, compute=_same_without_dilation,
-            hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all"),
-    Variant(code="padding_one_side", compute=_in_dims(2, _one_side),
-            hint="all the padding went to the top/left; pad `padding` zeros on each side"),
-    Variant(code="padding_one_side", compute=_in_dims(1, _one_side),
-            hint="all the padding went to the start of the signal; pad `padding` zeros at each end"),
-    Variant(code="padding_one_axis", compute=_one_axis(1),
-            hint="only the width was padded: pad the height too (padding is (height, width))"),
-    Variant(code="padding_one_axis", compute=_one_axis(0),
-            hint="only the height was padded: pad the width too (padding is (height, width))"),
-    Variant(code="padding_counted_once", by_shape=True, compute=_padding_once,
-            hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1"),
-    Variant(code="output_size_ceil", by_shape=True, compute=_ceil_mode,
-            hint="the last, incomplete window was kept: the output size rounds down (floor), not up (ceil)"),
-    Variant(code="dilation_ignored", compute=_dilation_ignored,
-            hint="dilation was ignored: kernel taps must be `dilation` apart"),
-    Variant(code="groups_ignored", compute=_groups_ignored,
-            hint="groups ignored: output channels of group g must read only input channels of group g"),
+# (dims, mistake): the conv mistakes, each for the 1-D and 2-D tasks (None) or one of them, as a
+# signal has a start and an end and an image a top and a left.
+_CONV_MISTAKES = (  # the first that matches names the mistake: specific ones first
+    (None, Variant(code="flipped_kernel", compute=_flipped,
+                   hint="this is a true convolution (kernel flipped); F.conv computes cross-correlation, "
+                        "so use the kernel as it is")),
+    (None, Variant(code="bias_missing", compute=_no_bias, hint="the bias was not added (one value per output channel)")),
+    (2, Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+                hint="with padding='same' and an odd total, torch puts the extra zero on the right/bottom, not the left/top")),
+    (1, Variant(code="same_padding_wrong_side", compute=_same_wrong_side,
+                hint="with padding='same' and an odd total, torch puts the extra zero at the end, not at the start")),
+    (None, Variant(code="same_padding_ignores_dilation", by_shape=True, compute=_same_without_dilation,
+                   hint="padding='same' must cover the dilated kernel: dilation*(k-1) zeros in all")),
+    (2, Variant(code="padding_one_side", compute=_one_side,
+                hint="all the padding went to the top/left; pad `padding` zeros on each side")),
+    (1, Variant(code="padding_one_side", compute=_one_side,
+                hint="all the padding went to the start of the signal; pad `padding` zeros at each end")),
+    (2, Variant(code="padding_one_axis", compute=_one_axis(1),
+                hint="only the width was padded: pad the height too (padding is (height, width))")),
+    (2, Variant(code="padding_one_axis", compute=_one_axis(0),
+                hint="only the height was padded: pad the width too (padding is (height, width))")),
+    (None, Variant(code="padding_counted_once", by_shape=True, compute=_padding_once,
+                   hint="the padding was counted once; the size formula is (L + 2*padding - dilation*(k-1) - 1) // stride + 1")),
+    (None, Variant(code="output_size_ceil", by_shape=True, compute=_ceil_mode,
+                   hint="the last, incomplete window was kept: the output size rounds down (floor), not up (ceil)")),
+    (None, Variant(code="dilation_ignored", compute=_dilation_ignored,
+                   hint="dilation was ignored: kernel taps must be `dilation` apart")),
+    (None, Variant(code="groups_ignored", compute=_groups_ignored,
+                   hint="groups ignored: output channels of group g must read only input channels of group g")),
 )
+CONV1D_VARIANTS = tuple(variant for dims, variant in _CONV_MISTAKES if dims in (None, 1))
+CONV2D_VARIANTS = tuple(variant for dims, variant in _CONV_MISTAKES if dims in (None, 2))
 
 
 def _edge_copies(input, pad, flip: bool):
@@ -214,14 +197,14 @@ def _edge_copies(input, pad, flip: bool):
 def _symmetric(ref, input, pad, mode="constant", value=0.0):
     """numpy's 'symmetric' padding (edge repeated), which is not torch's 'reflect'."""
     if mode != "reflect":
-        raise ValueError("not reflect")
+        raise NotApplicable("not reflect")
     return _edge_copies(input, pad, flip=True)
 
 
 def _circular_reversed(ref, input, pad, mode="constant", value=0.0):
     """Circular padding wrapped the wrong way: the left side copied from the start."""
     if mode != "circular":
-        raise ValueError("not circular")
+        raise NotApplicable("not circular")
     return _edge_copies(input, pad, flip=False)
 
 
@@ -229,14 +212,17 @@ def _pads_reversed(ref, input, pad, mode="constant", value=0.0):
     """The pad tuple read from the first dimension instead of the last."""
     pairs = [pad[i:i + 2] for i in range(0, len(pad), 2)]
     if len(pairs) < 2 or pairs[0] == pairs[1]:
-        raise ValueError("order makes no difference")
-    return ref.pad(input, tuple(x for p in reversed(pairs) for x in p), mode, value)
+        raise NotApplicable("order makes no difference")
+    try:
+        return ref.pad(input, tuple(x for p in reversed(pairs) for x in p), mode, value)
+    except RuntimeError as error:  # reflect pads no smaller than the other dimension's size
+        raise NotApplicable(f"the reversed pads are themselves invalid here: {error}") from None
 
 
 def _sides_swapped(ref, input, pad, mode="constant", value=0.0):
     swapped = tuple(x for i in range(0, len(pad), 2) for x in (pad[i + 1], pad[i]))
     if swapped == tuple(pad):
-        raise ValueError("symmetric pads")
+        raise NotApplicable("symmetric pads")
     return ref.pad(input, swapped, mode, value)
 
 
@@ -245,7 +231,7 @@ def _pad_one_axis(kept: int):
     def compute(ref, input, pad, mode="constant", value=0.0):
         pairs = [tuple(pad[i:i + 2]) for i in range(0, len(pad), 2)]
         if len(pairs) < 2 or not any(x for i, pair in enumerate(pairs) if i != kept for x in pair):
-            raise ValueError("a single padded dimension")
+            raise NotApplicable("a single padded dimension")
         only = [pair if i == kept else (0, 0) for i, pair in enumerate(pairs)]
         return ref.pad(input, tuple(x for pair in only for x in pair), mode, value)
     return compute
@@ -294,6 +280,8 @@ OPPOSITE = {"left_sobel": "right_sobel", "right_sobel": "left_sobel", "top_sobel
 
 
 def _swapped_filter(ref, key):
+    if key not in OPPOSITE:
+        raise NotApplicable("not a Sobel filter: it has no opposite")
     return ref.FILTERS[OPPOSITE[key]]
 
 
@@ -349,7 +337,7 @@ def _pad_cases(rng: random.Random) -> list[Case]:
         dtype = rng.choice(["float32", "float32", "float64"])
         cases.append(Case(name=f"random {i + 1}: {mode}",
                           args=(Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype), pad, mode),
-                          kwargs={"value": 0.5} if mode == "constant" and i % 2 else {}))
+                          kwargs={"value": 0.5} if mode == "constant" and i % 2 else {}, hidden=hidden(i)))
     cases += [
         Case(name="invalid: odd pad length", args=(Random(shape=(1, 1, 5), seed=11), (1, 2, 3)), raises=True),
         Case(name="invalid: reflect pad not smaller than size", args=(Random(shape=(1, 1, 4), seed=12), (4, 0), "reflect"),
@@ -391,7 +379,7 @@ def _conv_config(rng: random.Random, dims: int, i: int) -> Case:
         args.append(Random(shape=(c_out,), seed=rng.randrange(2**31), dtype=dtype))
     name = ", ".join(f"{k}={v}" for k, v in kwargs.items() if v not in (1, 0))
     return Case(name=f"random {i + 1}" + (f": {name}" if name else ""), args=tuple(args), kwargs=kwargs,
-                requires_grad=i % 3 == 0)  # a third also compare gradients
+                requires_grad=i % 3 == 0, hidden=hidden(i))  # a third also compare gradients
 
 
 
@@ -524,7 +512,7 @@ def _convolve_cases(rng: random.Random) -> list[Case]:
     for i in range(20):
         kh, kw = rng.randint(1, 4), rng.randint(1, 4)
         cases.append(Case(name=f"random {i + 1}: {kh}x{kw} kernel",
-                          args=(r(kh + rng.randint(0, 6), kw + rng.randint(0, 6)), r(kh, kw))))
+                          args=(r(kh + rng.randint(0, 6), kw + rng.randint(0, 6)), r(kh, kw)), hidden=hidden(i)))
     cases.append(Case(name="invalid: kernel larger than the image", args=(r(3, 3), r(4, 2)), raises=True))
     return cases
 
@@ -534,17 +522,17 @@ def _convolve_oracle(image, kernel):
 
 
 def assignment() -> Assignment:
-    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
-    return Assignment(
-        name="assignment1", title="Convolution from scratch", module="convolution.py",
+    rng = kit.configurations()
+    return kit.assignment(
+        __file__, title="Convolution from scratch", module="convolution.py",
         tasks=(
             Task(name="pad", points=20, target="pad", forbidden=PAD_FORBIDDEN, oracle=F.pad,
                  variants=PAD_VARIANTS, cases=tuple(_pad_cases(rng))),
-            Task(name="conv1d", points=20, target="conv1d", forbidden=CONV_FORBIDDEN, oracle=F.conv1d,
-                 variants=CONV_VARIANTS, reduction=_reduction, cases=tuple(_conv1d_cases(rng))),
-            Task(name="conv2d", points=35, target="conv2d", forbidden=CONV_FORBIDDEN, oracle=F.conv2d,
-                 variants=CONV_VARIANTS, reduction=_reduction, cases=tuple(_conv2d_cases(rng))),
-            Task(name="convolve2d", points=15, target="convolve2d", forbidden=CONV_FORBIDDEN,
+            Task(name="conv1d", points=20, target="conv1d", forbidden=CONV_AND_UNFOLD_FORBIDDEN, oracle=F.conv1d,
+                 variants=CONV1D_VARIANTS, reduction=_reduction, cases=tuple(_conv1d_cases(rng))),
+            Task(name="conv2d", points=35, target="conv2d", forbidden=CONV_AND_UNFOLD_FORBIDDEN, oracle=F.conv2d,
+                 variants=CONV2D_VARIANTS, reduction=_reduction, cases=tuple(_conv2d_cases(rng))),
+            Task(name="convolve2d", points=15, target="convolve2d", forbidden=CONV_AND_UNFOLD_FORBIDDEN,
                  oracle=_convolve_oracle, variants=CONVOLVE_VARIANTS,
                  reduction=lambda image, kernel: math.prod(kernel.shape), cases=tuple(_convolve_cases(rng))),
             Task(name="filters", points=10, target="FILTERS", call="mapping", output_dtype="float32",

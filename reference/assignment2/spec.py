@@ -7,6 +7,8 @@ import random
 import torch
 import torch.nn.functional as F
 
+from grader import kit
+from grader.kit import hidden
 from grader.spec import Assignment, Case, Model, Task, Variant
 
 LENET = ("nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), "
@@ -157,14 +159,21 @@ def _pool_without_correction(size, kernel_size, stride=None, padding=0, dilation
     return rounding((size + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
 
 
-POOL_SIZE_VARIANTS = (
+def _pool_stride_one(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _pool_without_correction(size, kernel_size, stride or 1, padding, dilation, ceil_mode)
+
+
+def _pool_ceil_ignored(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    return _pool_without_correction(size, kernel_size, stride, padding, dilation)
+
+
+POOL_SIZE_VARIANTS = (  # by name, as the student's function takes them: ceil_mode may come by position
     Variant(code="ceil_mode_no_last_window_rule",
             hint="with ceil_mode torch drops a last window that would start in the right padding",
             compute=_formula(_pool_without_correction)),
     Variant(code="stride_default_one", hint="stride=None means stride = kernel_size, not 1",
-            compute=_formula(lambda size, k, stride=None, **kw: _pool_without_correction(size, k, stride or 1, **kw))),
-    Variant(code="ceil_mode_ignored", hint="ceil_mode=True rounds the division up",
-            compute=_formula(lambda *a, ceil_mode=False, **k: _pool_without_correction(*a, **k))),
+            compute=_formula(_pool_stride_one)),
+    Variant(code="ceil_mode_ignored", hint="ceil_mode=True rounds the division up", compute=_formula(_pool_ceil_ignored)),
 )
 
 TRANSPOSE_VARIANTS = (
@@ -181,10 +190,6 @@ TRANSPOSE_VARIANTS = (
             compute=_formula(lambda size, k, stride=1, padding=0, output_padding=0, dilation=1:
                              (size - 1) * stride + 2 * padding + dilation * (k - 1) + output_padding + 1)),
 )
-
-
-def _pair(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -210,7 +215,7 @@ def _size_cases(rng: random.Random, kind: str) -> list[Case]:
             kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
         name = ", ".join(f"{k}={v}" for k, v in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: size={max(size, 1)}, k={kernel}, {name}",
-                          args=(max(size, 1), kernel), kwargs=kwargs))
+                          args=(max(size, 1), kernel), kwargs=kwargs, hidden=hidden(i)))
     return cases
 
 
@@ -289,7 +294,7 @@ def _receptive_field_cases(rng):
     ]
     for i in range(8):
         layers = [(rng.randint(1, 5), rng.randint(1, 3), rng.choice([1, 1, 2])) for _ in range(rng.randint(1, 5))]
-        cases.append(Case(name=f"random {i + 1}: {layers}", args=(layers,)))
+        cases.append(Case(name=f"random {i + 1}: {layers}", args=(layers,), hidden=hidden(i)))
     cases.append(Case(name="invalid: kernel_size 0", args=([(0, 1, 1)],), raises=True))
     return cases
 
@@ -311,7 +316,7 @@ def _parameter_cases(rng):
     for i in range(8):
         groups = rng.choice([1, 2, 4])
         args = (groups * rng.randint(1, 8), groups * rng.randint(1, 8), rng.choice([1, 3, 5, (1, 3), (5, 2)]))
-        cases.append(Case(name=f"random {i + 1}", args=args, kwargs={"groups": groups, "bias": rng.random() < 0.5}))
+        cases.append(Case(name=f"random {i + 1}", args=args, kwargs={"groups": groups, "bias": rng.random() < 0.5}, hidden=hidden(i)))
     cases.append(Case(name="invalid: groups do not divide the channels", args=(3, 4, 3), kwargs={"groups": 2},
                       raises=True))
     return cases
@@ -372,7 +377,7 @@ def _trace_cases(rng):
             else:
                 layers.append("nn.ReLU()")
         code = f"nn.Sequential({', '.join(layers)})"
-        cases.append(Case(name=f"random {i + 1}", args=(Model(code=code, runnable=False), shape)))
+        cases.append(Case(name=f"random {i + 1}", args=(Model(code=code, runnable=False), shape), hidden=hidden(i)))
     return cases
 
 
@@ -389,9 +394,9 @@ def _table_cases(rng):
 
 
 def assignment() -> Assignment:
-    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
-    return Assignment(
-        name="assignment2", title="Shape and size arithmetic", module="shapes.py",
+    rng = kit.configurations()
+    return kit.assignment(
+        __file__, title="Shape and size arithmetic", module="shapes.py",
         tasks=(
             Task(name="conv_output_size", points=15, target="conv_output_size", oracle=_conv_size,
                  oracle_raises=False, variants=CONV_SIZE_VARIANTS, cases=tuple(_conv_output_cases(rng))),

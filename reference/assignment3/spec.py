@@ -1,7 +1,6 @@
 """Assignment 3, pooling and convolution as matrix multiplication: tasks, points, cases, known mistakes."""
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import random
@@ -9,50 +8,23 @@ import random
 import torch
 import torch.nn.functional as F
 
+from grader import kit
+from grader.kit import (ANIMATED, CONV_FORBIDDEN, IMAGE3, KERNEL2, KERNEL_ANIMATED, LECTURE_H, POOL_FORBIDDEN,
+                        UNFOLD_FORBIDDEN, NotApplicable, bind, hidden, two)
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
 
 checks = load_checks(__file__)
 
-# The public APIs, and the doors behind them (torch.ops.aten, torch._C) that a determined student finds.
-POOL_FORBIDDEN = ("torch.*pool*", "torch.nn.functional.*pool*", "torch.nn.*Pool*", "torch.ops.aten.*pool*",
-                  "torch._C._nn.*pool*", "torch._C._VariableFunctions.*pool*")
-UNFOLD_FORBIDDEN = ("torch.nn.functional.unfold", "torch.Tensor.unfold", "torch.nn.Unfold", "torch._C._nn.im2col",
-                    "torch.ops.aten.im2col", "torch.ops.aten.unfold*", "torch._C.TensorBase.unfold",
-                    "torch._C._TensorBase.unfold")
-# torch.nn.grad holds conv2d_weight and conv2d_input: convolutions under other names.
-CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.grad.*",
-                  "torch.ops.aten.*conv*", "torch._C._nn.*conv*", "torch._C._VariableFunctions.*conv*", "scipy")
 OWN_FILE_ONLY = ("pooling",)  # the statement: im2col.py imports nothing from pooling.py
 # Calling the nodes of a graph (y.grad_fn(g)) is autograd by hand.
 AUTOGRAD_FORBIDDEN = ("torch.autograd", "torch.autograd.*", "torch.Tensor.backward", "torch.func",
                       "torch._functorch", "torch.Tensor.grad_fn")
 
 LECTURE_MAX = [[1, 3, 2], [0, -1, 5], [4, 2, 1]]  # for the lecture's gradient-of-max rule (its slide has no numbers)
-ANIMATED = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
-IMAGE3 = [[1, 2, 3], [3, 4, 5], [1, 0, 2]]
-KERNEL2 = [[0, 1], [1, -1]]
-KERNEL_ANIMATED = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
-# The lecture's H for a 3x3 input and a 2x2 kernel [[k11, k12], [k21, k22]], here with k = 1, 2, 3, 4.
-LECTURE_H = [[1, 2, 0, 3, 4, 0, 0, 0, 0],
-             [0, 1, 2, 0, 3, 4, 0, 0, 0],
-             [0, 0, 0, 1, 2, 0, 3, 4, 0],
-             [0, 0, 0, 0, 1, 2, 0, 3, 4]]
 INF = float("inf")
 
 
 # --- arguments and a small pooling engine for the known wrong answers (float64) ----------------
-
-def _two(value) -> tuple[int, int]:
-    values = [value] if isinstance(value, int) else list(value)
-    return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
-
-
-def _bind(function, args, kwargs) -> dict:
-    """The call's arguments by name, defaults filled in."""
-    bound = inspect.signature(function).bind(*args, **kwargs)
-    bound.apply_defaults()
-    return dict(bound.arguments)
-
 
 def _pool_len(size, k, s, p, d, ceil_mode, rule=True) -> int:
     """torch's pooling output length; `rule=False` leaves out the last-window correction."""
@@ -64,11 +36,11 @@ def _pool_len(size, k, s, p, d, ceil_mode, rule=True) -> int:
 
 
 def _geometry(a: dict, dilation=True):
-    k = _two(a["kernel_size"])
+    k = two(a["kernel_size"])
     stride = a["stride"]
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _two(stride)
-    d = _two(a["dilation"]) if dilation else (1, 1)
-    return k, s, _two(a["padding"]), d
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else two(stride)
+    d = two(a["dilation"]) if dilation else (1, 1)
+    return k, s, two(a["padding"]), d
 
 
 def _lines(out, k, s, p, d) -> torch.Tensor:
@@ -121,7 +93,7 @@ def _max_result(x, k, s, p, d, out, return_indices, fill=-INF, last=False, index
 # --- max_pool2d mistakes --------------------------------------------------------------------
 
 def _max_args(ref, args, kwargs):
-    a = _bind(ref.max_pool2d, args, kwargs)
+    a = bind(ref.max_pool2d, args, kwargs)
     return (a["input"], *_geometry(a), bool(a["ceil_mode"]), bool(a["return_indices"]), a)
 
 
@@ -129,7 +101,7 @@ def _max_no_rule(ref, *args, **kwargs):
     x, k, s, p, d, ceil_mode, indices, _ = _max_args(ref, args, kwargs)
     out = _sizes(x, k, s, p, d, ceil_mode, rule=False)
     if not ceil_mode or out == _sizes(x, k, s, p, d, ceil_mode):
-        raise ValueError("the last-window rule does not change the size here")
+        raise NotApplicable("the last-window rule does not change the size here")
     return _max_result(x, k, s, p, d, out, indices)
 
 
@@ -137,14 +109,14 @@ def _max_ceil_ignored(ref, *args, **kwargs):
     x, k, s, p, d, ceil_mode, indices, _ = _max_args(ref, args, kwargs)
     out = _sizes(x, k, s, p, d, False)
     if not ceil_mode or out == _sizes(x, k, s, p, d, True):
-        raise ValueError("ceil_mode makes no difference here")
+        raise NotApplicable("ceil_mode makes no difference here")
     return _max_result(x, k, s, p, d, out, indices)
 
 
 def _max_stride_one(ref, *args, **kwargs):
     x, k, s, p, d, ceil_mode, indices, a = _max_args(ref, args, kwargs)
     if a["stride"] not in (None, (), []) or k == (1, 1):
-        raise ValueError("stride given, or the default is 1 anyway")
+        raise NotApplicable("stride given, or the default is 1 anyway")
     return _max_result(x, k, (1, 1), p, d, _sizes(x, k, (1, 1), p, d, ceil_mode), indices)
 
 
@@ -152,14 +124,14 @@ def _max_zero_padding(ref, *args, **kwargs):
     x, k, s, p, d, ceil_mode, indices, _ = _max_args(ref, args, kwargs)
     out = _sizes(x, k, s, p, d, ceil_mode)
     if bool(_max_windows(x, k, s, p, d, out)[2].all()):
-        raise ValueError("no window reaches into padding")
+        raise NotApplicable("no window reaches into padding")
     return _max_result(x, k, s, p, d, out, indices, fill=0.0)
 
 
 def _max_dilation_ignored(ref, *args, **kwargs):
     x, k, s, p, d, ceil_mode, indices, _ = _max_args(ref, args, kwargs)
     if d == (1, 1):
-        raise ValueError("no dilation")
+        raise NotApplicable("no dilation")
     return _max_result(x, k, s, p, (1, 1), _sizes(x, k, s, p, (1, 1), ceil_mode), indices)
 
 
@@ -167,7 +139,7 @@ def _max_indices(kind):
     def compute(ref, *args, **kwargs):
         x, k, s, p, d, ceil_mode, indices, _ = _max_args(ref, args, kwargs)
         if not indices or (kind == "padded" and p == (0, 0)):
-            raise ValueError("no indices, or nothing to tell apart")
+            raise NotApplicable("no indices, or nothing to tell apart")
         out = _sizes(x, k, s, p, d, ceil_mode)
         if kind == "last":
             return _max_result(x, k, s, p, d, out, True, last=True)
@@ -213,7 +185,7 @@ MAX_VARIANTS = (
 # --- avg_pool2d mistakes --------------------------------------------------------------------
 
 def _avg_args(ref, args, kwargs):
-    a = _bind(ref.avg_pool2d, args, kwargs)
+    a = bind(ref.avg_pool2d, args, kwargs)
     k, s, p, _ = _geometry({**a, "dilation": 1})
     return a["input"], k, s, p, a
 
@@ -226,21 +198,21 @@ def _avg_no_rule(ref, *args, **kwargs):
     x, k, s, p, a = _avg_args(ref, args, kwargs)
     out = _sizes(x, k, s, p, (1, 1), True, rule=False)
     if not a["ceil_mode"] or out == _sizes(x, k, s, p, (1, 1), True):
-        raise ValueError("the last-window rule does not change the size here")
+        raise NotApplicable("the last-window rule does not change the size here")
     return _avg_windows(x, k, s, p, out).sum(-1) / (k[0] * k[1])  # values of the extra window vary
 
 
 def _avg_ceil_ignored(ref, *args, **kwargs):
     x, k, s, p, a = _avg_args(ref, args, kwargs)
     if not a["ceil_mode"] or _sizes(x, k, s, p, (1, 1), False) == _sizes(x, k, s, p, (1, 1), True):
-        raise ValueError("ceil_mode makes no difference here")
+        raise NotApplicable("ceil_mode makes no difference here")
     return ref.avg_pool2d(**{**a, "ceil_mode": False})
 
 
 def _avg_stride_one(ref, *args, **kwargs):
     x, k, s, p, a = _avg_args(ref, args, kwargs)
     if a["stride"] not in (None, (), []) or k == (1, 1):
-        raise ValueError("stride given, or the default is 1 anyway")
+        raise NotApplicable("stride given, or the default is 1 anyway")
     return ref.avg_pool2d(**{**a, "stride": 1})
 
 
@@ -248,7 +220,7 @@ def _count_include_pad_flipped(when: bool):
     def compute(ref, *args, **kwargs):
         x, k, s, p, a = _avg_args(ref, args, kwargs)
         if bool(a["count_include_pad"]) != when or p == (0, 0) or a["divisor_override"] is not None:
-            raise ValueError("count_include_pad makes no difference here")
+            raise NotApplicable("count_include_pad makes no difference here")
         return ref.avg_pool2d(**{**a, "count_include_pad": not when})
     return compute
 
@@ -256,17 +228,17 @@ def _count_include_pad_flipped(when: bool):
 def _overhang_counted(ref, *args, **kwargs):
     x, k, s, p, a = _avg_args(ref, args, kwargs)
     if not a["ceil_mode"] or not a["count_include_pad"] or a["divisor_override"] is not None:
-        raise ValueError("not a ceil_mode case with count_include_pad and no divisor_override")
+        raise NotApplicable("not a ceil_mode case with count_include_pad and no divisor_override")
     out = _sizes(x, k, s, p, (1, 1), True)
     if all((o - 1) * st - q + kk <= n + q for o, st, q, kk, n in zip(out, s, p, k, x.shape[-2:])):
-        raise ValueError("no window sticks out of the padded input")
+        raise NotApplicable("no window sticks out of the padded input")
     return ref.avg_pool2d(**{**a, "divisor_override": k[0] * k[1]})
 
 
 def _divisor_override_ignored(ref, *args, **kwargs):
     x, k, s, p, a = _avg_args(ref, args, kwargs)
     if a["divisor_override"] is None:
-        raise ValueError("no divisor_override")
+        raise NotApplicable("no divisor_override")
     return ref.avg_pool2d(**{**a, "divisor_override": None})
 
 
@@ -291,7 +263,7 @@ AVG_VARIANTS = (
 # --- max_pool2d_backward mistakes -----------------------------------------------------------
 
 def _backward_parts(ref, args, kwargs, fill=-INF):
-    a = _bind(ref.max_pool2d_backward, args, kwargs)
+    a = bind(ref.max_pool2d_backward, args, kwargs)
     grad, x = a["grad_output"], a["input"]
     k, s, p, d = _geometry(a)
     out = _sizes(x, k, s, p, d, bool(a["ceil_mode"]))
@@ -311,7 +283,7 @@ def _ties(kind):
         grad, x, windows, flat, inside = _backward_parts(ref, args, kwargs)
         hit = (windows == windows.amax(-1, keepdim=True)) & inside
         if not bool((hit.sum(-1) > 1).any()):
-            raise ValueError("no ties")
+            raise NotApplicable("no ties")
         if kind == "last":
             mask = torch.nn.functional.one_hot(_pick(windows, last=True), windows.shape[-1]).to(x.dtype)
         else:
@@ -327,7 +299,7 @@ def _overlap_overwritten(ref, *args, **kwargs):
     chosen = flat.expand(windows.shape).gather(-1, _pick(windows)[..., None]).squeeze(-1)
     planes = chosen.reshape(-1, chosen.shape[-2] * chosen.shape[-1])
     if all(len(set(row.tolist())) == len(row) for row in planes):
-        raise ValueError("no element is the arg-max of two windows")
+        raise NotApplicable("no element is the arg-max of two windows")
     result = torch.zeros(planes.shape[0], x.shape[-2] * x.shape[-1], dtype=x.dtype)
     grads = grad.reshape(planes.shape)
     rows = torch.arange(planes.shape[0])
@@ -339,7 +311,7 @@ def _overlap_overwritten(ref, *args, **kwargs):
 def _backward_zero_padding(ref, *args, **kwargs):
     grad, x, windows, flat, inside = _backward_parts(ref, args, kwargs, fill=0.0)
     if bool(inside.all()):
-        raise ValueError("no window reaches into padding")
+        raise NotApplicable("no window reaches into padding")
     mask = torch.nn.functional.one_hot(_pick(windows), windows.shape[-1]).to(x.dtype) * inside
     return _scatter(x, flat, grad[..., None] * mask)
 
@@ -347,7 +319,7 @@ def _backward_zero_padding(ref, *args, **kwargs):
 def _whole_window(ref, *args, **kwargs):
     grad, x, windows, flat, inside = _backward_parts(ref, args, kwargs)
     if windows.shape[-1] == 1:
-        raise ValueError("1x1 windows: the arg-max is the whole window")
+        raise NotApplicable("1x1 windows: the arg-max is the whole window")
     return _scatter(x, flat, grad[..., None] * inside.to(x.dtype))
 
 
@@ -393,7 +365,7 @@ def _reduce(mode):
 def _uniform_bins(n, o):
     """stride = n // o, kernel = n - (o - 1) * stride: the usual shortcut, right only when o divides n."""
     if o == 0:
-        raise ValueError("no bins")
+        raise NotApplicable("no bins")
     stride = n // o
     kernel = n - (o - 1) * stride
     return [(i * stride, i * stride + kernel) for i in range(o)]
@@ -401,7 +373,7 @@ def _uniform_bins(n, o):
 
 def _floor_bins(n, o):
     if o == 0 or o > n:
-        raise ValueError("empty bins")
+        raise NotApplicable("empty bins")
     return [(i * n // o, (i + 1) * n // o) for i in range(o)]
 
 
@@ -409,7 +381,7 @@ def _adaptive_variant(mode, make_bins):
     def compute(ref, input, output_size):
         out = _adaptive_out(input, output_size)
         if all(o == 0 or n % o == 0 for n, o in zip(input.shape[-2:], out)):
-            raise ValueError("the bins are the same")
+            raise NotApplicable("the bins are the same")
         bins = [make_bins(n, o) for n, o in zip(input.shape[-2:], out)]
         return _pool_bins(input, bins, _reduce(mode))
     return compute
@@ -429,7 +401,7 @@ def _adaptive_variants(mode):
 
 def _mode_swapped(ref, input, mode="avg"):
     if input.shape[-2] * input.shape[-1] == 1:
-        raise ValueError("one element: mean and maximum agree")
+        raise NotApplicable("one element: mean and maximum agree")
     return input.amax((-2, -1)) if mode == "avg" else input.mean((-2, -1))
 
 
@@ -447,7 +419,7 @@ GLOBAL_VARIANTS = (
 
 
 def _spp_args(ref, args, kwargs):
-    a = _bind(ref.spatial_pyramid_pool2d, args, kwargs)
+    a = bind(ref.spatial_pyramid_pool2d, args, kwargs)
     return a["input"], list(a["levels"]), a["mode"]
 
 
@@ -460,7 +432,7 @@ def _spp_flattened(order: tuple[int, int, int]):
         axes = [x.dim() - 3 + axis for axis in order]
         flattened = torch.cat([pool(x, level).permute(*range(x.dim() - 3), *axes).flatten(-3) for level in levels], -1)
         if torch.equal(flattened, ref.spatial_pyramid_pool2d(x, levels, mode)):
-            raise ValueError("one channel or 1x1 levels: the order makes no difference")
+            raise NotApplicable("one channel or 1x1 levels: the order makes no difference")
         return flattened
     return compute
 
@@ -468,14 +440,14 @@ def _spp_flattened(order: tuple[int, int, int]):
 def _spp_reversed(ref, *args, **kwargs):
     x, levels, mode = _spp_args(ref, args, kwargs)
     if levels == levels[::-1]:
-        raise ValueError("symmetric levels")
+        raise NotApplicable("symmetric levels")
     return ref.spatial_pyramid_pool2d(x, levels[::-1], mode)
 
 
 def _spp_uniform(ref, *args, **kwargs):
     x, levels, mode = _spp_args(ref, args, kwargs)
     if all(n % level == 0 for level in levels for n in x.shape[-2:]):
-        raise ValueError("the bins are the same")
+        raise NotApplicable("the bins are the same")
     parts = []
     for level in levels:
         bins = [_uniform_bins(n, level) for n in x.shape[-2:]]
@@ -502,14 +474,14 @@ SPP_VARIANTS = (
 # --- unfold, conv2d_matrix and conv2d_im2col mistakes ------------------------------------------
 
 def _unfold_args(ref, args, kwargs):
-    a = _bind(ref.unfold, args, kwargs)
-    return a["input"], _two(a["kernel_size"]), a
+    a = bind(ref.unfold, args, kwargs)
+    return a["input"], two(a["kernel_size"]), a
 
 
 def _unfold_position_major(ref, *args, **kwargs):
     x, k, a = _unfold_args(ref, args, kwargs)
     if x.shape[-3] == 1 or k == (1, 1):
-        raise ValueError("one channel or a 1x1 kernel: the order is the same")
+        raise NotApplicable("one channel or a 1x1 kernel: the order is the same")
     columns = ref.unfold(**a)
     shape = columns.shape
     c = x.shape[-3]
@@ -519,25 +491,28 @@ def _unfold_position_major(ref, *args, **kwargs):
 def _unfold_transposed(ref, *args, **kwargs):
     columns = ref.unfold(*args, **kwargs)
     if columns.shape[-2:] == (1, 1):
-        raise ValueError("a 1x1 result is its own transpose")
+        raise NotApplicable("a 1x1 result is its own transpose")
     return columns.transpose(-2, -1)
 
 
 def _unfold_dilation_ignored(ref, *args, **kwargs):
     x, k, a = _unfold_args(ref, args, kwargs)
-    if _two(a["dilation"]) == (1, 1) or k == (1, 1):
-        raise ValueError("no dilation")
+    if two(a["dilation"]) == (1, 1) or k == (1, 1):
+        raise NotApplicable("no dilation")
     return ref.unfold(**{**a, "dilation": 1})
 
 
 def _unfold_conv_order(ref, *args, **kwargs):
     """unfold(input, kernel_size, stride, padding, dilation): conv's order instead of F.unfold's."""
     if len(args) < 3:
-        raise ValueError("dilation and stride not given by position")
+        raise NotApplicable("dilation and stride not given by position")
     x, k, a = _unfold_args(ref, args, kwargs)
     if a["dilation"] == a["stride"]:
-        raise ValueError("the same either way")
-    return ref.unfold(**{**a, "dilation": a["stride"], "stride": a["dilation"]})
+        raise NotApplicable("the same either way")
+    try:
+        return ref.unfold(**{**a, "dilation": a["stride"], "stride": a["dilation"]})
+    except RuntimeError as error:  # the swapped dilation makes the kernel too large for the input
+        raise NotApplicable(f"the swapped call is itself invalid here: {error}") from None
 
 
 UNFOLD_ORDER_HINT = ("the rows of unfold are ordered channel first: row c * kh * kw + i * kw + j holds channel c "
@@ -558,9 +533,9 @@ UNFOLD_VARIANTS = (
 def _kernel_flipped(name: str):
     """A variant of the conv task `name`: the weight flipped (a true convolution)."""
     def compute(ref, *args, **kwargs):
-        a = _bind(getattr(ref, name), args, kwargs)
+        a = bind(getattr(ref, name), args, kwargs)
         if tuple(a["weight"].shape[2:]) == (1, 1):
-            raise ValueError("a 1x1 kernel is its own flip")
+            raise NotApplicable("a 1x1 kernel is its own flip")
         return getattr(ref, name)(**{**a, "weight": a["weight"].flip(-2, -1)})
     return compute
 
@@ -568,9 +543,9 @@ def _kernel_flipped(name: str):
 def _without_dilation(name: str):
     """A variant of the conv task `name`: dilation ignored."""
     def compute(ref, *args, **kwargs):
-        a = _bind(getattr(ref, name), args, kwargs)
-        if _two(a["dilation"]) == (1, 1) or tuple(a["weight"].shape[2:]) == (1, 1):
-            raise ValueError("no dilation")
+        a = bind(getattr(ref, name), args, kwargs)
+        if two(a["dilation"]) == (1, 1) or tuple(a["weight"].shape[2:]) == (1, 1):
+            raise NotApplicable("no dilation")
         return getattr(ref, name)(**{**a, "dilation": 1})
     return compute
 
@@ -578,7 +553,7 @@ def _without_dilation(name: str):
 def _matrix_transposed(ref, *args, **kwargs):
     matrix = ref.conv2d_matrix(*args, **kwargs)
     if matrix.shape == (1, 1):
-        raise ValueError("a 1x1 matrix is its own transpose")
+        raise NotApplicable("a 1x1 matrix is its own transpose")
     return matrix.T
 
 
@@ -594,13 +569,13 @@ MATRIX_VARIANTS = (
 
 
 def _conv_args(ref, args, kwargs):
-    return _bind(ref.conv2d_im2col, args, kwargs)
+    return bind(ref.conv2d_im2col, args, kwargs)
 
 
 def _conv_no_bias(ref, *args, **kwargs):
     a = _conv_args(ref, args, kwargs)
     if a["bias"] is None:
-        raise ValueError("no bias")
+        raise NotApplicable("no bias")
     return ref.conv2d_im2col(**{**a, "bias": None})
 
 
@@ -609,7 +584,7 @@ def _conv_row_order(ref, *args, **kwargs):
     a = _conv_args(ref, args, kwargs)
     w = a["weight"]
     if w.shape[1] == 1 or tuple(w.shape[2:]) == (1, 1):
-        raise ValueError("one channel or a 1x1 kernel: the order is the same")
+        raise NotApplicable("one channel or a 1x1 kernel: the order is the same")
     co, ci, kh, kw = w.shape
     mixed = w.reshape(co, kh, kw, ci).permute(0, 3, 1, 2)  # what the mismatch amounts to
     return ref.conv2d_im2col(**{**a, "weight": mixed})
@@ -618,11 +593,11 @@ def _conv_row_order(ref, *args, **kwargs):
 def _conv_same_wrong_side(ref, *args, **kwargs):
     a = _conv_args(ref, args, kwargs)
     if a["padding"] != "same":
-        raise ValueError("not 'same'")
-    k, d = a["weight"].shape[2:], _two(a["dilation"])
+        raise NotApplicable("not 'same'")
+    k, d = a["weight"].shape[2:], two(a["dilation"])
     totals = [dd * (kk - 1) for kk, dd in zip(k, d)]
     if all(t % 2 == 0 for t in totals):
-        raise ValueError("even totals: both sides get the same")
+        raise NotApplicable("even totals: both sides get the same")
     x = F.pad(a["input"], (totals[1] - totals[1] // 2, totals[1] // 2, totals[0] - totals[0] // 2, totals[0] // 2))
     return ref.conv2d_im2col(**{**a, "input": x, "padding": 0})
 
@@ -799,7 +774,7 @@ def _max_cases(rng: random.Random) -> list[Case]:
         kernel = _simple(rng, k)
         name = ", ".join(f"{key}={value}" for key, value in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: kernel {kernel}" + (f", {name}" if name else ""),
-                          args=(x, kernel), kwargs=kwargs, requires_grad=i % 3 == 0))  # a third: gradients too
+                          args=(x, kernel), kwargs=kwargs, requires_grad=i % 3 == 0, hidden=hidden(i)))  # a third: gradients too
     x = r(1, 2, 6, 6)
     cases += [
         Case(name="invalid: padding more than half the kernel", args=(x, 3), kwargs={"padding": 2}, raises=True),
@@ -869,7 +844,7 @@ def _avg_cases(rng: random.Random) -> list[Case]:
         name = ", ".join(f"{key}={value}" for key, value in kwargs.items())
         cases.append(Case(name=f"random {i + 1}: kernel {kernel}" + (f", {name}" if name else ""),
                           args=(r(rng.randint(1, 2), rng.randint(1, 3), *sizes, dtype=dtype), kernel),
-                          kwargs=kwargs, requires_grad=i % 3 == 0))
+                          kwargs=kwargs, requires_grad=i % 3 == 0, hidden=hidden(i)))
     x = r(1, 2, 6, 6)
     cases += [
         Case(name="invalid: padding more than half the kernel", args=(x, 3), kwargs={"padding": 2}, raises=True),
@@ -928,7 +903,7 @@ def _backward_cases(rng: random.Random) -> list[Case]:
         kwargs = {"stride": _simple(rng, s), "padding": _simple(rng, p), "dilation": _simple(rng, d),
                   "ceil_mode": ceil_mode}
         cases.append(Case(name=f"random {i + 1}: kernel {tuple(k)}, " + ", ".join(f"{a}={b}" for a, b in kwargs.items()),
-                          args=(r(*lead, *outs, dtype=dtype), x, _simple(rng, k)), kwargs=kwargs))
+                          args=(r(*lead, *outs, dtype=dtype), x, _simple(rng, k)), kwargs=kwargs, hidden=hidden(i)))
     x = r(1, 2, 6, 6)
     cases += [
         Case(name="invalid: grad_output of the wrong shape", args=(r(1, 2, 4, 4), x, 2), raises=True),
@@ -970,7 +945,7 @@ def _adaptive_cases(rng: random.Random, mode: str) -> list[Case]:
         size = out[0] if out[0] == out[1] and rng.random() < 0.5 else tuple(out)
         dtype = rng.choice(["float32", "float32", "float64"])
         cases.append(Case(name=f"random {i + 1}: {h}x{w} -> {size}",
-                          args=(r(rng.randint(1, 2), rng.randint(1, 3), h, w, dtype=dtype), size)))
+                          args=(r(rng.randint(1, 2), rng.randint(1, 3), h, w, dtype=dtype), size), hidden=hidden(i)))
     cases += [
         Case(name="invalid: 2-D input", args=(r(6, 6), 2), raises=True),
         Case(name="invalid: output_size with 3 values", args=(r(1, 2, 6, 6), (2, 2, 2)), raises=True),
@@ -1000,7 +975,7 @@ def _global_cases(rng: random.Random) -> list[Case]:
         shape = (rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 9), rng.randint(1, 9))
         kwargs = {"mode": mode} if rng.random() < 0.5 else {}
         cases.append(Case(name=f"random {i + 1}: {mode}", args=(r(*shape, dtype=dtype),) + (() if kwargs else (mode,)),
-                          kwargs=kwargs))
+                          kwargs=kwargs, hidden=hidden(i)))
     cases += [
         Case(name="invalid: unknown mode", args=(r(1, 2, 4, 4), "min"), raises=True),
         Case(name="invalid: 2-D input", args=(r(4, 4), "avg"), raises=True),
@@ -1029,7 +1004,7 @@ def _spp_cases(rng: random.Random) -> list[Case]:
         dtype = rng.choice(["float32", "float32", "float64"])
         shape = (rng.randint(1, 2), rng.randint(1, 3), rng.randint(2, 10), rng.randint(2, 10))
         cases.append(Case(name=f"random {i + 1}: levels {levels}, {mode}", args=(r(*shape, dtype=dtype), levels),
-                          kwargs={"mode": mode}))
+                          kwargs={"mode": mode}, hidden=hidden(i)))
     cases += [
         Case(name="invalid: unknown mode", args=(r(1, 2, 4, 4),), kwargs={"mode": "sum"}, raises=True),
         Case(name="invalid: 2-D input", args=(r(8, 8),), raises=True),
@@ -1071,10 +1046,10 @@ def _unfold_cases(rng: random.Random) -> list[Case]:
         settings = (_simple(rng, d), _simple(rng, p), _simple(rng, s))
         if rng.random() < 0.5:
             case = Case(name=f"random {i + 1}: kernel {tuple(k)}, dilation, padding, stride {settings} by position",
-                        args=(x, _simple(rng, k), *settings))
+                        args=(x, _simple(rng, k), *settings), hidden=hidden(i))
         else:
             case = Case(name=f"random {i + 1}: kernel {tuple(k)}", args=(x, _simple(rng, k)),
-                        kwargs=dict(zip(("dilation", "padding", "stride"), settings)))
+                        kwargs=dict(zip(("dilation", "padding", "stride"), settings)), hidden=hidden(i))
         cases.append(case)
     x = r(1, 2, 5, 5)
     cases += [
@@ -1124,7 +1099,7 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
         weight = r(rng.randint(1, 3), rng.randint(1, 2), *k, dtype=dtype)
         kwargs = {"stride": _simple(rng, s), "padding": _simple(rng, p), "dilation": _simple(rng, d)}
         cases.append(Case(name=f"random {i + 1}: input {tuple(sizes)}, kernel {tuple(k)}",
-                          args=(weight, _simple(rng, sizes)), kwargs=kwargs))
+                          args=(weight, _simple(rng, sizes)), kwargs=kwargs, hidden=hidden(i)))
     w = r(2, 2, 3, 3)
     cases += [
         Case(name="invalid: 3-D weight", args=(r(2, 2, 3), 5), raises=True),
@@ -1170,7 +1145,7 @@ def _conv_cases(rng: random.Random) -> list[Case]:
         padding: object = _simple(rng, [rng.randint(0, 2) for _ in range(2)])
         if rng.random() < 0.15:
             padding, s = "same", [1, 1]
-        p = [0, 0] if isinstance(padding, str) else list(_two(padding))
+        p = [0, 0] if isinstance(padding, str) else list(two(padding))
         sizes = [max(1, dd * (kk - 1) + 1 - 2 * pp + rng.randint(0, 5)) for kk, dd, pp in zip(k, d, p)]
         dtype = rng.choice(["float32", "float32", "float64"])
         args = [r(rng.randint(1, 2), c_in, *sizes, dtype=dtype), r(c_out, c_in, *k, dtype=dtype)]
@@ -1178,7 +1153,7 @@ def _conv_cases(rng: random.Random) -> list[Case]:
             args.append(r(c_out, dtype=dtype))
         kwargs = {"stride": _simple(rng, s), "padding": padding, "dilation": _simple(rng, d)}
         cases.append(Case(name=f"random {i + 1}: kernel {tuple(k)}, " + ", ".join(f"{a}={b}" for a, b in kwargs.items()),
-                          args=tuple(args), kwargs=kwargs, requires_grad=i % 3 == 0))
+                          args=tuple(args), kwargs=kwargs, requires_grad=i % 3 == 0, hidden=hidden(i)))
     x, w = r(1, 2, 6, 6), r(3, 2, 3, 3)
     cases += [
         Case(name="invalid: weight channels do not match the input", args=(r(1, 3, 6, 6), w), raises=True),
@@ -1196,12 +1171,12 @@ def _conv_cases(rng: random.Random) -> list[Case]:
 # --- tolerance: terms summed per output value ---------------------------------------------------
 
 def _avg_terms(input, kernel_size, *args, **kwargs):
-    k = _two(kernel_size)
+    k = two(kernel_size)
     return k[0] * k[1]
 
 
 def _backward_terms(grad_output, input, kernel_size, *args, **kwargs):
-    k = _two(kernel_size)
+    k = two(kernel_size)
     return k[0] * k[1]
 
 
@@ -1214,9 +1189,9 @@ def _conv_terms(input, weight, *args, **kwargs):
 
 
 def assignment() -> Assignment:
-    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
-    return Assignment(
-        name="assignment3", title="Pooling, and convolution as matrix multiplication", module="pooling.py",
+    rng = kit.configurations()
+    return kit.assignment(
+        __file__, title="Pooling, and convolution as matrix multiplication", module="pooling.py",
         tasks=(
             Task(name="max_pool2d", points=18, target="max_pool2d", forbidden=POOL_FORBIDDEN + UNFOLD_FORBIDDEN,
                  oracle=F.max_pool2d, variants=MAX_VARIANTS, cases=tuple(_max_cases(rng))),

@@ -8,36 +8,25 @@ import random
 import torch
 import torch.nn.functional as F
 
+from grader import kit
 from grader.experiments import output_shape
+from grader.kit import CONV_FORBIDDEN, FOLD_FORBIDDEN, LECTURE_H, NotApplicable, hidden, pairs
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks, random_tensors
 
 checks = load_checks(__file__)
 
-# Every conv in torch, the col2im step (fold) that is a transposed conv's overlap-add, and the doors
-# behind them. `torch.nn.grad` holds conv2d_input, which is a transposed conv under another name.
-CONV_FORBIDDEN = ("torch.*conv*", "torch.nn.functional.*conv*", "torch.nn.*Conv*", "torch.nn.grad.*",
-                  "torch.nn.functional.fold", "torch.nn.Fold", "torch.ops.aten.*conv*", "torch.ops.aten.col2im*",
-                  "torch._C._nn.*conv*", "torch._C._nn.col2im*", "torch._C._VariableFunctions.*conv*", "scipy")
 # A transposed conv is the gradient of a conv with respect to its input: autograd may not compute it.
 AUTOGRAD_FORBIDDEN = ("torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.*",
                       "torch.Tensor.backward", "torch.func.*", "torch.Tensor.grad_fn")  # y.grad_fn(g): by hand
-FORBIDDEN = CONV_FORBIDDEN + AUTOGRAD_FORBIDDEN
+# Every conv in torch, and the col2im step (fold) that is a transposed conv's overlap-add.
+FORBIDDEN = CONV_FORBIDDEN + FOLD_FORBIDDEN + AUTOGRAD_FORBIDDEN
 
 ARANGE_4X4 = [[[[float(4 * i + j + 1) for j in range(4)] for i in range(4)]]]
 ARANGE_UPSAMPLED = [[[[1, 3, 5, 7, 4], [6, 14, 18, 22, 12], [14, 30, 34, 38, 20], [22, 46, 50, 54, 28],
                       [13, 27, 29, 31, 16]]]]
-# The lecture's 4x9 matrix H of a 2x2 kernel [[k11, k12], [k21, k22]] on a 3x3 input, here with k = [[1, 2], [3, 4]].
-LECTURE_H = [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0], [0, 0, 0, 1, 2, 0, 3, 4, 0],
-             [0, 0, 0, 0, 1, 2, 0, 3, 4]]
 # overlap_count(4, 3, 2): per row and per column the stamps cover 1, 1, 2, 1, 2, 1, 2, 1, 1 times.
 _COVER = [1, 1, 2, 1, 2, 1, 2, 1, 1]
 CHECKERBOARD = [[a * b for b in _COVER] for a in _COVER]
-
-
-def _pairs(value, n):
-    """An int or a sequence (a 1-element one counts for every dimension) as an n-tuple."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    return values * n if len(values) == 1 else values
 
 
 # --- known wrong answers: conv_transpose1d / conv_transpose2d ------------------------------------
@@ -48,7 +37,7 @@ def _ct(ref, input, weight, bias=None, stride=1, padding=0, output_padding=0, gr
 
 
 def _mistake(compute, right=_ct):
-    """A variant's compute that raises ValueError where the mistake cannot happen (the wrong call is
+    """A variant's compute that raises NotApplicable where the mistake cannot happen (the wrong call is
     itself invalid) or makes no difference (it gives the right answer), so that it is only named
     when it explains a wrong output."""
     @functools.wraps(compute)
@@ -56,10 +45,10 @@ def _mistake(compute, right=_ct):
         try:
             wrong = compute(ref, *args, **kwargs)
         except RuntimeError as error:
-            raise ValueError(f"this mistake is not possible here: {error}") from None
+            raise NotApplicable(f"this mistake is not possible here: {error}") from None
         correct = right(ref, *args, **kwargs)
         if wrong.shape == correct.shape and torch.allclose(wrong, correct, rtol=1e-12, atol=1e-12):
-            raise ValueError("this mistake makes no difference here")
+            raise NotApplicable("this mistake makes no difference here")
         return wrong
     return wrapped
 
@@ -74,7 +63,7 @@ def _regions(ref, input, weight, bias, stride, padding, output_padding, groups, 
     n = weight.dim() - 2
     full = _ct(ref, input, weight, None, stride, 0, 0, groups, dilation)
     amounts = []
-    for p, op in reversed(list(zip(_pairs(padding, n), _pairs(output_padding, n)))):
+    for p, op in reversed(list(zip(pairs(padding, n), pairs(output_padding, n)))):
         amounts += list(sides(p, op))
     return _with_bias(F.pad(full, amounts), bias, n)
 
@@ -82,7 +71,7 @@ def _regions(ref, input, weight, bias, stride, padding, output_padding, groups, 
 def _kernel_not_flipped(ref, input, weight, *args, **kwargs):
     flipped = weight.flip(list(range(2, weight.dim())))
     if torch.equal(flipped, weight):
-        raise ValueError("a kernel symmetric under a 180-degree turn")
+        raise NotApplicable("a kernel symmetric under a 180-degree turn")
     return _ct(ref, input, flipped, *args, **kwargs)
 
 
@@ -90,17 +79,17 @@ def _out_in_layout(ref, input, weight, bias=None, stride=1, padding=0, output_pa
     """The weight read as a conv weight (C_out, C_in / groups, k...): computable only with as many
     output as input channels, where it amounts to swapping the channel axes within each group."""
     if weight.shape[0] != weight.shape[1] * groups:
-        raise ValueError("reading the weight the other way round does not fit these channel counts")
+        raise NotApplicable("reading the weight the other way round does not fit these channel counts")
     c = weight.shape[1]
     swapped = weight.reshape(groups, c, c, *weight.shape[2:]).transpose(1, 2).reshape(weight.shape)
     if torch.equal(swapped, weight):
-        raise ValueError("symmetric channel mixing")
+        raise NotApplicable("symmetric channel mixing")
     return _ct(ref, input, swapped, bias, stride, padding, output_padding, groups, dilation)
 
 
 def _needs_output_padding(weight, output_padding):
-    if not any(_pairs(output_padding, weight.dim() - 2)):
-        raise ValueError("no output_padding in this case")
+    if not any(pairs(output_padding, weight.dim() - 2)):
+        raise NotApplicable("no output_padding in this case")
 
 
 def _output_padding_ignored(ref, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -124,8 +113,8 @@ def _output_padding_wrong_side(ref, input, weight, bias=None, stride=1, padding=
 
 
 def _padding_added(ref, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    if not any(_pairs(padding, weight.dim() - 2)):
-        raise ValueError("no padding in this case")
+    if not any(pairs(padding, weight.dim() - 2)):
+        raise NotApplicable("no padding in this case")
     return _regions(ref, input, weight, bias, stride, padding, output_padding, groups, dilation,
                     lambda p, op: (p, p + op))
 
@@ -134,19 +123,19 @@ def _groups_ignored(ref, input, weight, bias=None, stride=1, padding=0, output_p
     """All input channels summed into weight.shape[1] outputs, as if groups were 1 (a bias of
     weight.shape[1] * groups values would then not fit: without a bias only)."""
     if groups == 1 or bias is not None:
-        raise ValueError("no groups, or a bias, in this case")
+        raise NotApplicable("no groups, or a bias, in this case")
     return _ct(ref, input, weight, None, stride, padding, output_padding, 1, dilation)
 
 
 def _no_bias(ref, input, weight, bias=None, *args, **kwargs):
     if bias is None:
-        raise ValueError("no bias in this case")
+        raise NotApplicable("no bias in this case")
     return _ct(ref, input, weight, None, *args, **kwargs)
 
 
 def _dilation_ignored(ref, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    if all(d == 1 for d in _pairs(dilation, weight.dim() - 2)):
-        raise ValueError("no dilation in this case")
+    if all(d == 1 for d in pairs(dilation, weight.dim() - 2)):
+        raise NotApplicable("no dilation in this case")
     return _ct(ref, input, weight, bias, stride, padding, output_padding, groups, 1)
 
 
@@ -154,8 +143,8 @@ def _stride_as_dilation(ref, input, weight, bias=None, stride=1, padding=0, outp
                         dilation=1):
     """Stride and dilation swapped: the kernel taps spread `stride` apart, the stamps `dilation` apart."""
     n = weight.dim() - 2
-    if _pairs(stride, n) == _pairs(dilation, n):
-        raise ValueError("swapping makes no difference here")
+    if pairs(stride, n) == pairs(dilation, n):
+        raise NotApplicable("swapping makes no difference here")
     return _ct(ref, input, weight, bias, dilation, padding, output_padding, groups, stride)
 
 
@@ -190,7 +179,7 @@ CONV_VARIANTS = (  # the first that matches names the mistake: specific ones fir
 # --- known wrong answers: conv_transpose2d_matrix and overlap_count ------------------------------
 
 def _basis(weight, input_size):
-    h, w = _pairs(input_size, 2)
+    h, w = pairs(input_size, 2)
     c = weight.shape[0]
     return torch.eye(c * h * w, dtype=weight.dtype, device=weight.device).reshape(-1, c, h, w)
 
@@ -211,7 +200,7 @@ def _as_matrix(conv_variant):
 def _matrix_transposed(ref, *args, **kwargs):
     matrix = ref.conv_transpose2d_matrix(*args, **kwargs)
     if matrix.shape[0] == matrix.shape[1] and torch.equal(matrix, matrix.T):
-        raise ValueError("a symmetric matrix")
+        raise NotApplicable("a symmetric matrix")
     return matrix.T
 
 
@@ -234,28 +223,28 @@ def _overlap(ref, *args, **kwargs):
 
 
 def _overlap_oracle(input_size, kernel_size, stride):
-    ones = torch.ones(1, 1, *_pairs(input_size, 2))
-    return F.conv_transpose2d(ones, torch.ones(1, 1, *_pairs(kernel_size, 2)), stride=stride)[0, 0]
+    ones = torch.ones(1, 1, *pairs(input_size, 2))
+    return F.conv_transpose2d(ones, torch.ones(1, 1, *pairs(kernel_size, 2)), stride=stride)[0, 0]
 
 
 def _overlap_ignored(ref, input_size, kernel_size, stride):
     count = ref.overlap_count(input_size, kernel_size, stride)
     if count.max() <= 1:
-        raise ValueError("no overlap here")
+        raise NotApplicable("no overlap here")
     return (count > 0).to(count.dtype)
 
 
 def _stride_ignored(ref, input_size, kernel_size, stride):
-    if _pairs(stride, 2) == (1, 1):
-        raise ValueError("stride 1 here")
+    if pairs(stride, 2) == (1, 1):
+        raise NotApplicable("stride 1 here")
     return ref.overlap_count(input_size, kernel_size, 1)
 
 
 def _size_times_stride(ref, input_size, kernel_size, stride):
     """The output sized H*stride (as if every stamp were stride wide), cropped or padded to fit."""
-    (h, w), (kh, kw), (sh, sw) = _pairs(input_size, 2), _pairs(kernel_size, 2), _pairs(stride, 2)
+    (h, w), (kh, kw), (sh, sw) = pairs(input_size, 2), pairs(kernel_size, 2), pairs(stride, 2)
     if (kh, kw) == (sh, sw):
-        raise ValueError("H*stride is right when kernel_size == stride")
+        raise NotApplicable("H*stride is right when kernel_size == stride")
     count = ref.overlap_count(input_size, kernel_size, stride)
     return F.pad(count, (0, sw - kw, 0, sh - kh))
 
@@ -300,7 +289,7 @@ DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "dilati
 
 def _settings(kwargs, dims: int) -> str:
     """The settings that differ from the defaults, for a case's name."""
-    shown = [f"{k}={v}" for k, v in kwargs.items() if set(_pairs(v, dims)) != {DEFAULTS[k]}]
+    shown = [f"{k}={v}" for k, v in kwargs.items() if set(pairs(v, dims)) != {DEFAULTS[k]}]
     return f": {', '.join(shown)}" if shown else ""
 
 
@@ -317,7 +306,7 @@ def _random_case(rng: random.Random, dims: int, i: int) -> Case:
     if rng.random() < 0.6:
         args.append(r(c_out, dtype=dtype))
     return Case(name=f"random {i + 1}" + _settings(kwargs, dims), args=tuple(args), kwargs=kwargs,
-                requires_grad=i % 3 == 0)  # a third also compare gradients
+                requires_grad=i % 3 == 0, hidden=hidden(i))  # a third also compare gradients
 
 
 def _probes(r, dims: int) -> list[Case]:
@@ -399,7 +388,7 @@ def _conv_transpose1d_cases(rng: random.Random) -> list[Case]:
 def _adjoint_case(r, name, x_shape, w_shape, dtype="float32", **kwargs) -> Case:
     """x: the conv's input; y: a random tensor shaped like conv2d(x, w); the transposed conv of y must
     come back in x's shape, which output_padding arranges."""
-    stride, padding, dilation = (_pairs(kwargs.get(k, d), 2) for k, d in (("stride", 1), ("padding", 0),
+    stride, padding, dilation = (pairs(kwargs.get(k, d), 2) for k, d in (("stride", 1), ("padding", 0),
                                                                             ("dilation", 1)))
     out, output_padding = [], []
     for size, k, s, p, d in zip(x_shape[2:], w_shape[2:], stride, padding, dilation):
@@ -501,7 +490,7 @@ def _conv_matrix_transposed(weight: Random, input_size, stride=1, padding=0, out
     """H^T for H the matrix of conv2d with the same weight on an input of the transposed conv's output size:
     built with torch's conv2d, so that the check says "M is the transpose of the conv's matrix"."""
     w = weight.build("cpu").double()
-    (h, wd), (s1, s2), (p1, p2), (o1, o2), (d1, d2) = (_pairs(v, 2) for v in (input_size, stride, padding,
+    (h, wd), (s1, s2), (p1, p2), (o1, o2), (d1, d2) = (pairs(v, 2) for v in (input_size, stride, padding,
                                                                               output_padding, dilation))
     kh, kw = w.shape[2:]
     out = ((h - 1) * s1 - 2 * p1 + d1 * (kh - 1) + o1 + 1, (wd - 1) * s2 - 2 * p2 + d2 * (kw - 1) + o2 + 1)
@@ -557,7 +546,7 @@ def _matrix_cases(rng: random.Random) -> list[Case]:
         dtype = rng.choice(["float32", "float32", "float64"])
         cases.append(Case(name=f"random {i + 1}" + _settings(kwargs, 2),
                           args=(r(rng.randint(1, 3), rng.randint(1, 3), *kernel, dtype=dtype),
-                                _simple(rng, size)), kwargs=kwargs))
+                                _simple(rng, size)), kwargs=kwargs, hidden=hidden(i)))
     w = r(1, 2, 3, 3)
     cases += [
         Case(name="invalid: output_padding equal to the stride", args=(w, (3, 3)),
@@ -591,7 +580,7 @@ def _overlap_cases(rng: random.Random) -> list[Case]:
         kernel = _simple(rng, [rng.randint(1, 5) for _ in range(2)])
         stride = _simple(rng, [rng.randint(1, 4) for _ in range(2)])
         cases.append(Case(name=f"random {i + 1}: input {size}, kernel {kernel}, stride {stride}",
-                          args=(size, kernel, stride)))
+                          args=(size, kernel, stride), hidden=hidden(i)))
     cases += [
         Case(name="invalid: stride 0", args=(4, 3, 0), raises=True),
         Case(name="invalid: kernel size 0", args=(4, (0, 3), 2), raises=True),
@@ -601,9 +590,9 @@ def _overlap_cases(rng: random.Random) -> list[Case]:
 
 
 def assignment() -> Assignment:
-    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
-    return Assignment(
-        name="assignment4", title="Transposed convolution", module="transposed.py",
+    rng = kit.configurations()
+    return kit.assignment(
+        __file__, title="Transposed convolution", module="transposed.py",
         tasks=(
             Task(name="conv_transpose1d", points=25, target="conv_transpose1d", forbidden=FORBIDDEN,
                  oracle=F.conv_transpose1d, variants=CONV_VARIANTS, reduction=_reduction,

@@ -9,8 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from grader import kit
 from grader.experiments import (dropout2d_law, dropout_runs, module_forward, parameter_count, training_steps,
                                 with_inputs_moved)
+from grader.kit import NotApplicable, hidden
 from grader.spec import Assignment, Case, Random, Task, Tensor, Variant, load_checks
 
 checks = load_checks(__file__)
@@ -51,7 +53,7 @@ def _restride(name: str, moves: Callable[[nn.Module, int], None]):
     def compute(ref, *args, **kwargs):
         block = getattr(ref, name)(*args, **kwargs)
         if block.stride == 1:
-            raise ValueError("no stride: both places agree")
+            raise NotApplicable("no stride: both places agree")
         moves(block, block.stride)
         return block
     return compute
@@ -166,7 +168,7 @@ def _vgg_unpadded(ref, cfg, batch_norm=False):
 def _depthwise_groups_missing(ref, nin, nout, kernel_size=3, padding=1):
     block = ref.DepthwiseSeparableConv(nin, nout, kernel_size, padding)
     if nin == 1:
-        raise ValueError("one channel: groups make no difference")
+        raise NotApplicable("one channel: groups make no difference")
     block.depthwise = nn.Conv2d(nin, nin, kernel_size, padding=padding)
     return block
 
@@ -343,14 +345,14 @@ class _Cases:
         return self.rng.randrange(2**31)
 
     def forward(self, name: str, args: tuple, kwargs: dict | None, shape: tuple[int, ...], *,
-                dtype: str = "float32", train: bool = True, terms: int = 1) -> Case:
+                dtype: str = "float32", train: bool = True, terms: int = 1, hidden: bool = False) -> Case:
         """The block built with shared weights, run on one input, in train or eval mode."""
         kwargs = kwargs or {}
         mode = "train" if train else "eval"
         return Case(name=name, args=(Random(shape=shape, seed=self.seed(), dtype=dtype),),
                     experiment=module_forward(args, kwargs, train=train, seed=self.seed()),
                     call=f"{_signature(self.target, args, kwargs)} in {mode} mode on input {shape} {dtype}",
-                    terms=terms)
+                    terms=terms, hidden=hidden)
 
     def count(self, name: str, experiment: Callable[..., Any], expect: Any, call: str) -> Case:
         return Case(name=name, experiment=experiment, expect=expect, call=call)
@@ -384,7 +386,7 @@ def _depthwise_cases(rng: random.Random) -> list[Case]:
         padding = rng.choice([0, k // 2])
         shape = (rng.randint(1, 3), nin, rng.randint(k, 8), rng.randint(k, 8))
         cases.append(c.forward(f"random {i + 1}", (nin, nout), {"kernel_size": k, "padding": padding}, shape,
-                               dtype=rng.choice(["float32", "float64"]), terms=_conv_terms(shape, k * k, nin)))
+                               dtype=rng.choice(["float32", "float64"]), terms=_conv_terms(shape, k * k, nin), hidden=hidden(i)))
     return cases
 
 
@@ -415,7 +417,7 @@ def _basic_cases(rng: random.Random) -> list[Case]:
         shape = (rng.randint(2, 3), inplanes, rng.randint(3, 7), rng.randint(3, 7))
         cases.append(c.forward(f"random {i + 1}", (inplanes, planes), {"stride": stride} if stride != 1 else {},
                                shape, dtype=rng.choice(["float32", "float64"]), train=rng.random() < 0.7,
-                               terms=t(shape, inplanes, planes)))
+                               terms=t(shape, inplanes, planes), hidden=hidden(i)))
     return cases
 
 
@@ -447,7 +449,7 @@ def _bottleneck_cases(rng: random.Random) -> list[Case]:
         shape = (rng.randint(2, 3), inplanes, rng.randint(3, 7), rng.randint(3, 7))
         cases.append(c.forward(f"random {i + 1}", (inplanes, planes), {"stride": stride} if stride != 1 else {},
                                shape, dtype=rng.choice(["float32", "float64"]), train=rng.random() < 0.7,
-                               terms=t(shape, inplanes, planes)))
+                               terms=t(shape, inplanes, planes), hidden=hidden(i)))
     return cases
 
 
@@ -468,7 +470,7 @@ def _se_cases(rng: random.Random) -> list[Case]:
         channel = reduction * rng.randint(1, 6)
         shape = (rng.randint(1, 3), channel, rng.randint(1, 6), rng.randint(1, 6))
         cases.append(c.forward(f"random {i + 1}", (channel, reduction), {}, shape,
-                               dtype=rng.choice(["float32", "float64"]), terms=t(shape, channel)))
+                               dtype=rng.choice(["float32", "float64"]), terms=t(shape, channel), hidden=hidden(i)))
     return cases
 
 
@@ -496,7 +498,7 @@ def _inception_cases(rng: random.Random) -> list[Case]:
                   [rng.choice([3, 3, 5]), rng.randint(1, 3)]]
         shape = (rng.randint(1, 3), rng.randint(1, 6), rng.randint(2, 7), rng.randint(2, 7))
         cases.append(c.forward(f"random {i + 1}", (shape[1], config), {}, shape, dtype=rng.choice(["float32", "float64"]),
-                               terms=t(shape, config)))
+                               terms=t(shape, config), hidden=hidden(i)))
     return cases
 
 
@@ -518,7 +520,7 @@ def _lenet_cases(rng: random.Random) -> list[Case]:
     for i in range(3):
         shape = (rng.randint(1, 3), 1, 32, 32)
         cases.append(c.forward(f"random {i + 1}", (rng.randint(2, 12),), {}, shape,
-                               dtype=rng.choice(["float32", "float64"]), terms=t(shape)))
+                               dtype=rng.choice(["float32", "float64"]), terms=t(shape), hidden=hidden(i)))
     return cases
 
 
@@ -557,13 +559,14 @@ def _vgg_cases(rng: random.Random) -> list[Case]:
         shape = (rng.randint(2, 3), 3, size, size + rng.randint(0, 2))  # BatchNorm needs 2 values per channel
         kwargs = {"batch_norm": True} if rng.random() < 0.5 else {}
         cases.append(c.forward(f"random {i + 1}", (cfg,), kwargs, shape, dtype=rng.choice(["float32", "float64"]),
-                               train=rng.random() < 0.7, terms=t(shape, [v for v in cfg if v != "M"])))
+                               train=rng.random() < 0.7, terms=t(shape, [v for v in cfg if v != "M"]), hidden=hidden(i)))
     return cases
 
 
 def _dropout_cases(rng: random.Random) -> list[Case]:
-    def runs(name: str, p: float, input: Random | Tensor, shape_text: str) -> Case:
+    def runs(name: str, p: float, input: Random | Tensor, shape_text: str, hidden: bool = False) -> Case:
         return Case(name=name, args=(input,), experiment=dropout_runs(p, rng.randrange(2**31)), law=dropout2d_law(p),
+                    hidden=hidden,
                     call=f"Dropout2d({p}) on input {shape_text}, two passes in train mode and one in eval mode")
     r = lambda shape, dtype="float32": Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype)  # noqa: E731
     cases = [
@@ -582,7 +585,7 @@ def _dropout_cases(rng: random.Random) -> list[Case]:
         p = rng.choice([0.1, 0.3, 0.5, 0.6])
         shape = (rng.randint(8, 24), rng.randint(32, 64), rng.randint(1, 4), rng.randint(1, 4))
         dtype = rng.choice(["float32", "float64"])
-        cases.append(runs(f"random {i + 1}", p, r(shape, dtype), f"{shape} {dtype}"))
+        cases.append(runs(f"random {i + 1}", p, r(shape, dtype), f"{shape} {dtype}", hidden=hidden(i)))
     cases += [
         Case(name="invalid: p=1.5", args=(1.5,), raises=True),
         Case(name="invalid: p=-0.1", args=(-0.1,), raises=True),
@@ -594,13 +597,13 @@ def _batchnorm_cases(rng: random.Random) -> list[Case]:
     c = _Cases(rng, "BatchNorm2d")
 
     def steps(name: str, channels: int, kwargs: dict, shape: tuple[int, ...], dtype: str = "float32",
-              scale: float = 1.0, shift: float = 0.0) -> Case:
+              scale: float = 1.0, shift: float = 0.0, hidden: bool = False) -> Case:
         inputs = tuple(Random(shape=shape, seed=rng.randrange(2**31), dtype=dtype) for _ in range(4))
         experiment = training_steps((channels,), kwargs, seed=rng.randrange(2**31))
         moved = f" times {scale:g} plus {shift:g}" if (scale, shift) != (1.0, 0.0) else ""
         return Case(name=name, args=inputs, experiment=with_inputs_moved(experiment, scale, shift) if moved else experiment,
                     call=f"{_signature('BatchNorm2d', (channels,), kwargs)}: 3 training steps, then eval, on inputs "
-                         f"{shape} {dtype}{moved}", terms=math.prod(shape) // shape[1])
+                         f"{shape} {dtype}{moved}", terms=math.prod(shape) // shape[1], hidden=hidden)
 
     cases = [
         steps("defaults", 3, {}, (4, 3, 5, 5)),
@@ -625,7 +628,7 @@ def _batchnorm_cases(rng: random.Random) -> list[Case]:
         kwargs = rng.choice([{}, {"momentum": rng.choice([0.1, 0.5, 0.9])}, {"momentum": None},
                              {"eps": rng.choice([1e-3, 0.05])}])
         cases.append(steps(f"random {i + 1}", channels, kwargs, shape, rng.choice(["float32", "float64"]),
-                           rng.choice([1.0, 2.0, 0.5]), rng.choice([0.0, 1.0, -2.0])))
+                           rng.choice([1.0, 2.0, 0.5]), rng.choice([0.0, 1.0, -2.0]), hidden=hidden(i)))
     probe = module_forward((3,), train=True, gradients=False)
     cases += [
         Case(name="invalid: 3-D input", args=(Random(shape=(3, 4, 4), seed=1),), experiment=probe,
@@ -638,9 +641,9 @@ def _batchnorm_cases(rng: random.Random) -> list[Case]:
 
 
 def assignment() -> Assignment:
-    rng = random.Random(0)  # the configurations are fixed; the grading seed draws only the values
-    return Assignment(
-        name="assignment5", title="Network blocks", module="blocks.py",
+    rng = kit.configurations()
+    return kit.assignment(
+        __file__, title="Network blocks", module="blocks.py",
         tasks=(
             Task(name="depthwise_separable", points=6, target="DepthwiseSeparableConv", variants=DEPTHWISE_VARIANTS,
                  cases=tuple(_depthwise_cases(rng))),
