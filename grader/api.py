@@ -16,7 +16,7 @@ from grader.course import checking, similarity as similar, sources
 from grader.course.folder import (UsageError, choose_language, course, default_submission, devices_for,
                                   list_assignments, need_reference, open_assignment, open_graded, secret_seed,
                                   select_tasks)
-from grader.engine.grading import grade_submission
+from grader.engine.grading import DEFAULT_TIMEOUT_S, grade_submission
 from grader.engine.load import SubmissionError
 from grader.reports.similarity_page import write_similarity
 from grader.results import Report
@@ -25,7 +25,6 @@ from grader.spec import assignment_names
 __all__ = ["DEFAULT_TIMEOUT_S", "UsageError", "check_reference", "choose_language", "course", "grade",
            "list_assignments", "open_assignment", "secret_seed", "similarity"]
 
-DEFAULT_TIMEOUT_S = 10.0
 
 
 def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[str] = (),

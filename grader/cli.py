@@ -12,10 +12,10 @@ import click
 
 from grader import api, sandbox
 from grader.course import similarity
+from grader.course.settings import LANGUAGES
+from grader.i18n import ReaderError, number, say, say_n, say_text
 from grader.reports import render as report
 from grader.reports.feedback import VISIBILITIES
-from grader.i18n import ReaderError, number, say, say_n, say_text
-from grader.course.settings import LANGUAGES
 
 EXIT_GRADED, EXIT_BELOW, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2

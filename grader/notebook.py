@@ -9,8 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.reports import render as report
 from grader.i18n import N_, say
+from grader.reports import render as report
 from grader.results import Report
 
 UNKNOWN_NOTEBOOK = N_("cannot tell which notebook this is: save it and pass its file name, e.g. {example}")

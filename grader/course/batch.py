@@ -19,22 +19,22 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from grader import api, sandbox
-from grader.reports import classbook
+import grader
+from grader import sandbox
 from grader.course import folder, sources, store
-from grader.reports.classbook import Graded
-from grader.i18n import ReaderError, say
+from grader.course.shards import Shard
+from grader.engine import grading
 from grader.engine.load import Submission, SubmissionError, find
+from grader.i18n import ReaderError, say
+from grader.reports import classbook
+from grader.reports.classbook import Graded
 from grader.reports.render import write_report
 from grader.results import Report
-from grader.course.shards import Shard
 from grader.spec import Assignment
-from grader.engine import grading
-import grader
 
 
 @dataclass(frozen=True)
-class Settings:
+class Plan:
     """How every submission of the batch is graded."""
 
     spec: Assignment
@@ -59,7 +59,7 @@ class _Pending:
 
 def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs: int | None = None,
                 seed: int | None = None, language: str | None = None,
-                timeout: float = api.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
+                timeout: float = grading.DEFAULT_TIMEOUT_S, device: str = "auto", regrade: bool = False,
                 root: Path | None = None, runner: sandbox.Zygote | None = None, zone: tzinfo | None = None,
                 anonymous: bool = False, progress: Callable[[int, int, str, Report], None] = lambda *args: None,
                 shard: Shard | None = None) -> list[Graded]:
@@ -81,7 +81,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
                                  "student grading their own work")
         seed = folder.secret_seed(root, assignment) if seed is None else seed
         spec = folder.open_assignment(assignment, seed, root)
-        settings = Settings(spec, root, folder.devices_for(device), seed, timeout,
+        plan = Plan(spec, root, folder.devices_for(device), seed, timeout,
                             folder.choose_language(language, root, reader=False), work)
         try:
             entries = sources.discover(list(origins), work / "sources", zone)
@@ -91,7 +91,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         connection = store.open_store(results)
         todo, empty = [], []
         for entry in entries:
-            submission = _read(entry, settings) if entry.path else None
+            submission = _read(entry, plan) if entry.path else None
             fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
             if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, grader.__version__):
                 (todo if isinstance(submission, Submission) else empty).append((entry, submission))
@@ -103,12 +103,12 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         for entry, problem in empty:
             done += 1
             if problem is None:
-                problem = entry.problem.say(settings.language) if entry.problem else say(settings.language,
+                problem = entry.problem.say(plan.language) if entry.problem else say(plan.language,
                                                                                           "no submission")
-            report = grading.ungraded(spec, entry.student, root, seed, problem, settings.language)
+            report = grading.ungraded(spec, entry.student, root, seed, problem, plan.language)
             store.save(connection, entry.student, report, entry.name, entry.submitted_at)
             progress(done, total, _who(entry, anonymous), report)
-        for entry, report in _grade_all(todo, settings, runner, jobs or os.cpu_count() or 2):
+        for entry, report in _grade_all(todo, plan, runner, jobs or os.cpu_count() or 2):
             done += 1
             store.save(connection, entry.student, report, entry.name, entry.submitted_at)
             progress(done, total, _who(entry, anonymous), report)
@@ -126,50 +126,50 @@ def _who(entry: sources.Entry, anonymous: bool) -> str:
     return f"{entry.name} ({entry.student})" if entry.name and not anonymous else entry.student
 
 
-def _read(entry: sources.Entry, settings: Settings) -> Submission | str:
+def _read(entry: sources.Entry, plan: Plan) -> Submission | str:
     """The submission's private copy, or why it cannot be read (in the feedback's language)."""
-    workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=settings.work))
+    workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=plan.work))
     try:
-        return find(entry.path, settings.spec.modules, workdir)
+        return find(entry.path, plan.spec.modules, workdir)
     except SubmissionError as error:
         shutil.rmtree(workdir, ignore_errors=True)
-        return error.say(settings.language)
+        return error.say(plan.language)
 
 
-def _grade_all(todo: list[tuple[sources.Entry, Submission]], settings: Settings, runner: sandbox.Zygote,
+def _grade_all(todo: list[tuple[sources.Entry, Submission]], plan: Plan, runner: sandbox.Zygote,
                jobs: int) -> Iterator[tuple[sources.Entry, Report]]:
     """Each submission with its report, in the order they finish; at most `jobs` at a time."""
     if not todo:
         return
-    spec = settings.spec
-    known = grading.reference_frames(spec, spec.tasks, settings.root, settings.timeout, jobs)
+    spec = plan.spec
+    known = grading.reference_frames(spec, spec.tasks, plan.root, plan.timeout, jobs)
     waiting, pending = list(enumerate(todo)), {}
     while waiting or pending:
         while waiting and len(pending) < jobs:
             number, (entry, submission) = waiting.pop(0)
-            found = grading.student_jobs(spec, spec.tasks, submission, settings.root, settings.devices)
-            request = sandbox.Request(tuple(job for *_, job in found), str(submission.folder), settings.timeout, 1)
+            found = grading.student_jobs(spec, spec.tasks, submission, plan.root, plan.devices)
+            request = sandbox.Request(tuple(job for *_, job in found), str(submission.folder), plan.timeout, 1)
             pending[number] = _Pending(entry, submission, found, request, time.monotonic())
             runner.submit(number, request)
         number, status = next(runner.finished())
         done = pending.pop(number)
-        yield done.entry, _report(done, runner.outcomes(number, done.request), status, known, settings)
+        yield done.entry, _report(done, runner.outcomes(number, done.request), status, known, plan)
 
 
 def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int, known: dict,
-            settings: Settings) -> Report:
+            plan: Plan) -> Report:
     """The report of one submission whose children have run, or one saying why there is none."""
-    spec = settings.spec
+    spec = plan.spec
     try:
-        runs = grading.task_runs(spec, spec.tasks, done.submission, settings.devices, known, done.jobs, outcomes, status)
-        return grading.judge_submission(spec, runs, done.submission, settings.root, settings.devices, settings.seed,
-                                    settings.timeout, "jail", settings.language, done.started)
+        runs = grading.task_runs(spec, spec.tasks, done.submission, plan.devices, known, done.jobs, outcomes, status)
+        return grading.judge_submission(spec, runs, done.submission, plan.root, plan.devices, plan.seed,
+                                        plan.timeout, "jail", plan.language, done.started)
     except sandbox.JailError:
         raise
     except Exception:
-        reason = say(settings.language, "the grader failed on this submission (exit status {status}): please report it",
+        reason = say(plan.language, "the grader failed on this submission (exit status {status}): please report it",
                      status=status)
-        return grading.ungraded(spec, str(done.entry.path), settings.root, settings.seed, reason, settings.language)
+        return grading.ungraded(spec, str(done.entry.path), plan.root, plan.seed, reason, plan.language)
     finally:
         shutil.rmtree(done.submission.folder.parent, ignore_errors=True)
 

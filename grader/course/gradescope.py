@@ -23,13 +23,13 @@ from pathlib import Path
 
 import torch
 
-from grader import api, sandbox
+from grader import sandbox
 from grader.course import folder, settings
-from grader.reports.feedback import VISIBILITIES, gradescope_results
+from grader.engine import grading
 from grader.engine.load import SubmissionError
+from grader.reports.feedback import VISIBILITIES, gradescope_results
 from grader.reports.render import write_report
 from grader.results import Report
-from grader.engine import grading
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "gradescope"
 ROOT_VARIABLE, DEFAULT_ROOT = "AUTOGRADER_ROOT", Path("/autograder")
@@ -38,7 +38,7 @@ _SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
 
 
 def build_bundle(assignment: str, bundle: Path, *, root: Path | None = None, visibility: str = "visible",
-                 timeout: float = api.DEFAULT_TIMEOUT_S) -> list[str]:
+                 timeout: float = grading.DEFAULT_TIMEOUT_S) -> list[str]:
     """Write the autograder zip of `assignment` to `bundle` (replaced whole, or left as it was).
     Returns the paths it holds."""
     root = folder.course(root)
@@ -112,7 +112,7 @@ def isolation() -> str:
     return chosen
 
 
-def autograde(assignment: str, *, visibility: str = "visible", timeout: float = api.DEFAULT_TIMEOUT_S,
+def autograde(assignment: str, *, visibility: str = "visible", timeout: float = grading.DEFAULT_TIMEOUT_S,
               runner: sandbox.Zygote | None = None) -> Report:
     """Grade AUTOGRADER_ROOT/submission against the course in AUTOGRADER_ROOT/source, with the
     course's secret seed and in its language, and write AUTOGRADER_ROOT/results/results.json.

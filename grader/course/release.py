@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.course import folder, handout, settings
+from grader.engine import grading
 from grader.i18n import say_n
 from grader.spec import Assignment, assignment_names
-from grader.engine import grading
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "handout"
 PUBLIC_SEED = 0  # the values students see; final grading uses the course's secret seed

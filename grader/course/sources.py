@@ -13,9 +13,9 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader.i18n import N_, ReaderError, say
 from grader.engine.load import (MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, SubmissionError, _Copy,
                                 _folder_reader, _read_regular, _skipped, _zip_reader, one_line)
+from grader.i18n import N_, ReaderError, say
 
 # A whole class's export: many submissions, each within load.py's caps, which apply again when one is graded.
 MAX_EXPORT_BYTES = 8 * MAX_TOTAL_BYTES

@@ -8,10 +8,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from grader.engine.wire import OtherValue, TensorValue
 from grader.experiments import GRADIENTS, without_gradients
 from grader.i18n import N_, say, say_again, say_name, say_text
 from grader.spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
-from grader.engine.wire import OtherValue, TensorValue
 
 # Diagnoses of an output that came back but is wrong: the ones a case's note may help with.
 VALUE_DIAGNOSES = {"wrong_values", "wrong_value", "wrong_shape", "wrong_names", "missing_value"}

@@ -22,6 +22,8 @@ from grader.engine.scan import read_sources, review_flags, scan_source
 from grader.results import Report, TaskResult
 from grader.spec import Assignment, Task
 
+DEFAULT_TIMEOUT_S = 10.0  # CPU seconds per task, of all the processes its code starts
+
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
                      seed: int, timeout: float, workers: int | None, runner: sandbox.Zygote | None,

@@ -7,8 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from grader.reports.classbook import Graded
 from grader.i18n import number, percent, say, say_n
+from grader.reports.classbook import Graded
 from grader.reports.render import Handback, clean, failure_lines, handed_back, render, write_report
 from grader.results import Report
 

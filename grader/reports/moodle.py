@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.engine import files
+from grader.engine.load import MAX_FILE_BYTES, one_line
+from grader.i18n import N_, ReaderError, number, percent, say, say_n
 from grader.reports.classbook import Graded
 from grader.reports.feedback import MAX_NAME_BYTES, folder_name
 from grader.reports.gradebook import BOM, _cell
-from grader.i18n import N_, ReaderError, number, percent, say, say_n
-from grader.engine.load import MAX_FILE_BYTES, one_line
 from grader.reports.render import failure_lines, handed_back
 
 

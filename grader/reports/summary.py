@@ -14,10 +14,10 @@ import statistics
 from collections import Counter
 from urllib.parse import quote
 
+from grader.i18n import number, say, say_n
 from grader.reports.classbook import Graded
 from grader.reports.feedback import folder_name
 from grader.reports.gradebook import failed_whole
-from grader.i18n import number, say, say_n
 from grader.reports.render import STATUS_NAMES, clean, template
 from grader.results import Report
 

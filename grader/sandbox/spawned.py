@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader.engine.wire import RESULT_BYTES
 from grader.sandbox import cgroup
 from grader.sandbox.jail import JAIL_UID_BASE, new_cgroup_name
-from grader.engine.wire import RESULT_BYTES
 from grader.sandbox.keeper import Deadline, Outcome, tree_cpu_seconds
 from grader.sandbox.zygote import StudentJob
 
