@@ -186,3 +186,15 @@ def test_plain_entry_reads_one_entry_from_the_header_and_refuses_a_tensor_in_it(
         wire.plain_entry(reply, "value")
     with pytest.raises(ValueError):
         wire.plain_entry(_frame({"t": "list", "v": []}), "modified")
+
+
+def test_outcomes_pass_through_a_file_in_the_one_frame_format_and_a_cut_file_is_none():
+    from grader.sandbox.keeper import Outcome
+    from grader.sandbox.zygote import _outcomes_from_bytes, _outcomes_to_bytes
+
+    outcomes = [Outcome((wire.encode({"case": 0}), b""), 0, False, False, 0.5),
+                Outcome((), -9, True, False, 1.0, jail_error="no cgroup")]
+    blob = _outcomes_to_bytes(outcomes)
+    assert _outcomes_from_bytes(blob) == outcomes
+    assert _outcomes_from_bytes(blob[:-1]) is None and _outcomes_from_bytes(blob + b"\0") is None
+    assert wire.split_frames(wire.join_frames([b"a", b"bc"])) == ((b"a", b"bc"), 19)

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
+from grader.engine import wire
 from grader.sandbox.jail import Jail, python_paths
 from grader.sandbox.keeper import Outcome, die_with_parent, need_fork, run_all, spawn
 
@@ -83,12 +84,26 @@ def jail_for(device: str, submission: Path, scratch: Path) -> Jail:
     return Jail(visible=python_paths(), submission=submission, scratch=scratch, **cuda)
 
 
-def _outcome_to_json(outcome: Outcome) -> dict:
-    return {**asdict(outcome), "frames": [base64.b64encode(frame).decode() for frame in outcome.frames]}
+def _outcomes_to_bytes(outcomes: list[Outcome]) -> bytes:
+    """Outcomes as a file: their fields as one JSON frame (each with its number of frames), then
+    every frame, in the one frame file format (`wire.join_frames`)."""
+    fields = json.dumps([{**asdict(outcome), "frames": len(outcome.frames)} for outcome in outcomes]).encode()
+    return wire.join_frames([fields, *(frame for outcome in outcomes for frame in outcome.frames)])
 
 
-def _outcome_from_json(data: dict) -> Outcome:
-    return Outcome(**{**data, "frames": tuple(base64.b64decode(frame) for frame in data["frames"])})
+def _outcomes_from_bytes(blob: bytes) -> list[Outcome] | None:
+    head = wire.split_frames(blob, 1)
+    if head is None:
+        return None
+    (fields,), offset = head
+    outcomes = []
+    for data in json.loads(fields):
+        split = wire.split_frames(blob, data["frames"], offset)
+        if split is None:
+            return None
+        frames, offset = split
+        outcomes.append(Outcome(**{**data, "frames": frames}))
+    return outcomes if offset == len(blob) else None
 
 
 class Zygote:
@@ -225,7 +240,7 @@ def _part_file(number: int, hidden: bool, kind: str) -> str:
 
 def _read_outcomes(path: Path) -> list[Outcome] | None:
     try:
-        return [_outcome_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+        return _outcomes_from_bytes(path.read_bytes())
     except (OSError, ValueError, TypeError):
         return None
     finally:
@@ -261,7 +276,7 @@ def _work_on_part(work: Path, number: int, hidden: bool) -> None:
         path.unlink()
         outcomes = _run(request) if request.jobs else []
         temporary = work / f".{_part_file(number, hidden, 'outcomes')}"
-        temporary.write_text(json.dumps([_outcome_to_json(outcome) for outcome in outcomes]), encoding="utf-8")
+        temporary.write_bytes(_outcomes_to_bytes(outcomes))
         temporary.replace(work / _part_file(number, hidden, "outcomes"))
     except BaseException:
         status = 70
