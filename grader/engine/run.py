@@ -8,7 +8,6 @@ import mmap
 import os
 import select
 import signal
-import struct
 import sys
 import traceback
 import types
@@ -29,7 +28,7 @@ from grader.spec import Case, NotApplicable, Task, Variant, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
 _equal, _clone = torch.equal, torch.Tensor.clone
-_LENGTH = struct.Struct("<Q")  # before each reply from the student's side
+
 
 
 @dataclass(frozen=True)
@@ -349,7 +348,7 @@ def _fork_student_side(task: Task, student_file: Source, device: str, order: tup
         close_all_but(replies_write, go_read)  # the result channel among them
 
         def reply(position: int | None, frame: bytes) -> None:
-            os.write(replies_write, _LENGTH.pack(len(frame)))
+            os.write(replies_write, wire.LENGTH.pack(len(frame)))
             view = memoryview(frame)
             while view:
                 view = view[os.write(replies_write, view):]
@@ -409,10 +408,10 @@ class _Replies:
     def next(self) -> bytes | None:
         """One reply; None at the end of the stream, or where the last one was cut short (the
         process was killed while writing)."""
-        head = self._read(_LENGTH.size)
+        head = self._read(wire.LENGTH.size)
         if head is None:
             return None
-        (length,) = _LENGTH.unpack(head)
+        (length,) = wire.LENGTH.unpack(head)
         if length > RESULT_BYTES:
             raise _TooLarge(f"a reply of {length} bytes")
         return self._read(length)
