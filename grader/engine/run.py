@@ -30,7 +30,6 @@ from grader.spec import Case, NotApplicable, Task, Variant, build
 _equal, _clone = torch.equal, torch.Tensor.clone
 
 
-
 @dataclass(frozen=True)
 class Source:
     """A module's code as the grader read it, once: what runs is exactly what was scanned."""
