@@ -9,6 +9,7 @@ import platform
 import shutil
 import tempfile
 import time
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,7 +19,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 import torch
 
 from grader import __version__, i18n, sandbox
-from grader.engine import codec, compare, forbidden, memo, run, wire
+from grader.engine import codec, compare, forbidden, memo, run
+from grader.engine.frames import CaseReply, ReferenceCase, TaskHeader, reference_results, student_results
 from grader.course import handout, settings, similarity as similar, sources
 from grader.reports.similarity_page import write_similarity
 from grader.i18n import N_
@@ -39,8 +41,9 @@ class TaskRun:
     """Raw frames of one task: the reference's per case, and the student's per device."""
 
     task: Task
-    expected: dict[int, dict]
-    student: dict[str, tuple[dict[int, dict], dict | None, sandbox.Outcome]]  # device -> (cases, header, outcome)
+    expected: dict[int, ReferenceCase]
+    # device -> (cases, header, outcome)
+    student: dict[str, tuple[dict[int, CaseReply], TaskHeader | None, sandbox.Outcome]]
 
 
 def course(root: Path | None = None) -> Path:
@@ -331,13 +334,13 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
     failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
     if failed:
         raise sandbox.JailError(failed)
-    runs = {task.name: TaskRun(task, wire.results(known.get(task.name, ()))[0], {}) for task in tasks}
+    runs = {task.name: TaskRun(task, reference_results(known.get(task.name, ())), {}) for task in tasks}
     for task in tasks:
         if spec.module_of(task) not in submission.files:  # nothing ran: the task reports the missing file
-            missing = ({}, {"missing_file": spec.module_of(task)}, sandbox.Outcome((), 0, False, False, 0))
+            missing = ({}, TaskHeader(missing_file=spec.module_of(task)), _NOTHING_SHOWN)
             runs[task.name].student.update({device: missing for device in devices})
     for (task, device, job), outcome in zip(jobs, outcomes):
-        cases, header = wire.results(outcome.frames)
+        cases, header = student_results(outcome.frames)
         hidden = [index for index in job.indices if task.cases[index].hidden]
         if hidden:
             # Its hidden cases, run apart: only their results count. Their process's header, its
@@ -349,7 +352,8 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
     return [runs[task.name] for task in tasks]
 
 
-_NOTHING_SHOWN = sandbox.Outcome((), 0, False, False, 0.0)  # the end of a process whose end is not told
+_NOTHING_SHOWN = sandbox.Outcome(frames=(), exit_status=0, timed_out=False, overflow=False,
+                                duration_s=0.0)  # the end of a process whose end is not told
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
@@ -391,9 +395,9 @@ def add_mistakes(spec: Assignment, runs: list[TaskRun], root: Path, timeout: flo
     case's expected frame: computed only where they are needed, to name a mistake."""
     frames = reference_frames(spec, tuple(task_run.task for task_run in runs), root, timeout, workers, "mistakes")
     for task_run in runs:
-        for index, frame in wire.results(frames[task_run.task.name])[0].items():
+        for index, frame in reference_results(frames[task_run.task.name]).items():
             if index in task_run.expected:
-                task_run.expected[index]["variants"] = frame.get("variants", {})
+                task_run.expected[index] = dataclasses.replace(task_run.expected[index], variants=frame.variants)
 
 
 def _named_nothing(result: TaskResult, task: Task) -> bool:
@@ -512,31 +516,32 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                            default=0.0), 3))
 
 
-def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
+def _why_stopped(header: TaskHeader | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
                  language: str = "en") -> tuple[str, str, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
     say = i18n.say
     if outcome.forged:
         return ("forged_results", say(language, "something in your code wrote to the grader's result channel: results "
                                                 "the grader did not produce count as cheating"), "forbidden")
-    if header and header.get("missing_file"):
-        return "not_implemented", say(language, "your submission has no {file}", file=header["missing_file"]), None
-    if header and header.get("missing"):
-        return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
-    if header and header.get("not_own"):
-        target, _, why = header["not_own"].partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
+    if header and header.missing_file:
+        return "not_implemented", say(language, "your submission has no {file}", file=header.missing_file), None
+    if header and header.missing:
+        return "not_implemented", say(language, "{name} is not defined in your file", name=header.missing), None
+    if header and header.not_own:
+        target, _, why = header.not_own.partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
         return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
                                      what=f"{target}: {i18n.say_again(language, why)}"), "forbidden")
-    if header and header.get("import_error"):
-        error = header["import_error"]
-        if header.get("forbidden") or error["type"] == "ForbiddenCall":
-            api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
+    if header and header.import_error:
+        error = header.import_error
+        if header.forbidden or error.type == "ForbiddenCall":
+            api, where = (header.forbidden[0].api, header.forbidden[0].where) if header.forbidden \
+                else (say(language, "a forbidden API"), "import")
             return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
                                          place=where), "forbidden")
-        where = " " + say(language, "at {place}", place=compare.place(error["where"], language)) \
-            if error.get("where") else ""
+        where = " " + say(language, "at {place}", place=compare.place(error.where, language)) \
+            if error.where else ""
         return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
-                                    type=error["type"], message=compare.said(error, language), where=where), "error")
+                                    type=error.type, message=compare.said(error, language), where=where), "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
         seconds = i18n.number(language, sandbox.keeper.wall_backstop(timeout), "g")
         if not header:
@@ -677,19 +682,19 @@ def oracle_disagreements(task_run: TaskRun) -> list[str]:
             found.append(f"{case.name}: no reference result")
             continue
         if case.raises:
-            ours, torchs = frame.get("raised"), frame.get("oracle_raised")
+            ours, torchs = frame.raised, frame.oracle_raised
             if ours is None:
                 found.append(f"{case.name}: the reference accepts invalid arguments")
-            elif task.oracle and task.oracle_raises and (torchs is None or torchs["type"] != ours["type"]):
-                found.append(f"{case.name}: the reference raises {ours['type']}, torch "
-                             f"{torchs['type'] if torchs else 'nothing'}")
+            elif task.oracle and task.oracle_raises and (torchs is None or torchs.type != ours.type):
+                found.append(f"{case.name}: the reference raises {ours.type}, torch "
+                             f"{torchs.type if torchs else 'nothing'}")
             continue
-        expected = frame.get("expected")
+        expected = frame.expected
         if case.law is not None:  # random by design: torch's answer must obey the law too
-            broken = task.oracle and compare.breaks_law(case, frame.get("oracle"))
+            broken = task.oracle and compare.breaks_law(case, frame.oracle)
             if broken:
                 found.append(f"{case.name}: torch's answer breaks the case's law: {broken}")
-        elif task.oracle and not compare.agree(expected, frame.get("oracle")):
+        elif task.oracle and not compare.agree(expected, frame.oracle):
             found.append(f"{case.name}: the reference and torch disagree")
         if case.expect is not None and not compare.agree(expected, case.expect):
             found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")
