@@ -227,6 +227,8 @@ def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, de
 
 def _judge_law(case: Case, value: Any, language: str = "en") -> Verdict:
     """An output that is random by design, judged by the case's law instead of by equality."""
+    if case.law is None:
+        raise ValueError(f"case {case.name} has no law")
     try:
         broken = case.law(value, *build(case.args), **build(case.kwargs))
     except Exception as error:  # the output has a form the law cannot read
@@ -462,9 +464,9 @@ def _agree_mostly(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> bo
 
 def _coarser(dtype: str | None, returned: str) -> str | None:
     """Of the expected dtype and the one returned, the one with the larger rounding error."""
-    if returned not in EPS or dtype not in EPS:
+    if returned not in EPS or dtype is None or dtype not in EPS:
         return dtype
-    return max(dtype, returned, key=EPS.get)
+    return max(dtype, returned, key=EPS.__getitem__)
 
 
 def _broken_contract(task: Task, want: TensorValue, got: TensorValue, dtype: str | None, input_dtype: str | None,

@@ -98,7 +98,8 @@ def decode(frame: bytes) -> Any:
         if length > MAX_HEADER_BYTES or 8 + length > len(view):
             raise ValueError(f"header of {length} bytes")
         header = json.loads(bytes(view[8:8 + length]).decode("utf-8"))
-        blobs, offset = [], 8 + length
+        blobs: list[memoryview] = []
+        offset = 8 + length
         while offset < len(view):
             (size,) = LENGTH.unpack_from(view, offset)
             if len(blobs) == MAX_BLOBS or offset + 8 + size > len(view):
