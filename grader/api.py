@@ -25,7 +25,7 @@ from grader.course import handout, settings, similarity as similar, sources
 from grader.reports.similarity_page import write_similarity
 from grader.i18n import N_
 from grader.engine.load import Submission, SubmissionError, find
-from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, TaskResult
+from grader.results import CheckResult, Environment, Isolation, Report, ReviewFlag, Status, TaskResult
 from grader.spec import Assignment, Task, assignment_names, installed_course, load_assignment
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -36,14 +36,16 @@ class UsageError(i18n.ReaderError, ValueError):
     """Bad input from the user: unknown assignment or task, missing path. One line, exit 2."""
 
 
+StudentRun = tuple[dict[int, CaseReply], TaskHeader | None, sandbox.Outcome]  # (cases, header, outcome)
+
+
 @dataclass(frozen=True)
 class TaskRun:
     """Raw frames of one task: the reference's per case, and the student's per device."""
 
     task: Task
     expected: dict[int, ReferenceCase]
-    # device -> (cases, header, outcome)
-    student: dict[str, tuple[dict[int, CaseReply], TaskHeader | None, sandbox.Outcome]]
+    student: dict[str, StudentRun]  # by device
 
 
 def course(root: Path | None = None) -> Path:
@@ -308,15 +310,17 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
     jobs = student_jobs(spec, tasks, submission, root, devices, jailed=mode == "jail")
     request = sandbox.Request(tuple(job for *_, job in jobs), str(submission.folder), timeout, workers)
     status = 0
+    outcomes: list[sandbox.Outcome] | None
     if mode == "jail" and jobs:
         if runner is None:
             sandbox.need_fork()  # where nothing can fork: one line, exit 3
+            raise sandbox.JailError("no process to run student code in the jail")
         runner.submit(0, request)
     known = reference_frames(spec, tasks, root, timeout, workers, "answers") if expected is None else expected()
     if mode in ("process", "user"):
         outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
                                     [job.frames() for job in request.jobs], course=root if mode == "user" else None)
-    elif jobs:
+    elif jobs and runner is not None:  # the jail: `runner` took the request above
         number, status = next(runner.finished())
         outcomes = runner.outcomes(number, request)
     else:
@@ -337,7 +341,7 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
     runs = {task.name: TaskRun(task, reference_results(known.get(task.name, ())), {}) for task in tasks}
     for task in tasks:
         if spec.module_of(task) not in submission.files:  # nothing ran: the task reports the missing file
-            missing = ({}, TaskHeader(missing_file=spec.module_of(task)), _NOTHING_SHOWN)
+            missing: StudentRun = ({}, TaskHeader(missing_file=spec.module_of(task)), _NOTHING_SHOWN)
             runs[task.name].student.update({device: missing for device in devices})
     for (task, device, job), outcome in zip(jobs, outcomes):
         cases, header = student_results(outcome.frames)
@@ -374,7 +378,7 @@ def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, time
         if outcome.exit_status == 0 and not (outcome.timed_out or outcome.overflow or outcome.forged) \
                 and len(outcome.frames) == len(task.cases):
             memo.save(names[task.name], outcome.frames)
-    return found
+    return {name: frames for name, frames in found.items() if frames is not None}  # every one, now
 
 
 def _memo_key(spec: Assignment, task: Task, root: Path, references: dict[str, run.Source], parts: str) -> str:
@@ -517,7 +521,7 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
 
 
 def _why_stopped(header: TaskHeader | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
-                 language: str = "en") -> tuple[str, str, str] | None:
+                 language: str = "en") -> tuple[str, str, Status | None] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
     say = i18n.say
     if outcome.forged:
@@ -584,7 +588,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
         return Isolation(level=N_("process as an unprivileged user (no jail)"), measures=(
             "a fresh Python process per task",
             "a uid of its own, no groups, no capabilities: the course is closed to it", "no_new_privs, seccomp filter",
-            f"address space {jail.memory_bytes >> 30} GiB (CPU), {jail.processes} processes (RLIMIT_NPROC), "
+            f"address space {(jail.memory_bytes or 0) >> 30} GiB (CPU), {jail.processes} processes (RLIMIT_NPROC), "
             f"files of {jail.file_bytes >> 20} MiB", cpu_time_measure(()),
             "every process of its uid killed when it ends", "results as data, never pickle", "environment: an allowlist",
             "no namespaces: it sees the host's files that any user may read, and the network; "
@@ -597,7 +601,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
     as_root = os.getuid() == 0
     capped = sandbox.cgroup.available()
-    memory = [f"address space {jail.memory_bytes >> 30} GiB (CPU)"]
+    memory = [f"address space {(jail.memory_bytes or 0) >> 30} GiB (CPU)"]
     memory += [f"memory {jail.resident_bytes >> 30} GiB through a cgroup{' (CUDA too)' if 'cuda' in devices else ''}"
                if "memory" in capped else "no memory cgroup here" + (": CUDA children have no memory cap"
                                                                       if "cuda" in devices else "")]
@@ -655,7 +659,7 @@ def check_reference(names: Iterable[str] = (), *, seeds: Iterable[int] = (0,), t
 
 
 def _check_one_reference(spec: Assignment, seed: int, root: Path, devices: tuple[str, ...], timeout: float,
-                         runner: sandbox.Zygote) -> list[str]:
+                         runner: sandbox.Zygote | None) -> list[str]:
     name, defects = spec.name, []
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
         reference = find(root / "reference" / name, spec.modules, Path(workdir))
