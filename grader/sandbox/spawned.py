@@ -199,8 +199,8 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
             deadline = min(ready[index].next_check() if index in ready else started + STARTUP_S
                            for index, _, started in running.values())
             # wait() gives back what it is given: the connections
-            for connection in cast(list[multiprocessing.connection.Connection],
-                                   multiprocessing.connection.wait(list(running), max(0.0, deadline - time.monotonic()))):
+            ends = multiprocessing.connection.wait(list(running), max(0.0, deadline - time.monotonic()))
+            for connection in cast(list[multiprocessing.connection.Connection], ends):
                 index = running[connection][0]
                 try:
                     frame = connection.recv_bytes(result_bytes)

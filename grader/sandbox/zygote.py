@@ -78,8 +78,9 @@ class Request:
 
 def jail_for(device: str, submission: Path, scratch: Path) -> Jail:
     """What a student child on `device` may see and use."""
-    cuda: dict[str, Any] = {"memory_bytes": None, "show_sys": True,  # the driver maps far more address space than it uses
-            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
+    # the driver maps far more address space than it uses
+    cuda: dict[str, Any] = {"memory_bytes": None, "show_sys": True,
+                            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
     return Jail(visible=python_paths(), submission=submission, scratch=scratch, **cuda)
 
 
