@@ -6,7 +6,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import click
 
@@ -446,7 +446,8 @@ class _Progress:
     """A bar with the count, the rate, the time left and the failures on a terminal; else a line each."""
 
     def __init__(self, language: str):
-        self.bar, self.failures, self.language = None, 0, language
+        self.bar: Any = None  # a tqdm bar, once one is shown (tqdm has no types here)
+        self.failures, self.language = 0, language
 
     def __enter__(self):
         return self

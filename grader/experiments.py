@@ -76,7 +76,7 @@ def module_forward(args: tuple = (), kwargs: dict | None = None, *, train: bool,
 
     def experiment(cls, input: torch.Tensor | list[torch.Tensor]) -> dict:
         several = isinstance(input, (list, tuple))
-        inputs = list(input) if several else [input]
+        inputs: list[torch.Tensor] = list(input) if isinstance(input, (list, tuple)) else [input]
         module = _build(cls, args, kwargs or {}, inputs[0], seed)
         module.train(train)
         result: dict[str, Any] = {

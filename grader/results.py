@@ -1,7 +1,7 @@
 """What grading found: plain, immutable data that round-trips to JSON; scores computed from it."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
@@ -41,7 +41,7 @@ class CheckResult(Frozen):
 ARGUMENT_CHECKS = "argument checks"
 
 
-def _answers_something(checks: list[CheckResult]) -> bool:
+def _answers_something(checks: Sequence[CheckResult]) -> bool:
     """Whether the function got at least one result or edge case right. Rejecting invalid arguments
     is worth points only in a function that also computes: otherwise a body that only raises, or
     one that runs out of memory on every call, would pass every argument check. A task made of

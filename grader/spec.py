@@ -28,7 +28,7 @@ def recipe(factory: Callable[..., Callable]) -> Callable[..., Callable]:
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> Callable:
         made = factory(*args, **kwargs)
-        made.recipe = (make, args, kwargs)
+        setattr(made, "recipe", (make, args, kwargs))  # an attribute of a function: no type declares it
         return made
     return make
 
@@ -39,6 +39,8 @@ def load_checks(spec_file: str | Path) -> ModuleType:
     path = Path(spec_file).with_name("checks.py")
     name = checks_module_name(path.parent.name)
     module_spec = importlib.util.spec_from_file_location(name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module  # its functions are found by module name in a handout
     module_spec.loader.exec_module(module)
@@ -279,6 +281,8 @@ def load_assignment(name: str, seed: int = 0, root: Path | None = None) -> Assig
         raise KeyError(name)
     path = root / "reference" / name / "spec.py"
     module_spec = importlib.util.spec_from_file_location(f"_grader_spec_{name}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     built = module.assignment()

@@ -8,6 +8,7 @@ import torch
 from conftest import ROOT
 from grader import api, experiments
 from grader.engine import compare, wire
+from grader.engine.frames import CaseReply, ReferenceCase
 from grader.spec import Case, Random, Task, Variant
 from mutants import Mutant
 
@@ -22,9 +23,9 @@ def _judge(want, got, variants=(), dtype="float64"):
     task = Task(name="t", points=1, target="t", cases=(), reduction=lambda image, kernel: 9, variants=tuple(
         Variant(code=code, hint=f"hint of {code}", compute=lambda ref: None, by_shape=by_shape)
         for code, _, by_shape in variants))
-    expected = {"expected": _value(want), "raised": None,
-                "variants": {str(i): _value(value) for i, (_, value, _) in enumerate(variants)}}
-    return compare.judge(task, case, expected, {"value": None if got is None else _value(got), "raised": None}, "cpu")
+    expected = ReferenceCase(expected=_value(want),
+                             variants={str(i): _value(value) for i, (_, value, _) in enumerate(variants)})
+    return compare.judge(task, case, expected, CaseReply(0, None if got is None else _value(got)), "cpu")
 
 
 def _grade(assignment, task, folder, files):

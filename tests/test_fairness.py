@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, SUBMISSIONS
 from grader import api, sandbox
 from grader.course import batch
+from grader.engine.frames import TaskHeader
 from grader.sandbox import keeper
 from grader.engine import environment, judge
 
@@ -136,9 +137,9 @@ def test_cpu_time_of_processes_that_ended_still_counts_without_a_cgroup():
 
 @pytest.mark.parametrize("wall_clock, header, expected", [
     (False, None, "importing your file took over the 3 s time limit (CPU time)"),
-    (False, {"cases": 1}, "stopped after the 3 s time limit (CPU time)"),
+    (False, TaskHeader(imported=True), "stopped after the 3 s time limit (CPU time)"),
     (True, None, "importing your file took over 14 s of wall-clock time"),
-    (True, {"cases": 1}, "stopped after 14 s of wall-clock time"),
+    (True, TaskHeader(imported=True), "stopped after 14 s of wall-clock time"),
 ])
 def test_the_report_says_which_limit_stopped_the_task(wall_clock, header, expected):
     outcome = sandbox.Outcome((), -9, True, False, 1.0, wall_clock=wall_clock)

@@ -16,6 +16,7 @@ from conftest import ROOT
 from grader import api
 from grader.reports import feedback
 from grader.engine import wire
+from grader.engine import frames
 from grader.reports.classbook import Graded
 from grader.engine.load import SubmissionError, find
 from grader.reports.render import render
@@ -60,7 +61,7 @@ def test_links_and_images_in_a_message_are_inert_in_markdown():
 def test_a_childs_exception_message_is_capped_and_one_line():
     frame = wire.encode({"case": 0, "value": None, "raised": {"type": "ValueError", "mro": ["ValueError"],
                                                                "message": "A\x1b[2J\nB" * 1_000, "where": None}})
-    message = wire.results([frame])[0][0]["raised"]["message"]
+    message = frames.student_results([frame])[0][0].raised.message
     assert len(message) <= wire.MAX_MESSAGE + 3
     assert not re.search("[\x00-\x1f]", message)
 

@@ -110,6 +110,7 @@ from conftest import mutant
 from grader import api
 from grader.engine import compare, grading
 from grader.engine.wire import TensorValue
+from grader.engine.frames import CaseReply, ReferenceCase
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,7 @@ def _small_wrong_check():
     want = torch.tensor([[[[1.0, 2.0], [5.0, 3.0]]]], dtype=torch.float64)
     got = torch.tensor([[[[1.0, 2.0], [5.0, 4.0]]]], dtype=torch.float64)
     value = lambda data: TensorValue(data, "float32", "cpu", True, False, False)  # noqa: E731
-    verdict = compare.judge(task, case, {"expected": value(want)}, {"value": value(got)}, "cpu")
+    verdict = compare.judge(task, case, ReferenceCase(expected=value(want)), CaseReply(0, value(got)), "cpu")
     assert verdict.diagnosis == "wrong_values"
     assert verdict.message == "expected [[[[1, 2], [5, 3]]]], got [[[[1, 2], [5, 4]]]]"  # the message is unchanged
     return CheckResult(name="lecture <example>", device="cpu", passed=False, message=verdict.message,

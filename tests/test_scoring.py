@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT
 from grader import api
 from grader.engine import compare
+from grader.engine.frames import CaseReply, Raised, ReferenceCase
 from grader.results import CheckResult, TaskResult
 from grader.spec import Case, Task, assignment_names
 
@@ -78,11 +79,9 @@ def test_the_rule_holds_for_a_report_read_back():
 def _probe(raised_type: str, mro: list[str], message: str = "", wanted: str = "RuntimeError"):
     task = Task(name="conv2d", points=1, target="conv2d", cases=())
     case = Case(name="probe", args=(), raises=True)
-    expected = {"raised": {"type": wanted, "mro": [wanted, "Exception", "BaseException", "object"],
-                           "message": "bad", "where": None}}
-    raised = {"type": raised_type, "mro": [*mro, "Exception", "BaseException", "object"], "message": message,
-              "where": None}
-    return compare.judge(task, case, expected, {"value": None, "raised": raised}, "cpu")
+    expected = ReferenceCase(raised=Raised(wanted, (wanted, "Exception", "BaseException", "object"), "bad"))
+    raised = Raised(raised_type, (*mro, "Exception", "BaseException", "object"), message)
+    return compare.judge(task, case, expected, CaseReply(0, raised=raised), "cpu")
 
 
 def test_running_out_of_memory_or_stack_never_passes_a_probe():

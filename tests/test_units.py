@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from grader.engine import compare, forbidden, judge, wire
+from grader.engine.frames import CaseReply, Raised, ReferenceCase, TaskHeader
 from grader.spec import Case, Random, Task, Variant
 
 
@@ -55,12 +56,11 @@ def test_review_flags_code_that_reaches_into_the_grader_and_nothing_else():
 def test_a_probe_takes_the_named_exception_or_a_subclass_of_it_alone():
     task = _task()
     case = Case(name="probe", args=(), raises=True)
-    wanted = {"raised": {"type": "ValueError", "mro": ["ValueError", "Exception", "BaseException", "object"],
-                         "message": "bad", "where": None}}
+    wanted = ReferenceCase(raised=Raised("ValueError", ("ValueError", "Exception", "BaseException", "object"), "bad"))
 
     def judge(*mro):
-        raised = {"type": mro[0], "mro": [*mro, "Exception", "BaseException", "object"], "message": "", "where": None}
-        return compare.judge(task, case, wanted, {"value": None, "raised": raised}, "cpu")
+        raised = Raised(mro[0], (*mro, "Exception", "BaseException", "object"), "")
+        return compare.judge(task, case, wanted, CaseReply(0, raised=raised), "cpu")
     assert judge("ValueError").passed and judge("MyError", "ValueError").passed
     everything = judge("E", "NotImplementedError", "RuntimeError", "ValueError", "TypeError")
     assert not everything.passed and everything.diagnosis == "wrong_exception"
@@ -76,7 +76,7 @@ def test_a_grader_failure_while_judging_costs_that_task_only(monkeypatch):
     monkeypatch.setattr(compare, "judge", broken_judge)
     task = Task(name="conv2d", points=1, target="conv2d", cases=(Case(name="c", args=(Random(shape=(1, 3), seed=0),)),))
     outcome = sandbox.Outcome((), 0, False, False, 0.1)
-    run = judge.TaskRun(task, {0: {}}, {"cpu": ({0: {"value": 7, "raised": None}}, {"imported": True}, outcome)})
+    run = judge.TaskRun(task, {0: ReferenceCase()}, {"cpu": ({0: CaseReply(0, 7)}, TaskHeader(imported=True), outcome)})
     result = judge.judge_safely(run, [], timeout=1)
     assert result.status == "error" and result.score == 0
     assert [c.diagnosis for c in result.checks] == ["grader_defect"] and "please report it" in result.problem
@@ -90,8 +90,8 @@ def _verdict(want, got, dtype="float32"):
     case = Case(name="c", args=(Random(shape=(1, 4, 6, 6), seed=0, dtype=dtype),
                                 Random(shape=(2, 4, 3, 3), seed=1, dtype=dtype)))
     task = _task(reduction=lambda x, w: 36)
-    expected = {"expected": wire.decode(wire.encode(want)), "raised": None, "variants": {}}
-    return compare.judge(task, case, expected, {"value": wire.decode(wire.encode(got)), "raised": None}, "cpu")
+    expected = ReferenceCase(expected=wire.decode(wire.encode(want)))
+    return compare.judge(task, case, expected, CaseReply(0, wire.decode(wire.encode(got))), "cpu")
 
 
 def test_float32_in_another_summation_order_passes_and_one_wrong_element_fails():
@@ -122,10 +122,10 @@ def test_float64_output_computed_in_float32_is_named():
 def test_a_reference_that_disagrees_with_torch_does_not_cost_the_student():
     case = Case(name="c", args=(Random(shape=(2, 2), seed=0),))
     right, wrong_reference = torch.ones(2, 2), torch.zeros(2, 2)
-    expected = {"expected": wire.decode(wire.encode(wrong_reference)), "raised": None, "variants": {},
-                "oracle": wire.decode(wire.encode(right))}
+    expected = ReferenceCase(expected=wire.decode(wire.encode(wrong_reference)),
+                             oracle=wire.decode(wire.encode(right)), oracle_given=True)
     task = _task(oracle=lambda x: x)
-    verdict = compare.judge(task, case, expected, {"value": wire.decode(wire.encode(right)), "raised": None}, "cpu")
+    verdict = compare.judge(task, case, expected, CaseReply(0, wire.decode(wire.encode(right))), "cpu")
     assert verdict.passed and "grader defect" in verdict.message
 
 
@@ -143,13 +143,13 @@ def test_seed_makes_the_random_cases_deterministic():
 
 def _judge_structured(want, got, law=None, variants=None):
     case = Case(name="c", args=(Random(shape=(2, 2), seed=0, dtype="float64"),), law=law)
-    expected = {"expected": wire.decode(wire.encode(want)), "raised": None,
-                "variants": {str(i): wire.decode(wire.encode(v)) for i, v in enumerate(variants or [])}}
+    expected = ReferenceCase(expected=wire.decode(wire.encode(want)),
+                             variants={str(i): wire.decode(wire.encode(v)) for i, v in enumerate(variants or [])})
     task = _task()
     if variants:
         task = task.model_copy(update={"variants": tuple(
             Variant(code=f"mistake_{i}", hint=f"mistake {i}", compute=lambda ref: None) for i in range(len(variants)))})
-    return compare.judge(task, case, expected, {"value": wire.decode(wire.encode(got)), "raised": None}, "cpu")
+    return compare.judge(task, case, expected, CaseReply(0, wire.decode(wire.encode(got))), "cpu")
 
 
 def test_structured_outputs_name_the_first_wrong_part():

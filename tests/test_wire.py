@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine import wire
+from grader.engine import frames, wire
 
 
 def test_wire_round_trip_without_pickle():
@@ -96,7 +96,7 @@ FORGED = {
 def test_forged_frames_raise_value_error_only(name):
     with pytest.raises(ValueError):
         wire.decode(FORGED[name])
-    assert wire.results([FORGED[name]]) == ({}, None)
+    assert frames.student_results([FORGED[name]]) == ({}, None) and frames.reference_results([FORGED[name]]) == {}
 
 
 def test_too_many_blobs():
@@ -127,33 +127,38 @@ EXCEPTION = {"type": "ValueError", "mro": ["ValueError", "Exception"], "message"
     {"case": "0"}, {"case": True}, {"case": -1}, {"case": 1.0}, {"case": None}, {"case": 10**12}, [1], "frame",
 ])
 def test_frames_of_the_wrong_shape_are_dropped(frame):
-    assert wire.results([wire.encode(frame)]) == ({}, None)
+    assert frames.student_results([wire.encode(frame)]) == ({}, None)
+    assert frames.reference_results([wire.encode(frame)]) == {}
 
 
 def test_good_frames_are_kept_and_free_text_cut_short():
     long = {**EXCEPTION, "message": "m" * 5000, "where": "w" * 5000}
-    frames = [b"\x00garbage", wire.encode({"case": 1, "raised": None, "value": 1, "modified": [0],
-                                           "forbidden": [["torch.conv2d", "c.py:3"]], "variants": {"0": 1}}),
-              wire.encode({"case": 2, "raised": long}), wire.encode({"imported": True, "not_own": "x"}),
-              wire.encode({"missing": "conv2d"})]
-    cases, header = wire.results(frames)
-    assert sorted(cases) == [1, 2] and header == {"imported": True, "not_own": "x", "raised": None,
-                                                   "oracle_raised": None, "import_error": None}
-    raised = cases[2]["raised"]
-    assert len(raised["message"]) <= wire.MAX_TEXT + 3 and len(raised["where"]) <= wire.MAX_TEXT + 3
+    sent = [b"\x00garbage", wire.encode({"case": 1, "raised": None, "value": 1, "modified": [0],
+                                         "forbidden": [["torch.conv2d", "c.py:3"]], "variants": {"0": 1}}),
+            wire.encode({"case": 2, "raised": long}), wire.encode({"imported": True, "not_own": "x"}),
+            wire.encode({"missing": "conv2d"})]
+    cases, header = frames.student_results(sent)
+    assert sorted(cases) == [1, 2] and header == frames.TaskHeader(imported=True, not_own="x")
+    assert cases[1] == frames.CaseReply(1, 1, None, (frames.ForbiddenUse("torch.conv2d", "c.py:3"),), (0,))
+    raised = cases[2].raised
+    assert raised is not None and raised.where is not None
+    assert len(raised.message) <= wire.MAX_TEXT + 3 and len(raised.where) <= wire.MAX_TEXT + 3
+    reference = frames.reference_results(sent)
+    assert sorted(reference) == [1, 2] and reference[1].variants == {"0": 1} and not reference[1].oracle_given
 
 
 def test_a_variant_s_exception_reaches_check_reference_cut_short():
     """The reference's child reports a known mistake that raised (not NotApplicable): a spec defect."""
     error = {**EXCEPTION, "message": "m" * 5000}
-    cases, _ = wire.results([wire.encode({"case": 0, "variants": {"1": 2.0}, "variant_errors": {"0": error}})])
-    assert cases[0]["variants"] == {"1": 2.0} and cases[0]["variant_errors"]["0"]["type"] == EXCEPTION["type"]
-    assert len(cases[0]["variant_errors"]["0"]["message"]) <= wire.MAX_MESSAGE + 3
+    cases = frames.reference_results([wire.encode({"case": 0, "variants": {"1": 2.0}, "variant_errors": {"0": error}})])
+    assert cases[0].variants == {"1": 2.0} and cases[0].variant_errors["0"].type == EXCEPTION["type"]
+    assert len(cases[0].variant_errors["0"].message) <= wire.MAX_MESSAGE + 3
 
 
 def test_the_first_frame_of_a_case_wins():
-    cases, _ = wire.results([wire.encode({"case": 0, "value": 1}), wire.encode({"case": 0, "value": 2})])
-    assert cases[0]["value"] == 1
+    sent = [wire.encode({"case": 0, "value": 1, "expected": 1}), wire.encode({"case": 0, "value": 2, "expected": 2})]
+    cases, _ = frames.student_results(sent)
+    assert cases[0].value == 1 and frames.reference_results(sent)[0].expected == 1
 
 
 def test_a_60_mib_header_is_refused_before_it_is_parsed():

@@ -69,8 +69,9 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
     of the assignment. `runner`: the zygote, forked before anything was read; `zone`: that of the
     file times in a zipped export; `progress(done, total, who, report)`, who by id alone where
     `anonymous`; `shard`: grade only its students (`shards`)."""
-    own = sandbox.Zygote.start() if runner is None else None  # first: before anything is read
-    runner = runner or own
+    own: sandbox.Zygote | None = None
+    if runner is None:
+        runner = own = sandbox.Zygote.start()  # first: before anything is read
     work = Path(tempfile.mkdtemp(prefix="grade-batch-"))
     connection = None
     try:
@@ -89,12 +90,16 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
             raise folder.UsageError.of(error) from None
         entries = [entry for entry in entries if shard is None or shard.holds(entry.student)]
         connection = store.open_store(results)
-        todo, empty = [], []
+        todo: list[tuple[sources.Entry, Submission]] = []
+        empty: list[tuple[sources.Entry, str | None]] = []
         for entry in entries:
-            submission = _read(entry, plan) if entry.path else None
+            submission = _read(entry.path, plan) if entry.path else None
             fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
             if regrade or not store.is_current(connection, spec.name, entry.student, fingerprint, seed, grader.__version__):
-                (todo if isinstance(submission, Submission) else empty).append((entry, submission))
+                if isinstance(submission, Submission):
+                    todo.append((entry, submission))
+                else:
+                    empty.append((entry, submission))
                 continue
             store.note(connection, spec.name, entry.student, entry.name, entry.submitted_at)
             if isinstance(submission, Submission):
@@ -126,11 +131,11 @@ def _who(entry: sources.Entry, anonymous: bool) -> str:
     return f"{entry.name} ({entry.student})" if entry.name and not anonymous else entry.student
 
 
-def _read(entry: sources.Entry, plan: Plan) -> Submission | str:
-    """The submission's private copy, or why it cannot be read (in the feedback's language)."""
+def _read(path: Path, plan: Plan) -> Submission | str:
+    """The private copy of the submission at `path`, or why it cannot be read (in the feedback's language)."""
     workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=plan.work))
     try:
-        return find(entry.path, plan.spec.modules, workdir)
+        return find(path, plan.spec.modules, workdir)
     except SubmissionError as error:
         shutil.rmtree(workdir, ignore_errors=True)
         return error.say(plan.language)
@@ -143,7 +148,7 @@ def _grade_all(todo: list[tuple[sources.Entry, Submission]], plan: Plan, runner:
         return
     spec = plan.spec
     known = grading.reference_frames(spec, spec.tasks, plan.root, plan.timeout, jobs)
-    waiting, pending = list(enumerate(todo)), {}
+    waiting, pending = list(enumerate(todo)), dict[int, _Pending]()
     while waiting or pending:
         while waiting and len(pending) < jobs:
             number, (entry, submission) = waiting.pop(0)
@@ -188,7 +193,8 @@ class HandBack:
     @property
     def zone(self) -> tzinfo:
         """The time zone of times that carry none (a zip's, a worksheet's): the deadline's, or the machine's."""
-        return self.deadline.tzinfo if self.deadline else datetime.now(timezone.utc).astimezone().tzinfo
+        zone = self.deadline.tzinfo if self.deadline else None  # read_deadline's are aware
+        return zone or datetime.now(timezone.utc).astimezone().tzinfo or timezone.utc
 
 
 def write_outputs(results: Path, graded: list[Graded], language: str | None = None,

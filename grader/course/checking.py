@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from grader import sandbox
-from grader.engine import wire
+from grader.engine.frames import reference_results
 from grader.engine.grading import execute, grade_submission, reference_frames
 from grader.engine.judge import judge_task, oracle_disagreements
 from grader.engine.load import find
@@ -39,10 +39,10 @@ def variant_defects(spec: Assignment, seed: int, root: Path, timeout: float) -> 
     which would otherwise leave the mistake unnamed there without a word."""
     frames, defects = reference_frames(spec, spec.tasks, root, timeout, parts="mistakes"), []
     for task in spec.tasks:
-        for index, frame in sorted(wire.results(frames[task.name])[0].items()):
-            for number, error in sorted(frame.get("variant_errors", {}).items(), key=lambda item: int(item[0])):
+        for index, frame in sorted(reference_results(frames[task.name]).items()):
+            for number, error in sorted(frame.variant_errors.items(), key=lambda item: int(item[0])):
                 code = task.variants[int(number)].code if int(number) < len(task.variants) else f"variant {number}"
                 defects.append(f"{spec.name}/{task.name}/{code} (seed {seed}): case {task.cases[index].name!r}: "
-                               f"the variant raised {error['type']}: {error['message']} (raise NotApplicable where "
+                               f"the variant raised {error.type}: {error.message} (raise NotApplicable where "
                                f"a mistake does not apply)")
     return defects

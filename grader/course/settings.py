@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,9 @@ class SettingsError(ReaderError, ValueError):
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

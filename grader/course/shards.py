@@ -60,12 +60,12 @@ def from_scheduler(environment: Mapping[str, str], shards: int | None = None) ->
             raise ShardError("--shard auto: Slurm's array task {task} is not one of {count} tasks from {low}",
                              task=task, count=count or "?", low=low)
         return Shard(index, count)
-    index = number("JOB_COMPLETION_INDEX")
-    if index is not None:
-        if not shards or index >= shards:
+    completion = number("JOB_COMPLETION_INDEX")
+    if completion is not None:
+        if not shards or completion >= shards:
             raise ShardError("--shard auto in a Kubernetes Indexed Job needs --shards N, the Job's completions "
-                             "(JOB_COMPLETION_INDEX is {index})", index=index)
-        return Shard(index + 1, shards)
+                             "(JOB_COMPLETION_INDEX is {index})", index=completion)
+        return Shard(completion + 1, shards)
     raise ShardError("--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set: give --shard K/N")
 
 

@@ -321,7 +321,9 @@ def _compare(pa: _Prints, pb: _Prints, ia, ib, k: int) -> Pair | None:
                 and _same_file(order_b, end_y, end_y + 1):
             end_x, end_y = end_x + 1, end_y + 1
         runs.append((x, end_x, y, end_y))
-    fragments, taken_a, taken_b = [], set(), set()
+    fragments = []
+    taken_a: set[int] = set()
+    taken_b: set[int] = set()
     for x, end_x, y, end_y in sorted(runs, key=lambda r: (r[0] - r[1], r[0], r[2])):  # the longest first
         if taken_a.isdisjoint(range(x, end_x + 1)) and taken_b.isdisjoint(range(y, end_y + 1)):
             taken_a.update(range(x, end_x + 1))

@@ -24,7 +24,7 @@ def points_table(assignment: Assignment, language: str = "en") -> str:
     for task in assignment.tasks:
         cells = []
         for group in GROUPS:
-            share = task.shares.get(group, 0.0)
+            share = (task.shares or {}).get(group, 0.0)
             count = sum(case.check_group == group for case in task.cases)
             cases = say_n(language, "{count} case", "{count} cases", count)
             cells.append(f"{number(language, task.points * share, '.3g')} ({cases})" if share else "—")

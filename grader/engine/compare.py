@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
+from grader.engine.frames import CaseReply, Raised, ReferenceCase
 from grader.engine.wire import OtherValue, TensorValue
 from grader.experiments import GRADIENTS, without_gradients
 from grader.i18n import N_, say, say_again, say_name, say_text
@@ -65,52 +68,56 @@ def _first_tensor_dtype(values: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
 class Verdict:
-    """One check's outcome under construction."""
+    """One check's outcome (a changed one is a new Verdict: `dataclasses.replace`)."""
 
-    def __init__(self, passed: bool, message: str = "", diagnosis: str | None = None, values: dict | None = None):
-        self.passed, self.message, self.diagnosis = passed, message, diagnosis
-        self.values = values or {}  # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
+    passed: bool
+    message: str = ""
+    diagnosis: str | None = None
+    # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
+    values: dict[str, Any] = field(default_factory=dict)
 
 
-def judge(task: Task, case: Case, expected: dict | None, got: dict | None, device: str,
+def judge(task: Task, case: Case, expected: ReferenceCase | None, got: CaseReply | None, device: str,
           no_result: tuple[str, str] | None = None, language: str = "en") -> Verdict:
     """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it;
     messages are in `language`."""
-    if expected is None or (not case.raises and expected.get("raised")):
-        reason = expected["raised"]["message"] if expected else say(language, "no reference result")
+    if expected is None or (not case.raises and expected.raised):
+        reason = expected.raised.message if expected and expected.raised else say(language, "no reference result")
         return Verdict(False, say(language, "grader defect, not your fault: the reference failed ({reason})",
                                   reason=reason), "grader_defect")
     if got is None:
         diagnosis, message = no_result or ("no_result", say(language, "no result came back for this case"))
         return Verdict(False, message, diagnosis)
-    if got.get("forbidden"):
-        api, where = got["forbidden"][0]
-        return Verdict(False, say(language, "called forbidden {api} at {where}", api=api, where=where), "forbidden_api")
+    if got.forbidden:
+        use = got.forbidden[0]
+        return Verdict(False, say(language, "called forbidden {api} at {where}", api=use.api, where=use.where),
+                       "forbidden_api")
     if case.raises:
         return _judge_probe(task, expected, got, language)
-    if got.get("raised"):
-        return _judge_exception(task, got["raised"], language)
-    defect = (task.oracle is not None and case.law is None and "oracle" in expected
-              and not agree(expected["expected"], expected["oracle"]))
+    if got.raised:
+        return _judge_exception(task, got.raised, language)
+    defect = (task.oracle is not None and case.law is None and expected.oracle_given
+              and not agree(expected.expected, expected.oracle))
     if defect:  # the reference disagrees with torch: a grader defect, so torch's answer decides
-        expected = {**expected, "expected": expected["oracle"]}
-    verdict = _judge_value(task, case, expected, got.get("value"), device, language, values=case.law is None)
+        expected = dataclasses.replace(expected, expected=expected.oracle)
+    verdict = _judge_value(task, case, expected, got.value, device, language, values=case.law is None)
     if verdict.passed and case.law is not None:
-        verdict = _judge_law(case, got.get("value"), language)
+        verdict = _judge_law(case, got.value, language)
     elif not verdict.passed and case.law is None:
-        verdict = _whole_variant(task, case, expected, got.get("value"), device, verdict, language)
-    if case.requires_grad and verdict.diagnosis in (None, "missing_value") and _lost_graph(got.get("value")):
+        verdict = _whole_variant(task, case, expected, got.value, device, verdict, language)
+    if case.requires_grad and verdict.diagnosis in (None, "missing_value") and _lost_graph(got.value):
         verdict = Verdict(False, say(language, HINTS["not_differentiable"]), "not_differentiable")
-    if verdict.passed and got.get("modified"):
-        which = ", ".join(f"#{i + 1}" for i in got["modified"])
+    if verdict.passed and got.modified:
+        which = ", ".join(f"#{i + 1}" for i in got.modified)
         verdict = Verdict(False, say(language, "input tensor {which} was modified in place: {hint}", which=which,
                                      hint=say(language, HINTS["input_modified"])), "input_modified")
     if defect:
-        verdict.message += " " + say(language, "(grader defect: the reference disagrees with torch here; judged "
-                                               "against torch)")
+        verdict = dataclasses.replace(verdict, message=verdict.message + " " + say(
+            language, "(grader defect: the reference disagrees with torch here; judged against torch)"))
     if case.hidden:
-        verdict.values = {}
+        verdict = dataclasses.replace(verdict, values={})
     return verdict
 
 
@@ -129,66 +136,66 @@ def place(where: str, language: str) -> str:
     return say(language, "{place} in {function}: {code}", **match.groupdict())
 
 
-def said(error: dict, language: str) -> str:
+def said(error: Raised, language: str) -> str:
     """An exception's message for the reader: a grader's own error (student code that called the
     grader) in the reader's language, and a message that is empty said to be so."""
-    message = say_again(language, error["message"]) if "ReaderError" in error["mro"] else error["message"]
+    message = say_again(language, error.message) if "ReaderError" in error.mro else error.message
     return message or say(language, "(no message)")
 
 
-def _judge_exception(task: Task, raised: dict, language: str) -> Verdict:
-    where = " " + say(language, "at {place}", place=place(raised["where"], language)) if raised.get("where") else ""
-    if raised["type"] == "NotImplementedError" or (task.call == "mapping" and raised["type"] == "KeyError"):
+def _judge_exception(task: Task, raised: Raised, language: str) -> Verdict:
+    where = " " + say(language, "at {place}", place=place(raised.where, language)) if raised.where else ""
+    if raised.type == "NotImplementedError" or (task.call == "mapping" and raised.type == "KeyError"):
         return Verdict(False, say(language, "not implemented"), "not_implemented")
     if _out_of_memory(raised):
         return Verdict(False, say(language, "ran out of memory{where}", where=where), "memory")
-    if MODEL_MUST_NOT_RUN in raised["message"]:
+    if MODEL_MUST_NOT_RUN in raised.message:
         return Verdict(False, say(language, "ran the model{where}: {rule}", where=where,
                                   rule=say(language, MODEL_MUST_NOT_RUN)), "model_was_run")
-    if raised["type"] == "SystemExit":
+    if raised.type == "SystemExit":
         return Verdict(False, say(language, "called sys.exit(){where}: never exit from a graded function", where=where),
                        "exception")
-    known = next((hint for hint in task.raised_hints if hint.fragment in raised["message"]), None)
-    return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised["type"],
+    known = next((hint for hint in task.raised_hints if hint.fragment in raised.message), None)
+    return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised.type,
                               message=said(raised, language), where=where)
                    + (f": {say(language, known.hint)}" if known else ""), known.code if known else "exception")
 
 
-def _out_of_memory(raised: dict) -> bool:
+def _out_of_memory(raised: Raised) -> bool:
     """Python's, numpy's or torch's out-of-memory error (torch's is a RuntimeError on the CPU)."""
-    return ("MemoryError" in raised["mro"] or "OutOfMemoryError" in raised["mro"]
-            or "can't allocate memory" in raised["message"])
+    return ("MemoryError" in raised.mro or "OutOfMemoryError" in raised.mro
+            or "can't allocate memory" in raised.message)
 
 
 _BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                 if isinstance(value, type) and issubclass(value, BaseException))
 
 
-def _judge_probe(task: Task, expected: dict, got: dict, language: str) -> Verdict:
-    wanted = expected["raised"]
+def _judge_probe(task: Task, expected: ReferenceCase, got: CaseReply, language: str) -> Verdict:
+    wanted = expected.raised
     if wanted is None:
         return Verdict(False, say(language, "grader defect, not your fault: the reference accepted this probe"),
                        "grader_defect")
-    raised = got.get("raised")
+    raised = got.raised
     if raised is None:
         return Verdict(False, say(language, "invalid arguments were accepted; expected {type} ({message})",
-                                  type=wanted["type"], message=wanted["message"][:120]), "no_exception")
+                                  type=wanted.type, message=wanted.message[:120]), "no_exception")
     # A call that ran out of memory or stack never got to check its arguments, even when the error's
     # class (torch's out-of-memory RuntimeError, RecursionError) is the one the probe expects.
-    if raised["type"] == "NotImplementedError" or _out_of_memory(raised) or "RecursionError" in raised["mro"]:
+    if raised.type == "NotImplementedError" or _out_of_memory(raised) or "RecursionError" in raised.mro:
         return _judge_exception(task, raised, language)
-    others = [name for name in raised["mro"] if name not in wanted["mro"] and name in _BUILTIN_EXCEPTIONS]
-    if wanted["type"] in raised["mro"] and not others:
+    others = [name for name in raised.mro if name not in wanted.mro and name in _BUILTIN_EXCEPTIONS]
+    if wanted.type in raised.mro and not others:
         return Verdict(True)
-    if wanted["type"] in raised["mro"]:
+    if wanted.type in raised.mro:
         return Verdict(False, say(language, "raised {type}, which is also a {others}: raise exactly {wanted} (or a "
-                                            "subclass of it alone)", type=raised["type"], others=", ".join(others),
-                                  wanted=wanted["type"]), "wrong_exception")
-    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised["message"] \
+                                            "subclass of it alone)", type=raised.type, others=", ".join(others),
+                                  wanted=wanted.type), "wrong_exception")
+    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised.message \
         else said(raised, language)[:120]
     return Verdict(False, say(language, "raised {type} ({message}), but this call must raise {wanted}, as the "
-                                        "statement says", type=raised["type"], message=message,
-                              wanted=wanted["type"]), "wrong_exception")
+                                        "statement says", type=raised.type, message=message,
+                              wanted=wanted.type), "wrong_exception")
 
 
 def _lost_graph(value: Any) -> bool:
@@ -201,27 +208,27 @@ def _lost_graph(value: Any) -> bool:
     return isinstance(value, TensorValue) and value.data.is_floating_point() and not value.has_grad_fn
 
 
-def _whole_variant(task: Task, case: Case, expected: dict, got: Any, device: str, verdict: Verdict,
+def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, verdict: Verdict,
                    language: str) -> Verdict:
     """A known mistake that explains the whole output, where no part named one: e.g. a module
     whose state_dict differs from the contract's just as that mistake's does."""
     if verdict.diagnosis in {variant.code for variant in task.variants}:
         return verdict
-    right, got = without_gradients(expected["expected"]), without_gradients(got)
+    right, got = without_gradients(expected.expected), without_gradients(got)
 
     def explains(value: Any) -> bool:  # the mistake's output is the student's, and not the right one
-        return _judge_value(task, case, {"expected": value}, got, device, language).passed \
+        return _judge_value(task, case, ReferenceCase(expected=value), got, device, language).passed \
             and not agree(value, right)
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
     if not same:
         return verdict
-    diagnosed = _diagnosed(verdict.message, same, language)
-    diagnosed.values = verdict.values
-    return diagnosed
+    return dataclasses.replace(_diagnosed(verdict.message, same, language), values=verdict.values)
 
 
 def _judge_law(case: Case, value: Any, language: str = "en") -> Verdict:
     """An output that is random by design, judged by the case's law instead of by equality."""
+    if case.law is None:
+        raise ValueError(f"case {case.name} has no law")
     try:
         broken = case.law(value, *build(case.args), **build(case.kwargs))
     except Exception as error:  # the output has a form the law cannot read
@@ -239,13 +246,13 @@ def breaks_law(case: Case, value: Any) -> str | None:
     return None if verdict.passed else verdict.message
 
 
-def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+def _judge_value(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
                  values: bool = True, path: str = "", gradient: bool = False) -> Verdict:
     """`expected` holds the reference's answer and the variants' at the same place in the output;
     `path` names that place in a structured output (dict keys, tuple positions); with `values`
     False only the form is checked (type, shape, dtype, device), for outputs judged by a law;
     `gradient`: the place is among an experiment's gradients."""
-    want = expected["expected"]
+    want = expected.expected
     if got is None and want is not None and not gradient:
         verdict = Verdict(False, say(language, "returned None: is a `return` missing?"), "wrong_type")
     elif isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
@@ -253,7 +260,7 @@ def _judge_value(task: Task, case: Case, expected: dict, got: Any, device: str, 
     else:
         verdict = _judge_leaf(task, case, expected, got, device, language, values)
     if path and not verdict.passed:
-        verdict.message = f"{path}: {verdict.message}"
+        verdict = dataclasses.replace(verdict, message=f"{path}: {verdict.message}")
     return verdict
 
 
@@ -263,10 +270,10 @@ def _holds_tensor(value: Any) -> bool:
     return isinstance(value, (TensorValue, dict))
 
 
-def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, language: str, values: bool,
+def _judge_parts(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str, values: bool,
                  path: str, gradient: bool) -> Verdict:
     """A structured output, part by part; the first wrong part is reported, under its path."""
-    want = expected["expected"]
+    want = expected.expected
     where = f"{path}: " if path else ""
     if isinstance(want, dict):
         if not isinstance(got, dict):
@@ -286,10 +293,10 @@ def _judge_parts(task: Task, case: Case, expected: dict, got: Any, device: str, 
                                               type=type(want).__name__, count=len(want)), "wrong_type")
         keys, labels = list(range(len(want))), [f"{path or say(language, 'output')}[{i}]" for i in range(len(want))]
     for key, label in zip(keys, labels):
-        part = {"expected": want[key], "variants": {  # mistakes come without gradients (without_gradients)
-            number: value[key] for number, value in expected.get("variants", {}).items()
+        part = ReferenceCase(expected=want[key], variants={  # mistakes come without gradients (without_gradients)
+            number: value[key] for number, value in expected.variants.items()
             if (isinstance(value, dict) and key in value) or
-               (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))}}
+               (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))})
         verdict = _judge_value(task, case, part, got[key], device, language, values, label,
                                gradient or key == GRADIENTS)
         if not verdict.passed:
@@ -306,9 +313,9 @@ def _names_differ(missing: list[str], extra: list[str], language: str) -> str:
     return "; ".join(parts)
 
 
-def _judge_leaf(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+def _judge_leaf(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
                 values: bool) -> Verdict:
-    want = expected["expected"]
+    want = expected.expected
     if isinstance(want, TensorValue):
         if got is None:  # a gradient (see _judge_value): no path from the output to this tensor
             return Verdict(False, say(language, "None where a tensor is expected ({hint})",
@@ -346,9 +353,9 @@ def _first_difference(want: Any, got: Any, path: tuple[int, ...] = ()) -> tuple[
     return path, want, got
 
 
-def _matching_variants(task: Task, expected: dict, same: Callable[[Any], bool]) -> list[tuple[Variant, Any]]:
+def _matching_variants(task: Task, expected: ReferenceCase, same: Callable[[Any], bool]) -> list[tuple[Variant, Any]]:
     """The known wrong answers that `same` accepts, with their values, in the spec's order."""
-    return [(task.variants[int(key)], value) for key, value in expected.get("variants", {}).items()
+    return [(task.variants[int(key)], value) for key, value in expected.variants.items()
             if key.isdigit() and int(key) < len(task.variants) and same(value)]
 
 
@@ -394,9 +401,9 @@ def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) ->
     return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
 
 
-def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str, language: str,
+def _judge_tensor(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
                   values: bool = True) -> Verdict:
-    want: TensorValue = expected["expected"]
+    want: TensorValue = expected.expected
     if not isinstance(got, TensorValue) or not got.exact_type:
         what = _plain_type(got) if not isinstance(got, TensorValue) else say(language, "a subclass of torch.Tensor")
         return Verdict(False, say(language, "returned {what}: {hint}", what=what, hint=say(language, HINTS["wrong_type"])),
@@ -441,9 +448,9 @@ def _judge_tensor(task: Task, case: Case, expected: dict, got: Any, device: str,
     else:  # a value diagnosis, so that the known mistakes are computed and may name it
         verdict = Verdict(False, bad, "wrong_values")
     if broken:  # the values are wrong whatever the dtype: both are said
-        verdict.message += "; " + broken.message
-    verdict.values = side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance))
-    return verdict
+        verdict = dataclasses.replace(verdict, message=verdict.message + "; " + broken.message)
+    wrong = _wrong(want.data, got.data, tolerance)
+    return dataclasses.replace(verdict, values=side_by_side(want.data, got.data, wrong))
 
 
 def _agree_mostly(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> bool:
@@ -457,9 +464,9 @@ def _agree_mostly(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> bo
 
 def _coarser(dtype: str | None, returned: str) -> str | None:
     """Of the expected dtype and the one returned, the one with the larger rounding error."""
-    if returned not in EPS or dtype not in EPS:
+    if returned not in EPS or dtype is None or dtype not in EPS:
         return dtype
-    return max(dtype, returned, key=EPS.get)
+    return max(dtype, returned, key=EPS.__getitem__)
 
 
 def _broken_contract(task: Task, want: TensorValue, got: TensorValue, dtype: str | None, input_dtype: str | None,

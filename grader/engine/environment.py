@@ -24,7 +24,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
         return Isolation(level=N_("process as an unprivileged user (no jail)"), measures=(
             "a fresh Python process per task",
             "a uid of its own, no groups, no capabilities: the course is closed to it", "no_new_privs, seccomp filter",
-            f"address space {jail.memory_bytes >> 30} GiB (CPU), {jail.processes} processes (RLIMIT_NPROC), "
+            f"address space {(jail.memory_bytes or 0) >> 30} GiB (CPU), {jail.processes} processes (RLIMIT_NPROC), "
             f"files of {jail.file_bytes >> 20} MiB", cpu_time_measure(()),
             "every process of its uid killed when it ends", "results as data, never pickle", "environment: an allowlist",
             "no namespaces: it sees the host's files that any user may read, and the network; "
@@ -37,7 +37,7 @@ def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:
     jail = sandbox.Jail(visible=(), submission=Path(), scratch=Path())
     as_root = os.getuid() == 0
     capped = sandbox.cgroup.available()
-    memory = [f"address space {jail.memory_bytes >> 30} GiB (CPU)"]
+    memory = [f"address space {(jail.memory_bytes or 0) >> 30} GiB (CPU)"]
     memory += [f"memory {jail.resident_bytes >> 30} GiB through a cgroup{' (CUDA too)' if 'cuda' in devices else ''}"
                if "memory" in capped else "no memory cgroup here" + (": CUDA children have no memory cap"
                                                                       if "cuda" in devices else "")]

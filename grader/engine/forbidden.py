@@ -13,6 +13,8 @@ import tokenize
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any, Collection, TypeGuard
 
 from torch.overrides import TorchFunctionMode
 
@@ -77,7 +79,8 @@ class Code:
                     if name not in {node.name for node in definitions}}  # a definition shadows an import
         module_level = [node for statement in self.tree.body if not isinstance(statement, _DEFINITIONS)
                         for node in ast.walk(statement)]
-        found = {node.name: _uses(list(ast.walk(node)), self.aliases, visible) for node in definitions}
+        found: dict[str | None, Uses] = {node.name: _uses(list(ast.walk(node)), self.aliases, visible)
+                                         for node in definitions}
         found[None] = _uses(module_level, self.aliases, visible)
         return found
 
@@ -98,19 +101,26 @@ class Uses:
 def _uses(nodes: list[ast.AST], aliases: dict[str, str], visible: dict[str, str]) -> Uses:
     """What `nodes` read: names through `visible` (the imports no definition shadows), private
     torch names through every import (`aliases`)."""
-    qualified, attributes, private = [], [], []
+    qualified: list[tuple[int, str]] = []
+    attributes: list[tuple[int, str]] = []
+    private: list[tuple[int, str]] = []
     for node in nodes:
         name = _qualified_name(node, visible)
         if name:
-            qualified.append((node.lineno, name))
+            qualified.append((_line(node), name))
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) \
                 and not _qualified_name(node.value, visible):
             attributes.append((node.lineno, node.attr))
         for named in [*_imported(node, aliases), _qualified_name(node, aliases) or ""]:
             if found := private_torch(named):
-                private.append((node.lineno, found))
+                private.append((_line(node), found))
     return Uses(tuple(node.id for node in nodes if isinstance(node, ast.Name)), tuple(qualified), tuple(attributes),
                 tuple(private))
+
+
+def _line(node: ast.AST) -> int:
+    """A node's line: every node that names something (an expression, a statement) has one."""
+    return int(getattr(node, "lineno", 0))
 
 
 def read(source: "bytes | str | Code", filename: str) -> Code:
@@ -155,7 +165,8 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
         if error.certain:
             raise
         return [Finding(TOO_DEEP, f"{filename}:{error.line}")]
-    uses, todo, reached = code.uses, [target], {None}  # module-level code counts for every task
+    todo: list[str | None] = [target]
+    uses, reached = code.uses, set[str | None]([None])  # module-level code counts for every task
     while todo:
         name = todo.pop()
         if name not in reached and name in uses:
@@ -210,13 +221,14 @@ def review(source: "bytes | str | Code", filename: str, language: str = "en") ->
     """(what, file:line, the line) for each place that reaches into the grader or the machine,
     `what` in `language`. Raises Unreadable for a source Python cannot read either."""
     code = read(source, filename)
-    found = {}
+    found: dict[tuple[int, str], tuple[str, str, str]] = {}
     for node in code.nodes:
         for message, fields in _review_reasons(node, code.aliases):
             what = say(language, message, **{name: say(language, value) if name == "why" else value
                                              for name, value in fields.items()})
-            line = code.lines[node.lineno - 1].strip()[:160] if node.lineno <= len(code.lines) else ""
-            found.setdefault((node.lineno, what), (what, f"{filename}:{node.lineno}", line))
+            number = _line(node)  # a node without a line has no reasons
+            line = code.lines[number - 1].strip()[:160] if number <= len(code.lines) else ""
+            found.setdefault((number, what), (what, f"{filename}:{number}", line))
     return [found[key] for key in sorted(found)]
 
 
@@ -242,13 +254,13 @@ def _review_reasons(node: ast.AST, aliases: dict[str, str]) -> list[tuple[str, d
     elif isinstance(node, ast.Name) and node.id in REVIEW_ATTRIBUTES:
         reasons.append((listed, {"what": node.id, "why": REVIEW_ATTRIBUTES[node.id]}))
     elif _calls(node, REVIEW_CALLS, aliases):
-        reasons.append((listed, {"what": f"{node.func.id}()", "why": REVIEW_CALLS[node.func.id]}))
+        reasons.append((listed, {"what": f"{_callee(node)}()", "why": REVIEW_CALLS[_callee(node)]}))
     elif _calls(node, _BY_NAME, aliases) and len(node.args) > 1:
         if _constant(node.args[1]) is None:
             reasons.append((N_("{call}() with a computed name (hides which attribute it reaches)"),
-                            {"call": node.func.id}))
+                            {"call": _callee(node)}))
         elif _qualified_name(node.args[0], aliases):
-            reasons.append((N_("{call}() on a module (a name reached as a string)"), {"call": node.func.id}))
+            reasons.append((N_("{call}() on a module (a name reached as a string)"), {"call": _callee(node)}))
     return reasons
 
 
@@ -284,19 +296,21 @@ def _qualified_name(node: ast.AST, aliases: dict[str, str]) -> str | None:
     """The dotted name an expression reaches from the file's imports, through attributes,
     `getattr(x, "name")`, `x.__dict__["name"]`, `vars(x)["name"]`, `sys.modules["name"]` and
     `importlib.import_module("name")`; None where it does not start at an import."""
-    parts = []
+    parts: list[str] = []
     while True:
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        elif _calls(node, ("getattr",), aliases) and len(node.args) > 1 and _constant(node.args[1]):
-            parts.append(_constant(node.args[1]))
+        elif _calls(node, ("getattr",), aliases) and len(node.args) > 1 and (name := _constant(node.args[1])):
+            parts.append(name)
             node = node.args[0]
-        elif isinstance(node, ast.Subscript) and _constant(node.slice) and _namespace_of(node.value, aliases):
-            parts.append(_constant(node.slice))
-            node = _namespace_of(node.value, aliases)
-        elif isinstance(node, ast.Subscript) and _constant(node.slice) and _dotted(node.value, aliases) == "sys.modules":
-            return ".".join([_constant(node.slice), *reversed(parts)])
+        elif isinstance(node, ast.Subscript) and (name := _constant(node.slice)) \
+                and (namespace := _namespace_of(node.value, aliases)):
+            parts.append(name)
+            node = namespace
+        elif isinstance(node, ast.Subscript) and (name := _constant(node.slice)) \
+                and _dotted(node.value, aliases) == "sys.modules":
+            return ".".join([name, *reversed(parts)])
         else:
             break
     base = aliases.get(node.id) if isinstance(node, ast.Name) else \
@@ -315,7 +329,7 @@ def _namespace_of(node: ast.AST, aliases: dict[str, str]) -> ast.AST | None:
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     """A plain attribute chain from an import, e.g. `sys.modules`."""
-    parts = []
+    parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
@@ -329,16 +343,21 @@ def _imported(node: ast.AST, aliases: dict[str, str]) -> list[str]:
         return [alias.name for alias in node.names]
     if isinstance(node, ast.ImportFrom) and node.module and not node.level:
         return [node.module] + [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
-    if isinstance(node, ast.Call) and node.args and _constant(node.args[0]) and (
+    if isinstance(node, ast.Call) and node.args and (name := _constant(node.args[0])) and (
             _calls(node, ("__import__",), aliases) or _dotted(node.func, aliases) == "importlib.import_module"):
-        return [_constant(node.args[0])]
+        return [name]
     return []
 
 
-def _calls(node: ast.AST, names, aliases: dict[str, str]) -> bool:
+def _calls(node: ast.AST, names: Collection[str], aliases: dict[str, str]) -> TypeGuard[ast.Call]:
     """A call of one of the builtins `names`, not shadowed by an import."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
         and node.func.id not in aliases
+
+
+def _callee(node: ast.Call) -> str:
+    """The name a call by a plain name calls (`_calls` says it is one)."""
+    return node.func.id if isinstance(node.func, ast.Name) else ""
 
 
 def _constant(node: ast.AST) -> str | None:
@@ -467,11 +486,11 @@ class _Guarded:
         return dir(self._inner)
 
 
-def _resolve(path: str):
+def _resolve(path: str) -> Any:
     parts = path.split(".")
     for split in range(len(parts), 0, -1):
         try:
-            obj = importlib.import_module(".".join(parts[:split]))
+            obj: Any = importlib.import_module(".".join(parts[:split]))
         except ImportError:
             continue
         for part in parts[split:]:
@@ -525,7 +544,7 @@ def _student_class(cls: type, student_file: str) -> bool:
 
 
 def _student_on_stack(student_file: str) -> bool:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_filename == student_file:
             return True

@@ -2,6 +2,7 @@
 every task judged into a report."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -14,9 +15,10 @@ from typing import Callable
 from grader import i18n, sandbox
 from grader.course import handout
 from grader.course.folder import Expected, is_handout, isolation_mode
-from grader.engine import codec, compare, memo, run, wire
+from grader.engine import codec, compare, memo, run
+from grader.engine.frames import TaskHeader, reference_results, student_results
 from grader.engine.environment import environment
-from grader.engine.judge import judge_safely, TaskRun
+from grader.engine.judge import StudentRun, TaskRun, judge_safely
 from grader.engine.load import find, Submission
 from grader.engine.scan import read_sources, review_flags, scan_source
 from grader.results import Report, TaskResult
@@ -145,15 +147,17 @@ def execute(spec: Assignment, tasks: tuple[Task, ...], submission: Submission, r
     jobs = student_jobs(spec, tasks, submission, root, devices, jailed=mode == "jail")
     request = sandbox.Request(tuple(job for *_, job in jobs), str(submission.folder), timeout, workers)
     status = 0
+    outcomes: list[sandbox.Outcome] | None
     if mode == "jail" and jobs:
         if runner is None:
             sandbox.need_fork()  # where nothing can fork: one line, exit 3
+            raise sandbox.JailError("no process to run student code in the jail")
         runner.submit(0, request)
     known = reference_frames(spec, tasks, root, timeout, workers, "answers") if expected is None else expected()
     if mode in ("process", "user"):
         outcomes = sandbox.run_jobs(list(request.jobs), [timeout] * len(jobs), workers,
                                     [job.frames() for job in request.jobs], course=root if mode == "user" else None)
-    elif jobs:
+    elif jobs and runner is not None:  # the jail: `runner` took the request above
         number, status = next(runner.finished())
         outcomes = runner.outcomes(number, request)
     else:
@@ -171,13 +175,13 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
     failed = next((outcome.jail_error for outcome in outcomes if outcome.jail_error), None)
     if failed:
         raise sandbox.JailError(failed)
-    runs = {task.name: TaskRun(task, wire.results(known.get(task.name, ()))[0], {}) for task in tasks}
+    runs = {task.name: TaskRun(task, reference_results(known.get(task.name, ())), {}) for task in tasks}
     for task in tasks:
         if spec.module_of(task) not in submission.files:  # nothing ran: the task reports the missing file
-            missing = ({}, {"missing_file": spec.module_of(task)}, sandbox.Outcome((), 0, False, False, 0))
+            missing: StudentRun = ({}, TaskHeader(missing_file=spec.module_of(task)), _NOTHING_SHOWN)
             runs[task.name].student.update({device: missing for device in devices})
     for (task, device, job), outcome in zip(jobs, outcomes):
-        cases, header = wire.results(outcome.frames)
+        cases, header = student_results(outcome.frames)
         hidden = [index for index in job.indices if task.cases[index].hidden]
         if hidden:
             # Its hidden cases, run apart: only their results count. Their process's header, its
@@ -189,7 +193,8 @@ def task_runs(spec: Assignment, tasks: tuple[Task, ...], submission: Submission,
     return [runs[task.name] for task in tasks]
 
 
-_NOTHING_SHOWN = sandbox.Outcome((), 0, False, False, 0.0)  # the end of a process whose end is not told
+_NOTHING_SHOWN = sandbox.Outcome(frames=(), exit_status=0, timed_out=False, overflow=False,
+                                duration_s=0.0)  # the end of a process whose end is not told
 
 
 def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, timeout: float,
@@ -210,7 +215,7 @@ def reference_frames(spec: Assignment, tasks: tuple[Task, ...], root: Path, time
         if outcome.exit_status == 0 and not (outcome.timed_out or outcome.overflow or outcome.forged) \
                 and len(outcome.frames) == len(task.cases):
             memo.save(names[task.name], outcome.frames)
-    return found
+    return {name: frames for name, frames in found.items() if frames is not None}  # every one, now
 
 
 def _memo_key(spec: Assignment, task: Task, root: Path, references: dict[str, run.Source], parts: str) -> str:
@@ -231,9 +236,9 @@ def add_mistakes(spec: Assignment, runs: list[TaskRun], root: Path, timeout: flo
     case's expected frame: computed only where they are needed, to name a mistake."""
     frames = reference_frames(spec, tuple(task_run.task for task_run in runs), root, timeout, workers, "mistakes")
     for task_run in runs:
-        for index, frame in wire.results(frames[task_run.task.name])[0].items():
+        for index, frame in reference_results(frames[task_run.task.name]).items():
             if index in task_run.expected:
-                task_run.expected[index]["variants"] = frame.get("variants", {})
+                task_run.expected[index] = dataclasses.replace(task_run.expected[index], variants=frame.variants)
 
 
 def _named_nothing(result: TaskResult, task: Task) -> bool:

@@ -5,8 +5,12 @@ from dataclasses import dataclass
 
 from grader import i18n, sandbox
 from grader.engine import compare, forbidden
-from grader.results import CheckResult, TaskResult
+from grader.engine.frames import CaseReply, ReferenceCase, TaskHeader
+from grader.results import CheckResult, Status, TaskResult
 from grader.spec import Task
+
+
+StudentRun = tuple[dict[int, CaseReply], TaskHeader | None, sandbox.Outcome]  # (cases, header, outcome)
 
 
 @dataclass(frozen=True)
@@ -14,8 +18,8 @@ class TaskRun:
     """Raw frames of one task: the reference's per case, and the student's per device."""
 
     task: Task
-    expected: dict[int, dict]
-    student: dict[str, tuple[dict[int, dict], dict | None, sandbox.Outcome]]  # device -> (cases, header, outcome)
+    expected: dict[int, ReferenceCase]
+    student: dict[str, StudentRun]  # by device
 
 
 def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
@@ -75,31 +79,32 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                            default=0.0), 3))
 
 
-def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
-                 language: str = "en") -> tuple[str, str, str] | None:
+def _why_stopped(header: TaskHeader | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
+                 language: str = "en") -> tuple[str, str, Status | None] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
     say = i18n.say
     if outcome.forged:
         return ("forged_results", say(language, "something in your code wrote to the grader's result channel: results "
                                                 "the grader did not produce count as cheating"), "forbidden")
-    if header and header.get("missing_file"):
-        return "not_implemented", say(language, "your submission has no {file}", file=header["missing_file"]), None
-    if header and header.get("missing"):
-        return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
-    if header and header.get("not_own"):
-        target, _, why = header["not_own"].partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
+    if header and header.missing_file:
+        return "not_implemented", say(language, "your submission has no {file}", file=header.missing_file), None
+    if header and header.missing:
+        return "not_implemented", say(language, "{name} is not defined in your file", name=header.missing), None
+    if header and header.not_own:
+        target, _, why = header.not_own.partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
         return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
                                      what=f"{target}: {i18n.say_again(language, why)}"), "forbidden")
-    if header and header.get("import_error"):
-        error = header["import_error"]
-        if header.get("forbidden") or error["type"] == "ForbiddenCall":
-            api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
+    if header and header.import_error:
+        error = header.import_error
+        if header.forbidden or error.type == "ForbiddenCall":
+            api, where = (header.forbidden[0].api, header.forbidden[0].where) if header.forbidden \
+                else (say(language, "a forbidden API"), "import")
             return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
                                          place=where), "forbidden")
-        where = " " + say(language, "at {place}", place=compare.place(error["where"], language)) \
-            if error.get("where") else ""
+        where = " " + say(language, "at {place}", place=compare.place(error.where, language)) \
+            if error.where else ""
         return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
-                                    type=error["type"], message=compare.said(error, language), where=where), "error")
+                                    type=error.type, message=compare.said(error, language), where=where), "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
         seconds = i18n.number(language, sandbox.keeper.wall_backstop(timeout), "g")
         if not header:
@@ -139,19 +144,19 @@ def oracle_disagreements(task_run: TaskRun) -> list[str]:
             found.append(f"{case.name}: no reference result")
             continue
         if case.raises:
-            ours, torchs = frame.get("raised"), frame.get("oracle_raised")
+            ours, torchs = frame.raised, frame.oracle_raised
             if ours is None:
                 found.append(f"{case.name}: the reference accepts invalid arguments")
-            elif task.oracle and task.oracle_raises and (torchs is None or torchs["type"] != ours["type"]):
-                found.append(f"{case.name}: the reference raises {ours['type']}, torch "
-                             f"{torchs['type'] if torchs else 'nothing'}")
+            elif task.oracle and task.oracle_raises and (torchs is None or torchs.type != ours.type):
+                found.append(f"{case.name}: the reference raises {ours.type}, torch "
+                             f"{torchs.type if torchs else 'nothing'}")
             continue
-        expected = frame.get("expected")
+        expected = frame.expected
         if case.law is not None:  # random by design: torch's answer must obey the law too
-            broken = task.oracle and compare.breaks_law(case, frame.get("oracle"))
+            broken = task.oracle and compare.breaks_law(case, frame.oracle)
             if broken:
                 found.append(f"{case.name}: torch's answer breaks the case's law: {broken}")
-        elif task.oracle and not compare.agree(expected, frame.get("oracle")):
+        elif task.oracle and not compare.agree(expected, frame.oracle):
             found.append(f"{case.name}: the reference and torch disagree")
         if case.expect is not None and not compare.agree(expected, case.expect):
             found.append(f"{case.name}: the reference disagrees with the lecture's value {case.expect}")

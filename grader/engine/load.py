@@ -63,13 +63,14 @@ class Submission:
 
     def locate(self, text: str, language: str = "en") -> str:
         """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""
-        if not self.notebook:
+        notebook = self.notebook
+        if not notebook:
             return text
 
         def cell_line(match: re.Match) -> str:
             line = int(match.group(1))
             cell = bisect.bisect_right(self.cell_starts, line)
-            return say(language, "{notebook} code cell {cell}, line {line}", notebook=self.notebook.name, cell=cell,
+            return say(language, "{notebook} code cell {cell}, line {line}", notebook=notebook.name, cell=cell,
                        line=line - self.cell_starts[cell - 1] + 1) if cell else match.group(0)
         names = "|".join(re.escape(name) for name in {path.name for path in self.files.values()})
         return re.sub(rf"(?:{names}):(\d+)", cell_line, text)
@@ -139,9 +140,9 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
                           notes=tuple((message, {k: one_line(v) for k, v in fields.items()}) for message, fields in notes))
     if len(notebooks) == 1:
         return _from_notebook(origin, notebooks[0], read, modules, copy)
-    files, last = ", ".join(modules[:-1]), modules[-1]
-    if notebooks and files:
-        raise SubmissionError("no {files} or {last} in {origin} and {count} notebooks, not one", files=files, last=last,
+    named, last = ", ".join(modules[:-1]), modules[-1]
+    if notebooks and named:
+        raise SubmissionError("no {files} or {last} in {origin} and {count} notebooks, not one", files=named, last=last,
                               origin=origin.name, count=len(notebooks))
     if notebooks:
         raise SubmissionError("no {file} in {origin} and {count} notebooks, not one", file=last, origin=origin.name,
@@ -149,12 +150,12 @@ def _choose(origin: Path, sources: list[PurePosixPath], notebooks: list[PurePosi
     if sources:  # say what it holds: `Convolution.py` or `convolution (1).py` is one rename away
         names = sorted({path.name for path in sources})
         found = ", ".join(names[:MAX_NAMED]) + (", ..." if len(names) > MAX_NAMED else "")
-        if files:
-            raise SubmissionError("no {files} or {last} in {origin}, only {found}", files=files, last=last,
+        if named:
+            raise SubmissionError("no {files} or {last} in {origin}, only {found}", files=named, last=last,
                                   origin=origin.name, found=found)
         raise SubmissionError("no {file} in {origin}, only {found}", file=last, origin=origin.name, found=found)
-    if files:
-        raise SubmissionError("no {files} or {last} in {origin}", files=files, last=last, origin=origin.name)
+    if named:
+        raise SubmissionError("no {files} or {last} in {origin}", files=named, last=last, origin=origin.name)
     raise SubmissionError("no {file} in {origin}", file=last, origin=origin.name)
 
 
@@ -296,7 +297,9 @@ class _Copy:
 
 def _walk(origin: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
     """The .py files and notebooks under `origin`, relative to it; symbolic links are not followed."""
-    sources, notebooks, seen, pending = [], [], 0, [PurePosixPath()]
+    sources: list[PurePosixPath] = []
+    notebooks: list[PurePosixPath] = []
+    seen, pending = 0, [PurePosixPath()]
     while pending:
         folder = pending.pop()
         try:
@@ -446,7 +449,9 @@ def _members(origin: Path, zipped: zipfile.ZipFile) -> tuple[list[PurePosixPath]
     if len(infos) > MAX_ENTRIES:
         raise SubmissionError("{name} holds over {limit} entries: submit only your code", name=origin.name,
                               limit=MAX_ENTRIES)
-    sources, notebooks, seen = [], [], set()
+    sources: list[PurePosixPath] = []
+    notebooks: list[PurePosixPath] = []
+    seen = set()
     for info in infos:
         path = PurePosixPath(info.filename)
         if path.is_absolute() or ".." in path.parts:

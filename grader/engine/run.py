@@ -117,7 +117,7 @@ def exercise(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
 def _exception(error: BaseException, student_file: str | None = None) -> dict:
     """The exception's class chain and message, and where in the student's file it came from."""
     where = None
-    if isinstance(error, SyntaxError) and error.filename == student_file:
+    if isinstance(error, SyntaxError) and error.filename and error.filename == student_file:
         where = f"{Path(error.filename).name}:{error.lineno}: {(error.text or '').strip()}"
     elif student_file:  # the innermost line of the submission's own files: the graded one or a helper
         frames = [(shown, f) for f in traceback.extract_tb(error.__traceback__)
@@ -167,23 +167,23 @@ def run_reference(task: Task, cases: tuple[Case, ...], reference_file: Source,
     each known-wrong variant ("mistakes": only needed to name a mistake), or both ("all")."""
     warnings.simplefilter("ignore")  # torch's performance notes are not results
     reference = load_module(reference_file, "_reference")
-    target = _target(reference, task)
+    target, oracle = _target(reference, task), task.oracle
     for index, case in enumerate(cases):
         args, kwargs = build(case.args, device), build(case.kwargs, device)
         frame: dict[str, Any] = {"case": index, "variants": {}}
         if case.raises:
             if parts != "mistakes":
                 frame["raised"] = _attempt(lambda: exercise(case, target)(*args, **kwargs))[1]
-                if task.oracle:
-                    frame["oracle_raised"] = _attempt(lambda: exercise(case, task.oracle)(*args, **kwargs))[1]
+                if oracle:
+                    frame["oracle_raised"] = _attempt(lambda: exercise(case, oracle)(*args, **kwargs))[1]
             send(wire.encode(frame))
             continue
         args64, kwargs64 = to_float64(args), to_float64(kwargs)
         if parts != "mistakes":
             frame["expected"], frame["raised"] = _attempt(lambda: to_float64(exercise(case, target)(*args64, **kwargs64)))
-            if task.oracle:
+            if oracle:
                 frame["oracle"], frame["oracle_raised"] = _attempt(
-                    lambda: to_float64(exercise(case, task.oracle)(*args64, **kwargs64)))
+                    lambda: to_float64(exercise(case, oracle)(*args64, **kwargs64)))
         for number, variant in enumerate(task.variants if parts != "answers" else ()):
             try:
                 value = mistake_value(case, variant, reference, args64, kwargs64)
@@ -216,6 +216,7 @@ def mistake_value(case: Case, variant: Variant, reference: Any, args: Any, kwarg
     except NotApplicable:  # the mistake cannot happen in this case, or gives the right answer
         return None
     except _VariantFailed as failed:
+        assert isinstance(failed.__cause__, Exception)  # set by `compute` above
         raise failed.__cause__ from None
     except Exception:
         if case.experiment is None and not case.requires_grad:

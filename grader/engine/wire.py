@@ -81,7 +81,7 @@ MAX_BLOBS = 4_096
 MAX_DIMS = 8
 MAX_ELEMENTS = 2**31
 MAX_STRING = 10_000  # longer strings reject the frame
-MAX_TEXT = 2_000  # free text is cut to this
+MAX_TEXT = 2_000  # free text is cut to this (frames._text)
 MAX_MESSAGE = 300  # an exception's message, which student code writes: enough to act on, too little to smuggle
 # torch dtype -> the array dtype `encode` sends it as (floating point goes as float64)
 _ARRAY_DTYPES = {"float64": "<f8", "float32": "<f8", "float16": "<f8", "bfloat16": "<f8",
@@ -98,7 +98,8 @@ def decode(frame: bytes) -> Any:
         if length > MAX_HEADER_BYTES or 8 + length > len(view):
             raise ValueError(f"header of {length} bytes")
         header = json.loads(bytes(view[8:8 + length]).decode("utf-8"))
-        blobs, offset = [], 8 + length
+        blobs: list[memoryview] = []
+        offset = 8 + length
         while offset < len(view):
             (size,) = LENGTH.unpack_from(view, offset)
             if len(blobs) == MAX_BLOBS or offset + 8 + size > len(view):
@@ -211,80 +212,6 @@ def _tensor(node: dict, blobs: list[memoryview], used: list[int]) -> TensorValue
         warnings.simplefilter("ignore", UserWarning)
         data = torch.from_numpy(np.frombuffer(blob, dtype=array_dtype)).reshape(shape)
     return TensorValue(data, dtype, device, node["exact"], node["requires_grad"], node["grad_fn"])
-
-
-def results(frames: Iterable[bytes]) -> tuple[dict[int, dict], dict | None]:
-    """Per-case frames by index, and the task-level frame (import error, missing target) if any.
-
-    A frame that is malformed, forged or of the wrong shape is dropped: its case has no result,
-    which is a failed check.
-    """
-    cases, header = {}, None
-    for frame in frames:
-        try:
-            value = _well_formed(decode(frame))
-        except ValueError:
-            continue
-        if "case" in value:
-            cases.setdefault(value["case"], value)
-        elif header is None:
-            header = value
-    return cases, header
-
-
-_EXCEPTIONS = ("raised", "oracle_raised", "import_error")
-_TEXTS = ("missing", "missing_file", "not_own")
-
-
-def _well_formed(frame: Any) -> dict:
-    """The frame, with free text cut short, if every field the parent reads has the type it expects;
-    else ValueError."""
-    if not isinstance(frame, dict):
-        raise ValueError("not a dict")
-    if "case" in frame and not _is_index(frame["case"], 10**6):
-        raise ValueError("bad case index")
-    if not all(isinstance(frame.get(key, ""), str) for key in _TEXTS) or not _is_bool(frame.get("imported", True)):
-        raise ValueError("bad header field")
-    forbidden_calls, modified = frame.get("forbidden", []), frame.get("modified", [])
-    if not (isinstance(forbidden_calls, list) and all(_is_call(call) for call in forbidden_calls)
-            and isinstance(modified, list) and all(_is_index(i, 10**6) for i in modified)):
-        raise ValueError("bad forbidden or modified")
-    variants, variant_errors = frame.get("variants", {}), frame.get("variant_errors", {})
-    if not all(isinstance(found, dict) and all(key.isdigit() and len(key) < 6 for key in found)
-               for found in (variants, variant_errors)):
-        raise ValueError("bad variants")
-    clean = {**frame, **{key: _text(frame[key]) for key in _TEXTS if key in frame}}
-    for key in _EXCEPTIONS:
-        clean[key] = _exception(frame.get(key))
-    if variant_errors:  # the reference's child: a known mistake's compute that raised (a spec defect)
-        clean["variant_errors"] = {key: _exception(error) for key, error in variant_errors.items()}
-    return clean
-
-
-def _exception(error: Any) -> dict | None:
-    if error is None:
-        return None
-    if not (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
-            and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])
-            and isinstance(error.get("where"), (str, type(None)))):
-        raise ValueError("bad exception")
-    where = error["where"]
-    return {"type": _text(error["type"], MAX_MESSAGE), "mro": [name[:200] for name in error["mro"][:64]],
-            "message": _text(error["message"], MAX_MESSAGE), "where": None if where is None else _text(where, MAX_MESSAGE)}
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _text(text: str, limit: int = MAX_TEXT) -> str:
-    """Free text a child wrote: control characters (terminal escapes, line breaks, bidirectional
-    overrides) as spaces, cut to `limit`."""
-    text = _CONTROL.sub(" ", text)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _is_call(call: Any) -> bool:
-    return isinstance(call, (list, tuple)) and len(call) == 2 and all(isinstance(part, str) for part in call)
 
 
 def join_frames(frames: Iterable[bytes]) -> bytes:

@@ -85,7 +85,7 @@ def say_again(language: str, text: str) -> str:
     parent as text. A text that no key's pattern matches stays as it is."""
     if language == "en":
         return text
-    for key in translation(language)._catalog:  # noqa: SLF001 (gettext keeps its keys there)
+    for key in getattr(translation(language), "_catalog", {}):  # gettext keeps its keys there (private, untyped)
         if isinstance(key, str) and "{" in key and (fields := _fields_of(key, text)) is not None:
             try:
                 return say(language, key, **fields)

@@ -138,9 +138,14 @@ class Worksheet:
         """The index of the column headed `title` (as the importer matches it: the whole text), or None."""
         return self.header.index(title) if title in self.header else None
 
+    def required_column(self, title: str) -> int:
+        """The index of one of the columns the importer needs (`MoodleLanguage.required`): reading
+        the worksheet made sure it has them."""
+        return self.header.index(title)
+
     def participant(self, row: tuple[str, ...]) -> str:
         """The row's participant id: its identifier less Moodle's prefix ("Participant 1470034" -> "1470034")."""
-        return _participant(row[self.column(self.words.identifier)], self.words) or ""
+        return _participant(row[self.required_column(self.words.identifier)], self.words) or ""
 
     def participants(self) -> list[str]:
         """Every row's participant id, in the worksheet's order."""
@@ -287,18 +292,18 @@ def worksheet_csv(graded: list[Graded], worksheet: Worksheet | None, language: s
         return _new_worksheet(graded, language, comments, anonymous)
     words = worksheet.words
     by_id = {g.student: g for g in graded if _NUMBER.fullmatch(g.student)}
-    grade, modified = worksheet.column(words.grade), worksheet.column(words.modified_grade)
+    grade, modified = worksheet.required_column(words.grade), worksheet.required_column(words.modified_grade)
     comment = worksheet.column(words.comments) if comments else None
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for row in worksheet.rows:
         g = by_id.get(worksheet.participant(row))
         if g is None:
             rows.append(row)
             continue
         _check_maximum(worksheet, row, g)
-        cells = list(row)
+        cells: list[object] = list(row)
         cells[grade], cells[modified] = _cell(_points(g.total)), _stamp(g)
-        if comment is not None:
+        if comment is not None and comments is not None:
             cells[comment] = _cell(_html(comments(g)))
         rows.append(tuple(cells))
     return _csv([worksheet.header, *rows])

@@ -281,7 +281,8 @@ def template(name: str, language: str) -> jinja2.Template:
     # escaped; Markup is only ever the template's own macros' output, already escaped
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                      lstrip_blocks=True, finalize=_shown, extensions=["jinja2.ext.i18n"])
-    environment.install_gettext_translations(translation(language), newstyle=True)
+    # the method is added by the jinja2.ext.i18n extension: jinja2's types do not declare it
+    environment.install_gettext_translations(translation(language), newstyle=True)  # type: ignore[attr-defined]
     # numbers the page shows to people, as `language` writes them; style widths keep Python's
     environment.filters["number"] = functools.partial(number, language)
     environment.filters["percent"] = functools.partial(percent, language)

@@ -7,6 +7,7 @@ import csv
 import io
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from grader.course.similarity import MEASURED_COPIES, MEASURED_INDEPENDENT, Analysis, Pair, Student
 from grader.reports.gradebook import BOM, _cell
@@ -32,7 +33,7 @@ def similarity_csv(analysis: Analysis, anonymous: bool = False) -> str:
     return BOM + out.getvalue()
 
 
-def _people(students: tuple[Student, ...], anonymous: bool) -> dict[str, dict]:
+def _people(students: tuple[Student, ...], anonymous: bool) -> dict[str, dict[str, Any]]:
     """How the page shows each student: the name (with the id where two share it), or the id."""
     labels = Counter(s.name for s in students if s.name and not anonymous)
     return {s.student: {"id": s.student, "label": s.student if anonymous or not s.name else s.name,
@@ -73,8 +74,9 @@ def render_page(analysis: Analysis, title: str, language: str, anonymous: bool =
                      "right": _side(by_id[pair.b], pair, False) if shown else []})
     clusters = [{"members": sorted((people[s] for s in c.students), key=lambda w: (w["label"].casefold(), w["id"])),
                  "top": c.top} for c in analysis.clusters]
-    unread = sorted(({"who": people[s.student], "problem": s.problem} for s in analysis.students if not s.files),
-                    key=lambda row: (row["who"]["label"].casefold(), row["who"]["id"]))
+    unread = [{"who": people[s.student], "problem": s.problem}
+              for s in sorted((s for s in analysis.students if not s.files),
+                              key=lambda s: (people[s.student]["label"].casefold(), people[s.student]["id"]))]
     compared = sum(bool(s.files) for s in analysis.students)
     return template("similarity.html", language).render(
         language=language, title=clean(title), students=compared, pairs=len(analysis.pairs), above=len(above),

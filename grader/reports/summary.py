@@ -48,12 +48,11 @@ def _charts(totals: list[float], max_score: float, rows: list[dict], language: s
     # Figure, not pyplot: no GUI backend to choose and no global state (Agg-like, headless)
     from matplotlib import rc_context
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     # text as paths: the SVG needs no fonts where it is viewed, and holds no text to escape
-    style = {"svg.fonttype": "path", "svg.hashsalt": "summary", "font.size": 10,
-             "axes.spines.top": False, "axes.spines.right": False}
-    with rc_context(style):
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "summary", "font.size": 10,
+                     "axes.spines.top": False, "axes.spines.right": False}):
         figure = Figure(figsize=(6.4, 2.8))
         axes = figure.subplots()
         top = max_score or max(totals, default=0) or 1
@@ -62,7 +61,9 @@ def _charts(totals: list[float], max_score: float, rows: list[dict], language: s
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(language, value, "g")))  # 2,5 in Russian
         axes.set_xlabel(say(language, "total points (of {top})", top=number(language, top, "g")))
         axes.set_ylabel(say(language, "students"))
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        locator = axes.yaxis.get_major_locator()  # an AutoLocator, which is a MaxNLocator
+        if isinstance(locator, MaxNLocator):
+            locator.set_params(integer=True)
         histogram = _svg(figure)
 
         figure = Figure(figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)))
@@ -113,10 +114,11 @@ def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> 
         students: dict[str, list[dict]] = {}  # per diagnosis, each student once however many checks
         examples: dict[str, str] = {}
         for g, task in results:
-            failing = [c for c in task.checks if not c.passed and c.diagnosis not in (None, "not_run")]
-            for check in failing:
-                examples.setdefault(check.diagnosis, f"{check.name}: {check.message}")
-            for code in dict.fromkeys(c.diagnosis for c in failing):
+            failing = [(c.diagnosis, c) for c in task.checks
+                       if not c.passed and c.diagnosis is not None and c.diagnosis != "not_run"]
+            for diagnosis, check in failing:
+                examples.setdefault(diagnosis, f"{check.name}: {check.message}")
+            for code in dict.fromkeys(diagnosis for diagnosis, _ in failing):
                 students.setdefault(code, []).append(people[g.student])
         frequent = sorted(students.items(), key=lambda item: -len(item[1]))  # stable: first seen first
         rows.append({

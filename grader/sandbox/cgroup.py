@@ -50,12 +50,13 @@ def _limits(controller: str, folder: Path, memory_bytes: int, processes: int, co
     """The files to write in a fresh group of `controller` in `folder`, and their values."""
     v1 = not (folder / "cgroup.controllers").exists()
     quota = round(cores * _CPU_PERIOD_US)
-    return {"memory": {"memory.limit_in_bytes" if v1 else "memory.max": memory_bytes},
+    files: dict[str, dict[str, int | str]] = {"memory": {"memory.limit_in_bytes" if v1 else "memory.max": memory_bytes},
             "pids": {"pids.max": processes},
             # the same weight for every child, and at most `cores` cores' worth of time each
             "cpu": {"cpu.shares": 1024, "cpu.cfs_period_us": _CPU_PERIOD_US, "cpu.cfs_quota_us": quota} if v1
             else {"cpu.weight": 100, "cpu.max": f"{quota} {_CPU_PERIOD_US}"},
-            "cpuacct": {}}[controller]
+            "cpuacct": {}}
+    return files[controller]
 
 
 def join(name: str, memory_bytes: int, processes: int, cores: float = 1.0) -> None:

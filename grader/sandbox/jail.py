@@ -23,7 +23,7 @@ try:  # POSIX only: elsewhere no jail can be built, and grading falls back to sa
     import posix
     import resource
 except ImportError:
-    posix = resource = None
+    posix = resource = None  # type: ignore[assignment]  # None stands for "not POSIX": checked before use
 
 try:  # loaded once here, not in every child
     import pyseccomp as seccomp
@@ -161,7 +161,7 @@ def enter_unprivileged(jail: Jail, course: Path, group: str) -> None:
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
 except (OSError, TypeError):  # Windows
-    _libc = None
+    _libc = None  # type: ignore[assignment]  # None stands for "no libc": checked before use
 
 
 def _call(what: str, result: int) -> None:

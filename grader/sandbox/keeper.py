@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, LENGTH, OVERFLOW_STATUS, RESULT_BYTES
@@ -52,6 +52,10 @@ class Child:
         """CPU time of the child's whole process tree so far."""
         counted = cgroup.cpu_seconds(self.usage) if self.usage else None
         return tree_cpu_seconds(self.pid) if counted is None else counted
+
+    def elapsed(self) -> float:
+        """Seconds since `start` (none before it)."""
+        return 0.0 if self.started is None else time.monotonic() - self.started
 
     def start(self) -> None:
         self.started = time.monotonic()
@@ -101,7 +105,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
             while view:
                 view = view[os.write(results_write, view):]
 
-        if jail is not None:
+        if jail is not None and group is not None:  # a jail has its group
             _quiet()
             try:
                 enter(jail, group)
@@ -280,8 +284,8 @@ def _reap(child: Child, grace_s: float = 2.0) -> tuple[int, float]:
         time.sleep(0.002)
 
 
-def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers: int, expected_frames: list[int],
-            result_bytes: int = RESULT_BYTES) -> list[Outcome]:
+def run_all(spawners: Sequence[Callable[[], Child]], timeouts: list[float], workers: int,
+            expected_frames: list[int], result_bytes: int = RESULT_BYTES) -> list[Outcome]:
     """Run at most `workers` children at a time, read their frames, kill the late ones: those
     past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop.
 
@@ -293,12 +297,12 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
     `expected_frames` is done, even if something it forked still holds the stream open. If the
     grader itself is interrupted, no child is left behind.
     """
-    children: list[Child | None] = [None] * len(spawners)  # forked so far
+    children: dict[int, Child] = {}  # forked so far, by index
     waiting = list(range(len(spawners)))
     ready: list[int] = []  # forked ahead: building their jails, or waiting for `start`
     running: dict[int, int] = {}  # results fd -> index
     frames: list[list[bytes]] = [[] for _ in spawners]
-    outcomes: list[Outcome | None] = [None] * len(spawners)
+    outcomes: dict[int, Outcome] = {}
     selector = selectors.DefaultSelector()
     deadlines: dict[int, Deadline] = {}
 
@@ -317,7 +321,7 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
         exit_status = 0 if complete else os.waitstatus_to_exitcode(status)
         outcomes[index] = Outcome(tuple(frames[index]), exit_status, timed_out,
                                   child.overflow or exit_status == OVERFLOW_STATUS,
-                                  time.monotonic() - child.started, read_setup_error(child),
+                                  child.elapsed(), read_setup_error(child),
                                   child.forged or exit_status == FORGED_STATUS, wall_clock,
                                   round(max(reaped_cpu_s, deadlines[index].used, child.cpu_seconds()), 3))
 
@@ -356,5 +360,5 @@ def run_all(spawners: list[Callable[[], Child]], timeouts: list[float], workers:
         for index in [*running.values(), *ready]:
             children[index].kill()
             os.close(children[index].setup_errors)
-        cgroup.remove([child.group for child in children if child is not None and child.group])
-    return outcomes
+        cgroup.remove([child.group for child in children.values() if child.group])
+    return [outcomes[index] for index in range(len(spawners))]  # each one finished

@@ -12,6 +12,7 @@ namespaces), each child first becomes a uid of its own that cannot read the cour
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -20,7 +21,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from grader.engine.wire import RESULT_BYTES
 from grader.sandbox import cgroup
@@ -54,6 +55,8 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
     if course is not None:
         _close_resource_tracker()
         try:
+            if scratch is None or group is None:
+                raise JailError("user mode needs a scratch folder and a cgroup name")
             enter_unprivileged(jail_for(job.device, Path(job.path).parent, Path(scratch)), Path(course), group)
         except (JailError, OSError) as error:  # no student code has run: this message is the grader's
             connection.send_bytes(_FAILED + str(error).encode())
@@ -67,6 +70,10 @@ def _work(job: StudentJob, connection: multiprocessing.connection.Connection, co
         connection.close()
 
 
+def _cpu_since(pid: int, before: float) -> float:
+    return tree_cpu_seconds(pid) - before
+
+
 def _close_resource_tracker() -> None:
     """Spawning hands each child the write end of the root grader's multiprocessing resource
     tracker, which unlinks, as root, whatever is registered there and left over when the grader
@@ -74,9 +81,10 @@ def _close_resource_tracker() -> None:
     from multiprocessing import resource_tracker
 
     tracker = resource_tracker._resource_tracker
-    if getattr(tracker, "_fd", None) is not None:
-        os.close(tracker._fd)
-        tracker._fd, tracker._pid = None, None
+    fd = getattr(tracker, "_fd", None)  # private, and untyped in typeshed
+    if fd is not None:
+        os.close(fd)
+        vars(tracker).update(_fd=None, _pid=None)
 
 
 def run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
@@ -148,11 +156,11 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
     # Every public job first, and no hidden one before they have all ended: processes that share a
     # file system (here nothing else is shared: /tmp is) cannot hand a hidden input to a public message.
     waiting = sorted(range(len(jobs)), key=lambda index: jobs[index].hidden)
-    groups: list[str | None] = [None] * len(jobs)  # user mode: each job's cgroups, where they can be made
+    groups: dict[int, str] = {}  # user mode: each job's cgroups, where they can be made
     running: dict[Any, tuple[int, Any, float]] = {}  # connection -> (index, process, started)
     ready: dict[int, Deadline] = {}  # jobs whose process has started: their own time limit runs
     frames: list[list[bytes]] = [[] for _ in jobs]
-    outcomes: list[Outcome | None] = [None] * len(jobs)
+    outcomes: dict[int, Outcome] = {}
 
     def finish(connection, timed_out: bool = False, complete: bool = False, overflow: bool = False,
                wall_clock: bool = False, failed: str | None = None) -> None:
@@ -190,7 +198,9 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
                 running[ours] = (index, process, time.monotonic())
             deadline = min(ready[index].next_check() if index in ready else started + STARTUP_S
                            for index, _, started in running.values())
-            for connection in multiprocessing.connection.wait(list(running), max(0.0, deadline - time.monotonic())):
+            # wait() gives back what it is given: the connections
+            ends = multiprocessing.connection.wait(list(running), max(0.0, deadline - time.monotonic()))
+            for connection in cast(list[multiprocessing.connection.Connection], ends):
                 index = running[connection][0]
                 try:
                     frame = connection.recv_bytes(result_bytes)
@@ -206,8 +216,7 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
                 if frame == _READY and index not in ready:
                     process = running[connection][1]
                     before = tree_cpu_seconds(process.pid)  # starting Python and torch is not the job's time
-                    ready[index] = Deadline(timeouts[index], lambda pid=process.pid, before=before:
-                                            tree_cpu_seconds(pid) - before)
+                    ready[index] = Deadline(timeouts[index], functools.partial(_cpu_since, process.pid, before))
                     running[connection] = (index, process, ready[index].started)
                     continue
                 if frame == _DONE or len(frames[index]) >= expected_frames[index]:
@@ -225,4 +234,4 @@ def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expec
     finally:
         for _, process, _ in running.values():
             process.kill()
-    return outcomes
+    return [outcomes[index] for index in range(len(jobs))]  # each one finished

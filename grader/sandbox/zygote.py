@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from grader.engine import wire
 from grader.sandbox.jail import Jail, python_paths
@@ -79,8 +79,9 @@ class Request:
 
 def jail_for(device: str, submission: Path, scratch: Path) -> Jail:
     """What a student child on `device` may see and use."""
-    cuda = {"memory_bytes": None, "show_sys": True,  # the driver maps far more address space than it uses
-            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
+    # the driver maps far more address space than it uses
+    cuda: dict[str, Any] = {"memory_bytes": None, "show_sys": True,
+                            "devices": tuple(map(Path, glob.glob("/dev/nvidia*")))} if device == "cuda" else {}
     return Jail(visible=python_paths(), submission=submission, scratch=scratch, **cuda)
 
 
@@ -165,11 +166,11 @@ class Zygote:
         """The outcomes of request `number`'s jobs, in the order of `request`'s jobs; None if its
         worker left none."""
         parts = {hidden: _read_outcomes(self.work / _part_file(number, hidden, "outcomes")) for hidden in (False, True)}
-        if None in parts.values():
+        unread = {hidden: iter(outcomes) for hidden, outcomes in parts.items() if outcomes is not None}
+        if len(unread) < len(parts):
             return None
-        unread = {hidden: iter(outcomes) for hidden, outcomes in parts.items()}
-        found = [next(unread[job.hidden], None) for job in request.jobs]
-        return None if None in found or any(next(left, None) for left in unread.values()) else found
+        found = [outcome for job in request.jobs if (outcome := next(unread[job.hidden], None)) is not None]
+        return None if len(found) < len(request.jobs) or any(next(left, None) for left in unread.values()) else found
 
     def stop(self) -> None:
         for fd in (self.requests, self.replies):
