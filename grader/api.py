@@ -481,23 +481,23 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
         checks.append(CheckResult(name=i18n.say(language, "forbidden APIs (source scan)"), device="-", passed=False,
                                   message=problem, diagnosis="forbidden_api"))
     for device, (cases, header, outcome) in task_run.student.items():
-        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases), language)
+        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases))
         if stopped and not problem:
-            problem, problem_status = stopped[1], stopped[2]
+            problem, problem_status = i18n.say(language, stopped[1]), stopped[2]
         first_missing = next((index for index in task.run_order() if index not in cases), None)
         for index, case in enumerate(task.cases):
             got = cases.get(index)
             missing = None
             if got is None and stopped:  # the case it stopped at, and those it never reached
                 missing = stopped[:2] if index == first_missing else \
-                    ("not_run", i18n.say(language, "not run: the task stopped at an earlier case"))
-            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, language)
+                    ("not_run", i18n.message("not run: the task stopped at an earlier case"))
+            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
                 problem, problem_status = (i18n.say(language, "called a forbidden API in a hidden case") if case.hidden
-                                           else verdict.message), "forbidden"
+                                           else i18n.say(language, verdict.message)), "forbidden"
             label = i18n.say_name(language, case.name) if case.hidden is False else \
                 i18n.say(language, "hidden case {number}", number=index + 1)
-            message = verdict.message
+            message = i18n.say(language, verdict.message)
             if not verdict.passed and not case.hidden:
                 call = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
                 message = message if call == case.name else f"{i18n.say_name(language, call)}: {message}"
@@ -512,58 +512,56 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
                                            default=0.0), 3))
 
 
-def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
-                 language: str = "en") -> tuple[str, str, str] | None:
+def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
+                 incomplete: bool) -> tuple[str, i18n.Message, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
-    say = i18n.say
+    message, number = i18n.message, i18n.numeral
     if outcome.forged:
-        return ("forged_results", say(language, "something in your code wrote to the grader's result channel: results "
-                                                "the grader did not produce count as cheating"), "forbidden")
+        return ("forged_results", message("something in your code wrote to the grader's result channel: results "
+                                      "the grader did not produce count as cheating"), "forbidden")
     if header and header.get("missing_file"):
-        return "not_implemented", say(language, "your submission has no {file}", file=header["missing_file"]), None
+        return "not_implemented", message("your submission has no {file}", file=header["missing_file"]), None
     if header and header.get("missing"):
-        return "not_implemented", say(language, "{name} is not defined in your file", name=header["missing"]), None
+        return "not_implemented", message("{name} is not defined in your file", name=header["missing"]), None
     if header and header.get("not_own"):
-        target, _, why = header["not_own"].partition(": ")  # "conv2d: it is torch.conv2d, not a function ..."
-        return ("forbidden_api", say(language, "{what}: the task's function must be written in your file",
-                                     what=f"{target}: {i18n.say_again(language, why)}"), "forbidden")
+        why = message(run.NOT_OWN.get(header.get("not_own_kind", ""), run.NOT_OWN["function"]),
+                  name=header.get("not_own_name", ""))
+        return ("forbidden_api", message("{what}: the task's function must be written in your file",
+                                     what=i18n.plain("{target}: {why}", target=header["not_own"], why=why)), "forbidden")
     if header and header.get("import_error"):
         error = header["import_error"]
         if header.get("forbidden") or error["type"] == "ForbiddenCall":
-            api, where = (header.get("forbidden") or [[say(language, "a forbidden API"), "import"]])[0]
-            return ("forbidden_api", say(language, "importing your file called forbidden {api} at {place}", api=api,
+            api, where = (header.get("forbidden") or [[message("a forbidden API"), "import"]])[0]
+            return ("forbidden_api", message("importing your file called forbidden {api} at {place}", api=api,
                                          place=where), "forbidden")
-        where = " " + say(language, "at {place}", place=compare.place(error["where"], language)) \
-            if error.get("where") else ""
-        return ("import_error", say(language, "your file failed to import: {type}: {message}{where}",
-                                    type=error["type"], message=compare.said(error, language), where=where), "error")
+        spot = compare.place(error)
+        where = i18n.plain(" {at}", at=message("at {place}", place=spot)) if spot else ""
+        return ("import_error", message("your file failed to import: {type}: {message}{where}",
+                                    type=error["type"], message=compare.said(error), where=where), "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
-        seconds = i18n.number(language, sandbox.keeper.wall_backstop(timeout), "g")
+        seconds = number(sandbox.keeper.wall_backstop(timeout), "g")
         if not header:
-            return ("timeout", say(language, "importing your file took over {seconds} s of wall-clock time: code at "
-                                             "the top level sleeps or waits for something that never comes",
+            return ("timeout", message("importing your file took over {seconds} s of wall-clock time: code at "
+                                   "the top level sleeps or waits for something that never comes",
                                    seconds=seconds), "timeout")
-        return ("timeout", say(language, "stopped after {seconds} s of wall-clock time: your code sleeps or waits for "
-                                         "something that never comes", seconds=seconds), "timeout")
+        return ("timeout", message("stopped after {seconds} s of wall-clock time: your code sleeps or waits for "
+                               "something that never comes", seconds=seconds), "timeout")
     if outcome.timed_out and not header:
-        return ("timeout", say(language, "importing your file took over the {seconds} s time limit (CPU time): code "
-                                         "at the top level (a demo, a notebook cell) runs on import; move it under "
-                                         "if __name__ == '__main__':", seconds=i18n.number(language, timeout, "g")),
-                "timeout")
+        return ("timeout", message("importing your file took over the {seconds} s time limit (CPU time): code "
+                               "at the top level (a demo, a notebook cell) runs on import; move it under "
+                               "if __name__ == '__main__':", seconds=number(timeout, "g")), "timeout")
     if outcome.timed_out:
-        return ("timeout", say(language, "stopped after the {seconds} s time limit (CPU time): an endless loop, far "
-                                         "too slow, or memory allocated without end",
-                                   seconds=i18n.number(language, timeout, "g")),
-                "timeout")
+        return ("timeout", message("stopped after the {seconds} s time limit (CPU time): an endless loop, far "
+                               "too slow, or memory allocated without end", seconds=number(timeout, "g")), "timeout")
     if outcome.overflow:
-        return "error", say(language, "sent back more data than the result limit"), "error"
+        return "error", message("sent back more data than the result limit"), "error"
     if outcome.exit_status != 0:
         how = sandbox.describe_exit(outcome.exit_status)
         diagnosis = "memory" if outcome.exit_status in (-9, 137) else "crash"
-        return diagnosis, say(language, "the process running your code died ({how}): a crash, os._exit or memory",
+        return diagnosis, message("the process running your code died ({how}): a crash, os._exit or memory",
                               how=how), "error"
     if incomplete:
-        return "crash", say(language, "the process running your code ended early (os._exit?)"), "error"
+        return "crash", message("the process running your code ended early (os._exit?)"), "error"
     return None
 
 

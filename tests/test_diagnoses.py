@@ -45,7 +45,7 @@ def test_a_float32_result_for_a_float64_input_is_a_dtype_mistake_not_a_precision
     right = _correlate(image, kernel.flip(0, 1))
     verdict = _judge(right, right.float())
     assert verdict.diagnosis == "dtype_not_preserved"
-    assert "dtype float32, expected float64" in verdict.message
+    assert "dtype float32, expected float64" in str(verdict.message)
 
 
 def test_a_known_mistake_in_float32_on_a_float64_input_is_named_with_the_dtype():
@@ -53,7 +53,7 @@ def test_a_known_mistake_in_float32_on_a_float64_input_is_named_with_the_dtype()
     right, not_flipped = _correlate(image, kernel.flip(0, 1)), _correlate(image, kernel)
     verdict = _judge(right, not_flipped.float(), [("kernel_not_flipped", not_flipped, False)])
     assert verdict.diagnosis == "kernel_not_flipped"
-    assert "hint of kernel_not_flipped" in verdict.message and "dtype float32, expected float64" in verdict.message
+    assert "hint of kernel_not_flipped" in str(verdict.message) and "dtype float32, expected float64" in str(verdict.message)
 
 
 FLOAT32_CONVOLVE = """
@@ -84,13 +84,13 @@ def test_every_size_mistake_that_explains_the_shape_is_listed_when_the_values_ar
     other = torch.randn(5, 4, dtype=torch.float64)
     verdict = _judge(right, longer, [("ceil", other, True), ("once", other.flip(0), True)])
     assert verdict.diagnosis == "ceil"
-    assert "each of these mistakes gives: hint of ceil - or - hint of once" in verdict.message
+    assert "each of these mistakes gives: hint of ceil - or - hint of once" in str(verdict.message)
 
 
 def test_no_size_mistake_is_named_when_the_values_point_elsewhere():
     right = torch.randn(4, 4, dtype=torch.float64)
     verdict = _judge(right, torch.randn(5, 4, dtype=torch.float64), [("ceil", torch.randn(5, 4, dtype=torch.float64), True)])
-    assert verdict.diagnosis == "wrong_shape" and "hint" not in verdict.message
+    assert verdict.diagnosis == "wrong_shape" and "hint" not in str(verdict.message)
 
 
 D2L_CONV2D = """
@@ -125,7 +125,7 @@ def test_a_convolution_that_ignores_padding_and_dilation_gets_no_size_formula_di
 
 def test_a_function_that_returns_none_is_told_its_return_may_be_missing():
     verdict = _judge(torch.ones(4, 4, dtype=torch.float64), None)
-    assert verdict.message == "returned None: is a `return` missing?" and "gradient" not in verdict.message
+    assert str(verdict.message) == "returned None: is a `return` missing?" and "gradient" not in str(verdict.message)
 
 
 def test_gradient_failures_mention_in_place_operations_only_where_autograd_says_so():

@@ -142,7 +142,7 @@ def test_cpu_time_of_processes_that_ended_still_counts_without_a_cgroup():
 def test_the_report_says_which_limit_stopped_the_task(wall_clock, header, expected):
     outcome = sandbox.Outcome((), -9, True, False, 1.0, wall_clock=wall_clock)
     diagnosis, message, status = api._why_stopped(header, outcome, 3.0, True)
-    assert (diagnosis, status) == ("timeout", "timeout") and message.startswith(expected), message
+    assert (diagnosis, status) == ("timeout", "timeout") and str(message).startswith(expected), message
 
 
 def test_isolation_states_the_cpu_measures():

@@ -20,7 +20,7 @@ from test_wrong_submissions import BUGGY, CORRECT
 
 PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
 # as the README's pybabel command: the errors a person reads take their message first
-KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2),
+KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "message": None, "_": None, "gettext": None, "ngettext": (1, 2),
             **dict.fromkeys(("UsageError", "SubmissionError", "SourceError", "SettingsError", "StaleHandout",
                              "DecisionError", "ShardError"))}
 CYRILLIC = re.compile("[\u0400-\u04ff]")

@@ -160,8 +160,8 @@ def _small_wrong_check():
     value = lambda data: TensorValue(data, "float32", "cpu", True, False, False)  # noqa: E731
     verdict = compare.judge(task, case, {"expected": value(want)}, {"value": value(got)}, "cpu")
     assert verdict.diagnosis == "wrong_values"
-    assert verdict.message == "expected [[[[1, 2], [5, 3]]]], got [[[[1, 2], [5, 4]]]]"  # the message is unchanged
-    return CheckResult(name="lecture <example>", device="cpu", passed=False, message=verdict.message,
+    assert str(verdict.message) == "expected [[[[1, 2], [5, 3]]]], got [[[[1, 2], [5, 4]]]]"  # the message is unchanged
+    return CheckResult(name="lecture <example>", device="cpu", passed=False, message=str(verdict.message),
                        diagnosis=verdict.diagnosis, **verdict.values)
 
 

@@ -91,7 +91,7 @@ def test_running_out_of_memory_or_stack_never_passes_a_probe():
     torch_cuda = _probe("OutOfMemoryError", ["OutOfMemoryError", "RuntimeError"], "CUDA out of memory.")
     both = _probe("Exhausted", ["Exhausted", "MemoryError", "RuntimeError"])
     for verdict in (torch_cpu, torch_cuda, both):
-        assert not verdict.passed and verdict.diagnosis == "memory", verdict.message
+        assert not verdict.passed and verdict.diagnosis == "memory", str(verdict.message)
     for wanted in ("RuntimeError", "Exception"):
         assert not _probe("RecursionError", ["RecursionError", "RuntimeError"], wanted=wanted).passed
         assert not _probe("MemoryError", ["MemoryError"], wanted=wanted).passed

@@ -12,6 +12,8 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
+from grader.i18n import Message
+
 LENGTH = struct.Struct("<Q")  # before every frame, and every part of one, on a channel or in a file
 RESULT_BYTES = 64 * 2**20  # what one child may send in all
 # Exit statuses by which a jailed child's grader side (`run.run_student`) says that the student's
@@ -233,7 +235,7 @@ def results(frames: Iterable[bytes]) -> tuple[dict[int, dict], dict | None]:
 
 
 _EXCEPTIONS = ("raised", "oracle_raised", "import_error")
-_TEXTS = ("missing", "missing_file", "not_own")
+_TEXTS = ("missing", "missing_file", "not_own", "not_own_kind", "not_own_name")
 
 
 def _well_formed(frame: Any) -> dict:
@@ -266,8 +268,26 @@ def _exception(error: Any) -> dict | None:
             and isinstance(error.get("where"), (str, type(None)))):
         raise ValueError("bad exception")
     where = error["where"]
+    at = error.get("at")
+    if at is not None and not (isinstance(at, list) and len(at) == 4 and isinstance(at[0], str)
+                               and type(at[1]) is int and isinstance(at[2], (str, type(None))) and isinstance(at[3], str)):
+        raise ValueError("bad place")
     return {"type": _text(error["type"], MAX_MESSAGE), "mro": [name[:200] for name in error["mro"][:64]],
-            "message": _text(error["message"], MAX_MESSAGE), "where": None if where is None else _text(where, MAX_MESSAGE)}
+            "message": _text(error["message"], MAX_MESSAGE), "where": None if where is None else _text(where, MAX_MESSAGE),
+            "at": None if at is None else [_text(at[0], MAX_MESSAGE), at[1],
+                                           None if at[2] is None else _text(at[2], MAX_MESSAGE), _text(at[3], MAX_MESSAGE)],
+            "said": _said(error.get("said"))}
+
+
+def _said(said: Any) -> dict | None:
+    """A grader's own error as its key and fields (`i18n.Message` as JSON), where it is one and
+    not too long to show; else None, and its text alone is shown."""
+    if said is None or len(json.dumps(said, default=str)) > 2 * MAX_MESSAGE:
+        return None
+    try:
+        return Message.model_validate(said).model_dump(mode="json")
+    except ValueError:
+        return None
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
