@@ -188,15 +188,16 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
 
 def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, root: Path, devices: tuple[str, ...],
                      seed: int, timeout: float, mode: str, language: str, started: float) -> Report:
-    """The report of a submission whose children have run: every task judged, review flags listed."""
+    """The report of a submission whose children have run: every task judged, review flags listed;
+    `language`, the reader's, is the report's default: its messages are data, said in either."""
     codes = read_sources(found.sources)  # parsed once for the scan and the review
     findings = scan_source(spec, found.sources, tuple(r.task for r in runs), codes)
-    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
+    results = tuple(judge_safely(r, findings[r.task.name], timeout, found.place) for r in runs)
     flags, more_flags = review_flags(found, codes, language)
-    notes = [i18n.say(language, message, **fields) for message, fields in found.notes]
+    notes = [i18n.message(message, **fields) for message, fields in found.notes]
     if mode == "process":
-        notes.append(i18n.say(language, "graded without a sandbox: your code ran as an ordinary process"))
-    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=str(found.origin),
+        notes.append(i18n.message("graded without a sandbox: your code ran as an ordinary process"))
+    return Report(assignment=spec.name, title=i18n.text(spec.title), submission=str(found.origin),
                   course=str(root), seed=seed,
                   sha256=found.sha256, graded_at=_now(), tasks=results, review=flags, review_omitted=more_flags,
                   notes=tuple(notes),
@@ -204,13 +205,14 @@ def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, r
                   duration_s=round(time.monotonic() - started, 3))
 
 
-def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str, language: str = "en") -> Report:
+def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str | i18n.Message,
+             language: str = "en") -> Report:
     """The report of a submission that could not be graded at all: every task 0, and the reason,
     said once (on the first task)."""
     tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=None if number else reason,
                              problem_status="error", shares=task.shares or {"results": 1.0})
                   for number, task in enumerate(spec.tasks))
-    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=origin,
+    return Report(assignment=spec.name, title=i18n.text(spec.title), submission=origin,
                   course=str(root), seed=seed, graded_at=_now(),
                   tasks=tasks, environment=environment(("cpu",), language=language), duration_s=0.0)
 
@@ -226,15 +228,6 @@ def default_submission(assignment: str, root: Path) -> Path:
         if (folder / "assignments" / assignment).is_dir():
             return folder / "assignments" / assignment
     return root / "assignments" / assignment
-
-
-def _locate(result: TaskResult, submission: Submission, language: str = "en") -> TaskResult:
-    """Point messages at notebook cells rather than at the module extracted from them."""
-    if not submission.notebook:
-        return result
-    checks = tuple(c.model_copy(update={"message": submission.locate(c.message, language)}) for c in result.checks)
-    problem = submission.locate(result.problem, language) if result.problem else None
-    return result.model_copy(update={"checks": checks, "problem": problem})
 
 
 def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:
@@ -456,34 +449,37 @@ def review_flags(submission: Submission, codes: dict | None = None,
 
 
 def judge_safely(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
-                 language: str = "en") -> TaskResult:
+                 place: Callable[[str, int], i18n.Message] = compare.spot) -> TaskResult:
     """`judge_task`, where a failure of the grader itself costs this task, never the run."""
     try:
-        return judge_task(task_run, findings, timeout, language)
+        return judge_task(task_run, findings, timeout, place)
     except Exception as error:
-        message = i18n.say(language, "the grader failed while judging this task ({error}): please report it",
-                           error=type(error).__name__)
-        check = CheckResult(name=i18n.say(language, "judging"), device="-", passed=False, message=message,
+        said = i18n.message("the grader failed while judging this task ({error}): please report it",
+                            error=type(error).__name__)
+        check = CheckResult(name="judging", label=i18n.message("judging"), device="-", passed=False, message=said,
                             diagnosis="grader_defect")
         return TaskResult(name=task_run.task.name, max_score=task_run.task.points, checks=(check,),
-                          problem=message, problem_status="error")
+                          problem=said, problem_status="error")
 
 
 def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: float,
-               language: str = "en") -> TaskResult:
-    """Checks for every case on every device, and what stopped the task as a whole; messages in `language`."""
+               place: Callable[[str, int], i18n.Message] = compare.spot) -> TaskResult:
+    """Checks for every case on every device, and what stopped the task as a whole, as data: its
+    messages are said by the renderers, in the reader's language; `place` says where a line of
+    the student's code is (a notebook's cell)."""
     task = task_run.task
     checks: list[CheckResult] = []
     problem, problem_status = None, None
     if findings:
-        where = "; ".join(i18n.say(language, "{api} at {place}", api=f.api, place=f.where) for f in findings[:3])
-        problem, problem_status = i18n.say(language, "uses forbidden {where}", where=where), "forbidden"
-        checks.append(CheckResult(name=i18n.say(language, "forbidden APIs (source scan)"), device="-", passed=False,
-                                  message=problem, diagnosis="forbidden_api"))
+        where = i18n.joined("; ", [i18n.message("{api} at {place}", api=f.api, place=compare.at(f.where, place))
+                                   for f in findings[:3]])
+        problem, problem_status = i18n.message("uses forbidden {where}", where=where), "forbidden"
+        checks.append(CheckResult(name="forbidden APIs (source scan)", label=i18n.message("forbidden APIs (source scan)"),
+                                  device="-", passed=False, message=problem, diagnosis="forbidden_api"))
     for device, (cases, header, outcome) in task_run.student.items():
-        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases))
+        stopped = _why_stopped(header, outcome, timeout, len(cases) < len(task.cases), place)
         if stopped and not problem:
-            problem, problem_status = i18n.say(language, stopped[1]), stopped[2]
+            problem, problem_status = stopped[1], stopped[2]
         first_missing = next((index for index in task.run_order() if index not in cases), None)
         for index, case in enumerate(task.cases):
             got = cases.get(index)
@@ -491,29 +487,31 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
             if got is None and stopped:  # the case it stopped at, and those it never reached
                 missing = stopped[:2] if index == first_missing else \
                     ("not_run", i18n.message("not run: the task stopped at an earlier case"))
-            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing)
+            verdict = compare.judge(task, case, task_run.expected.get(index), got, device, missing, place)
             if verdict.diagnosis == "forbidden_api" and problem_status != "forbidden":
-                problem, problem_status = (i18n.say(language, "called a forbidden API in a hidden case") if case.hidden
-                                           else i18n.say(language, verdict.message)), "forbidden"
-            label = i18n.say_name(language, case.name) if case.hidden is False else \
-                i18n.say(language, "hidden case {number}", number=index + 1)
-            message = i18n.say(language, verdict.message)
+                problem, problem_status = (i18n.message("called a forbidden API in a hidden case") if case.hidden
+                                           else verdict.message), "forbidden"
+            name = case.name if case.hidden is False else f"hidden case {index + 1}"
+            label = i18n.name(case.name) if case.hidden is False else \
+                i18n.message("hidden case {number}", number=index + 1)
+            message, call = verdict.message, None
             if not verdict.passed and not case.hidden:
-                call = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
-                message = message if call == case.name else f"{i18n.say_name(language, call)}: {message}"
+                shown = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
+                call = None if shown == case.name else i18n.name(shown)
                 if case.note and verdict.diagnosis in compare.VALUE_DIAGNOSES:
-                    message += " " + i18n.say(language, "(note: {note})", note=i18n.say_text(language, case.note))
-            checks.append(CheckResult(name=label, device=device, passed=verdict.passed, message=message,
-                                      diagnosis=verdict.diagnosis, hidden=case.hidden, group=case.check_group,
-                                      weight=case.weight, **verdict.values))
+                    message = i18n.plain("{message} {note}", message=message,
+                                         note=i18n.message("(note: {note})", note=i18n.text(case.note)))
+            checks.append(CheckResult(name=name, label=label, call=call, device=device, passed=verdict.passed,
+                                      message=message, diagnosis=verdict.diagnosis, hidden=case.hidden,
+                                      group=case.check_group, weight=case.weight, **verdict.values))
     return TaskResult(name=task.name, max_score=task.points, checks=tuple(checks), problem=problem,
                       problem_status=problem_status, shares=task.shares or {"results": 1.0}, withheld=task.withheld,
                       duration_s=round(max((outcome.duration_s for *_, outcome in task_run.student.values()),
                                            default=0.0), 3))
 
 
-def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
-                 incomplete: bool) -> tuple[str, i18n.Message, str] | None:
+def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float, incomplete: bool,
+                 place: Callable[[str, int], i18n.Message] = compare.spot) -> tuple[str, i18n.Message, str] | None:
     """(diagnosis, message, task status) when the child did not finish every case normally."""
     message, number = i18n.message, i18n.numeral
     if outcome.forged:
@@ -533,9 +531,9 @@ def _why_stopped(header: dict | None, outcome: sandbox.Outcome, timeout: float,
         if header.get("forbidden") or error["type"] == "ForbiddenCall":
             api, where = (header.get("forbidden") or [[message("a forbidden API"), "import"]])[0]
             return ("forbidden_api", message("importing your file called forbidden {api} at {place}", api=api,
-                                         place=where), "forbidden")
-        spot = compare.place(error)
-        where = i18n.plain(" {at}", at=message("at {place}", place=spot)) if spot else ""
+                                         place=compare.at(where, place)), "forbidden")
+        line_at = compare.where_raised(error, place)
+        where = i18n.plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
         return ("import_error", message("your file failed to import: {type}: {message}{where}",
                                     type=error["type"], message=compare.said(error), where=where), "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed

@@ -36,7 +36,7 @@ def flagged(report: Report) -> list[str]:
 def scanned(report: Report, task: str) -> str:
     """The source scan's finding for a task ('' if none)."""
     result = next(t for t in report.tasks if t.name == task)
-    return " ".join(c.message for c in result.checks if c.name == FORBIDDEN_BY_SCAN)
+    return " ".join(str(c.message) for c in result.checks if c.name == FORBIDDEN_BY_SCAN)
 
 
 # --- any import is graded, and flagged -----------------------------------------------------
@@ -59,7 +59,7 @@ def test_an_honest_file_with_any_import_is_graded_and_flagged(tmp_path, line):
     text = attack_text(HOSTILE / "scan_imports.py").replace("__IMPORT__", line)
     report = grade("assignment1", write("", tmp_path, text=text), "conv1d")
     (conv1d,) = report.tasks
-    assert (conv1d.status, conv1d.score) == ("passed", conv1d.max_score), conv1d.problem
+    assert (conv1d.status, conv1d.score) == ("passed", conv1d.max_score), str(conv1d.problem)
     assert any(IMPORTS[line] in flag for flag in flagged(report)), flagged(report)
 
 
@@ -191,7 +191,7 @@ def test_public_torch_and_ones_own_private_names_are_not_private_torch(source):
 def test_torch_internals_earn_nothing(tmp_path, attack, assignment, module, task, namespace):
     report = grade(assignment, write(attack, tmp_path, module), task)
     (result,) = report.tasks
-    assert (result.status, result.score) == ("forbidden", 0), (result.status, result.problem)
+    assert (result.status, result.score) == ("forbidden", 0), (result.status, str(result.problem))
     assert namespace in scanned(report, task)
     assert any(namespace in flag for flag in flagged(report)), flagged(report)
 

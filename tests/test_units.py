@@ -79,7 +79,7 @@ def test_a_grader_failure_while_judging_costs_that_task_only(monkeypatch):
     run = api.TaskRun(task, {0: {}}, {"cpu": ({0: {"value": 7, "raised": None}}, {"imported": True}, outcome)})
     result = api.judge_safely(run, [], timeout=1)
     assert result.status == "error" and result.score == 0
-    assert [c.diagnosis for c in result.checks] == ["grader_defect"] and "please report it" in result.problem
+    assert [c.diagnosis for c in result.checks] == ["grader_defect"] and "please report it" in str(result.problem)
 
 
 def _task(**kwargs):

@@ -73,8 +73,19 @@ class Verdict:
         self.values = values or {}  # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
 
 
+def spot(file: str, line: int) -> Message:
+    """A line of the student's code: `file.py:LINE` (`Submission.place` says a notebook's cell)."""
+    return plain("{file}:{line}", file=file, line=str(line))
+
+
+def at(where: str, place: Callable[[str, int], Message] = spot) -> Message | str:
+    """A "file:LINE" the scanner or the child's forbidden-call hook found, as `place` says it."""
+    file, _, line = where.rpartition(":")
+    return place(file, int(line)) if file and line.isdigit() else where
+
+
 def judge(task: Task, case: Case, expected: dict | None, got: dict | None, device: str,
-          no_result: tuple[str, Message] | None = None) -> Verdict:
+          no_result: tuple[str, Message] | None = None, place: Callable[[str, int], Message] = spot) -> Verdict:
     """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it;
     messages are data (`Message`), said by the renderers in the reader's language."""
     if expected is None or (not case.raises and expected.get("raised")):
@@ -86,11 +97,12 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
         return Verdict(False, said_instead, diagnosis)
     if got.get("forbidden"):
         api, where = got["forbidden"][0]
-        return Verdict(False, message("called forbidden {api} at {where}", api=api, where=where), "forbidden_api")
+        return Verdict(False, message("called forbidden {api} at {where}", api=api, where=at(where, place)),
+                       "forbidden_api")
     if case.raises:
-        return _judge_probe(task, expected, got)
+        return _judge_probe(task, expected, got, place)
     if got.get("raised"):
-        return _judge_exception(task, got["raised"])
+        return _judge_exception(task, got["raised"], place)
     defect = (task.oracle is not None and case.law is None and "oracle" in expected
               and not agree(expected["expected"], expected["oracle"]))
     if defect:  # the reference disagrees with torch: a grader defect, so torch's answer decides
@@ -115,7 +127,7 @@ def judge(task: Task, case: Case, expected: dict | None, got: dict | None, devic
     return verdict
 
 
-def place(raised: dict) -> Message | None:
+def where_raised(raised: dict, place: Callable[[str, int], Message] = spot) -> Message | None:
     """Where the failing line is, from the place the child sent as data (`run._exception`'s
     "at": file, line, function, code): "helper.py:5 in broken: return x[0]"; at the module's top
     level, "helper.py:5: import torchvision". None where the child named no place in the
@@ -124,10 +136,10 @@ def place(raised: dict) -> Message | None:
     if not at:
         return None
     file, line, function, code = at
-    spot = plain("{file}:{line}", file=file, line=str(line))
+    line_at = place(file, line)
     if function is None or function == "<module>":
-        return plain("{place}: {code}", place=spot, code=code)
-    return message("{place} in {function}: {code}", place=spot, function=function, code=code)
+        return plain("{place}: {code}", place=line_at, code=code)
+    return message("{place} in {function}: {code}", place=line_at, function=function, code=code)
 
 
 def said(error: dict, limit: int | None = None) -> Message:
@@ -139,9 +151,9 @@ def said(error: dict, limit: int | None = None) -> Message:
     return plain(error["message"][:limit]) if error["message"] else message("(no message)")
 
 
-def _judge_exception(task: Task, raised: dict) -> Verdict:
-    spot = place(raised)
-    where = plain(" {at}", at=message("at {place}", place=spot)) if spot else ""
+def _judge_exception(task: Task, raised: dict, place: Callable[[str, int], Message] = spot) -> Verdict:
+    line_at = where_raised(raised, place)
+    where = plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
     if raised["type"] == "NotImplementedError" or (task.call == "mapping" and raised["type"] == "KeyError"):
         return Verdict(False, message("not implemented"), "not_implemented")
     if _out_of_memory(raised):
@@ -168,7 +180,7 @@ _BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                 if isinstance(value, type) and issubclass(value, BaseException))
 
 
-def _judge_probe(task: Task, expected: dict, got: dict) -> Verdict:
+def _judge_probe(task: Task, expected: dict, got: dict, place: Callable[[str, int], Message] = spot) -> Verdict:
     wanted = expected["raised"]
     if wanted is None:
         return Verdict(False, message("grader defect, not your fault: the reference accepted this probe"),
@@ -180,7 +192,7 @@ def _judge_probe(task: Task, expected: dict, got: dict) -> Verdict:
     # A call that ran out of memory or stack never got to check its arguments, even when the error's
     # class (torch's out-of-memory RuntimeError, RecursionError) is the one the probe expects.
     if raised["type"] == "NotImplementedError" or _out_of_memory(raised) or "RecursionError" in raised["mro"]:
-        return _judge_exception(task, raised)
+        return _judge_exception(task, raised, place)
     others = [name for name in raised["mro"] if name not in wanted["mro"] and name in _BUILTIN_EXCEPTIONS]
     if wanted["type"] in raised["mro"] and not others:
         return Verdict(True)

@@ -16,7 +16,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable
 
 from grader.engine import files
-from grader.i18n import N_, ReaderError, say
+from grader.i18n import N_, Message, ReaderError, message, plain, say
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
 MAX_PY_FILES = 500
@@ -60,6 +60,16 @@ class Submission:
         for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
             digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
+
+    def place(self, file: str, line: int) -> Message:
+        """A line of the submission as a reader finds it: `file.py:LINE`, or in a notebook `work.ipynb
+        code cell N, line L`."""
+        if self.notebook and file in {path.name for path in self.files.values()}:
+            cell = bisect.bisect_right(self.cell_starts, line)
+            if cell:
+                return message("{notebook} code cell {cell}, line {line}", notebook=self.notebook.name, cell=cell,
+                               line=line - self.cell_starts[cell - 1] + 1)
+        return plain("{file}:{line}", file=file, line=str(line))
 
     def locate(self, text: str, language: str = "en") -> str:
         """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""

@@ -100,7 +100,8 @@ class Message(BaseModel):
     fields: dict[str, Field] = {}
     kind: Kind = "say"
 
-    def say(self, language: str) -> str:
+    def say(self, language: str, marked: bool = False) -> str:
+        """The message in `language`; `marked`: the texts its fields quote between `_CODE` marks (`pieces`)."""
         if self.kind == "text":
             return translation(language).gettext(self.key)
         if self.kind == "name":
@@ -110,8 +111,8 @@ class Message(BaseModel):
         if self.kind == "join":
             parts = self.fields.get("parts", [])
             return translation(language).gettext(self.key).join(
-                str(_said(language, part)) for part in (parts if isinstance(parts, list) else [parts]))
-        filled = {name: number(language, value) if type(value) is int else _said(language, value)
+                str(_said(language, part, marked)) for part in (parts if isinstance(parts, list) else [parts]))
+        filled = {name: number(language, value) if type(value) is int else _said(language, value, marked)
                   for name, value in self.fields.items()}
         if self.kind == "plain":
             return _format(self.key, filled) if self.fields else self.key
@@ -125,11 +126,25 @@ class Message(BaseModel):
 Message.model_rebuild()
 
 
-def _said(language: str, value: Any) -> Any:
+_CODE = ("\ue000", "\ue001")  # around a value (text a field quotes) while `pieces` says a message
+
+
+def pieces(language: str, message: Message) -> list[tuple[str, bool]]:
+    """A message said in `language` as (text, is_value) pieces: the texts its fields quote (values,
+    code, what student code wrote) apart from its prose, for a page to show them as code."""
+    marked = message.say(language, True)
+    found = re.split("(\ue000[^\ue000\ue001]*\ue001)", marked)
+    return [(part.strip("".join(_CODE)), part.startswith(_CODE[0])) for part in found
+            if part.strip("".join(_CODE))]
+
+
+def _said(language: str, value: Any, marked: bool = False) -> Any:
+    if isinstance(value, str) and marked:
+        return _CODE[0] + value.replace(_CODE[0], "").replace(_CODE[1], "") + _CODE[1]
     if isinstance(value, Message):
-        return value.say(language)
+        return value.say(language, marked)
     if isinstance(value, list):
-        return ", ".join(str(_said(language, part)) for part in value)
+        return ", ".join(str(_said(language, part, marked)) for part in value)
     return value
 
 

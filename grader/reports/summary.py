@@ -18,6 +18,7 @@ from grader.reports.classbook import Graded
 from grader.reports.feedback import folder_name
 from grader.reports.gradebook import failed_whole
 from grader.i18n import number, say, say_n
+from grader.reports import render
 from grader.reports.render import STATUS_NAMES, clean, template
 from grader.results import Report
 
@@ -115,7 +116,8 @@ def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> 
         for g, task in results:
             failing = [c for c in task.checks if not c.passed and c.diagnosis not in (None, "not_run")]
             for check in failing:
-                examples.setdefault(check.diagnosis, f"{check.name}: {check.message}")
+                examples.setdefault(check.diagnosis, f"{render.said(check.label, language) if check.label else check.name}: "
+                                                     f"{render.said(check.message, language)}")
             for code in dict.fromkeys(c.diagnosis for c in failing):
                 students.setdefault(code, []).append(people[g.student])
         frequent = sorted(students.items(), key=lambda item: -len(item[1]))  # stable: first seen first
@@ -135,13 +137,13 @@ def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> 
 def _problem_lines(report: Report, language: str) -> list[dict]:
     """A report's timeouts, crashes and forbidden calls: one line per kind and message, with its
     tasks (none where nothing could be graded: all tasks)."""
-    whole = failed_whole(report)
+    whole = failed_whole(report, language)
     if whole:
         return [{"status": "error", "label": _status("error", language), "tasks": [], "problem": _short(whole)}]
     tasks: dict[tuple[str, str], list[str]] = {}
     for task in report.tasks:
         if task.status in PROBLEMS:
-            tasks.setdefault((task.status, _short(task.problem or "")), []).append(task.name)
+            tasks.setdefault((task.status, _short(render.said(task.problem, language))), []).append(task.name)
     return [{"status": status, "label": _status(status, language), "tasks": names, "problem": problem}
             for (status, problem), names in sorted(tasks.items(), key=lambda item: PROBLEMS.index(item[0][0]))]
 
