@@ -145,8 +145,8 @@ class ReviewFlag(Frozen):
     """Code that reaches into the grader (frames, gc, ctypes, raw file descriptors, ...): for a
     person to look at, not a score."""
 
-    what: str
-    where: str  # file:line
+    what: Said
+    where: Said  # file:line, or a notebook's cell and line
     line: str
 
 

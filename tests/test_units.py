@@ -46,7 +46,7 @@ def test_review_flags_code_that_reaches_into_the_grader_and_nothing_else():
               "    shape = getattr(x, 'shape')\n"
               "    return x @ w\n")
     flags = forbidden.review(source, "c.py")
-    assert [(where, what.split(" (")[0]) for what, where, _ in flags] == [
+    assert [(where, str(what).split(" (")[0]) for what, where, _ in flags] == [
         ("c.py:1", "imports gc"), ("c.py:5", "sys._getframe"), ("c.py:6", ".__closure__"), ("c.py:6", "getattr() with a computed name")]
     assert flags[1][2] == "frame = sys._getframe(1)"
     assert forbidden.review("import torch\ndef conv2d(x, w):\n    return torch.matmul(x, w)\n", "c.py") == []

@@ -193,13 +193,14 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
                   options: HandBack = HandBack(), similar: dict[str, str] | None = None) -> list[Path]:
     """gradebook.csv, moodle_worksheet.csv and moodle_feedback.zip (for a Moodle export),
     summary.html and feedback/STUDENT/ (HTML, Markdown, JSON, Gradescope's results.json), all made
-    from the stored reports with the instructor's decisions applied; the summary in the reports'
-    own language, so that its quoted messages match it; `language` is only for a batch without
-    reports. A worksheet or overrides file that cannot be used stops it in one line, before any
-    file is written. `similar` (`--similarity`): each student's top match, the gradebook's `similar_to`."""
+    from the stored reports with the instructor's decisions applied, in `language` (by default the
+    reports' own): a stored report's messages are data, said in the language asked for. A
+    worksheet or overrides file that cannot be used stops it in one line, before any file is
+    written. `similar` (`--similarity`): each student's top match, the gradebook's `similar_to`."""
     from grader.reports import feedback, gradebook, moodle, summary
 
-    comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
+    language = language or (graded[0].report.environment.language if graded else "en")
+    comments = lambda entry: moodle.feedback_comment(entry, language)  # noqa: E731
     try:
         worksheet = moodle.read_worksheet(options.worksheet) if options.worksheet else None
         adjustments = classbook.read_adjustments(options.overrides, gradebook.task_names(g.report for g in graded),
@@ -209,10 +210,10 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
         sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
     except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
         raise api.UsageError.of(error) from None
-    title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
+    title = graded[0].report.assignment if graded else say(language, "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous, similar)]
     for entry in graded:
-        feedback.write_feedback(results / "feedback", entry, options.anonymous)
+        feedback.write_feedback(results / "feedback", entry, options.anonymous, language)
     if sheet is not None:
         write_report(results / "moodle_worksheet.csv", sheet)
         written.append(results / "moodle_worksheet.csv")
@@ -220,7 +221,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
                                            options.anonymous):
         written.append(zipped)
     write_report(results / "summary.html",
-                 summary.render_summary(title, graded, None if graded else language, options.anonymous))
+                 summary.render_summary(title, graded, language, options.anonymous))
     return [*written, results / "summary.html", results / "feedback"]
 
 

@@ -104,7 +104,7 @@ def handed_back(report: Report) -> Report:
                                                  "call": check.call and _scrubbed(check.call, scrub)})
                         for check in task.checks)})
         for task in shown.tasks)
-    review = tuple(flag.model_copy(update={"line": scrub(flag.line), "where": scrub(flag.where)})
+    review = tuple(flag.model_copy(update={"line": scrub(flag.line), "where": _scrubbed(flag.where, scrub)})
                    for flag in shown.review)
     return shown.model_copy(update={"seed": None, "course": "", "submission": PurePath(report.submission).name,
                                     "tasks": tasks, "review": review,
@@ -189,7 +189,8 @@ def failure_lines(task: TaskResult, verbose: bool = False, language: str = "en")
 def _review_lines(report: Report, verbose: bool = False, language: str | None = None) -> list[str]:
     """Places that reach into the grader, for a person to look at (they cost no points)."""
     shown = report.review if verbose else report.review[:MAX_FAILURES_SHOWN]
-    lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in shown]
+    language = language or report.environment.language
+    lines = [clean(f"{said(flag.where, language)}: {said(flag.what, language)}: {flag.line}") for flag in shown]
     if report.review_count > len(shown):
         lines.append(say_n(language or report.environment.language, "... and {count} more", "... and {count} more",
                            report.review_count - len(shown)))
@@ -386,7 +387,9 @@ def as_html(report: Report, handback: Handback = Handback(), language: str | Non
         tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
         review_title=say(language, REVIEW_TITLE), review_more=say_n(language, "... and {count} more", "... and {count} more",
                                                                     report.review_omitted),
-        withheld=_withheld(report, language), language=language)
+        withheld=_withheld(report, language), language=language,
+        review=[{"where": said(flag.where, language), "what": said(flag.what, language), "line": flag.line}
+                for flag in report.review])
 
 
 def write_report(path: Path, text: str) -> None:

@@ -181,7 +181,8 @@ def render_summary(assignment_title: str, graded: list[Graded], language: str | 
         lowest=min(totals, default=0.0), highest=max(totals, default=0.0),
         charts=_charts(totals, max_score, rows, language) if graded else None, tasks=rows,
         problems=[p for p in problems if p["lines"]],
-        review=[{"who": people[g.student], "where": flag.where, "what": flag.what, "line": _short(flag.line)}
+        review=[{"who": people[g.student], "where": render.said(flag.where, language),
+                 "what": render.said(flag.what, language), "line": _short(flag.line)}
                 for g in graded for flag in g.report.review],
         roster=[{"who": people[g.student], "total": g.total, "max_score": g.max_score,
                  "percent": 100 * g.total / g.max_score if g.max_score else 0.0, "notes": _notes(g, language)}
