@@ -32,8 +32,8 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
           workers: int | None = None, root: Path | None = None, language: str | None = None,
           runner: sandbox.Zygote | None = None) -> Report:
     """Grade one submission (folder, .py, .ipynb or .zip) of one assignment; `language` of the
-    report: the reader's locale or the course's by default (`settings.choose_language`). `runner`: the zygote
-    the student's children descend from, forked before anything secret was read (the command
+    report: the reader's locale or the course's by default (`settings.choose_language`). `runner`:
+    the zygote the student's children descend from, forked before anything secret was read (the command
     forks it before it reads its options); without one, one is forked here, first."""
     with _runner(runner) as runner:
         root = course(root)
@@ -42,7 +42,7 @@ def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[st
         origin = Path(submission) if submission else default_submission(assignment, root)
         try:
             return grade_submission(spec, select_tasks(spec, tasks), origin, root, devices_for(device), seed, timeout,
-                                    workers, runner, expected, language)
+                                    workers, runner, expected).read_in(language)
         except SubmissionError as error:
             raise UsageError.of(error) from None
 

@@ -460,7 +460,7 @@ class _Progress:
         failed = any(task.status in ("error", "timeout", "forbidden") for task in result.tasks)
         self.failures += failed
         if not sys.stderr.isatty():
-            problem = next((task.problem for task in result.tasks if task.problem), None)
+            problem = next((report.said(task.problem, self.language) for task in result.tasks if task.problem), None)
             click.echo(f"[{done}/{total}] {student}: {number(self.language, result.score, 'g')} / "
                        f"{number(self.language, result.max_score, 'g')}"
                        + (f" ({problem})" if problem else ""), err=True)

@@ -5,6 +5,12 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
+from grader.i18n import Message
+
+# What a person reads: a message as data (`i18n.Message`), said in the reader's language by the
+# renderers; text where a report was written before messages were data (read back as it is).
+Said = Message | str
+
 Status = Literal["passed", "partial", "failed", "not_implemented", "error", "timeout", "forbidden"]
 
 
@@ -21,10 +27,12 @@ class Frozen(BaseModel):
 
 
 class CheckResult(Frozen):
-    name: str
+    name: str  # the case's name, in English: what identifies the check
     device: str
     passed: bool
-    message: str = ""
+    message: Said = ""
+    label: Message | None = None  # the name as a reader reads it (a case's name translated, "hidden case 3")
+    call: Message | None = None  # the student's call that failed, where the name does not tell it
     diagnosis: str | None = None  # a stable code such as "flipped_kernel"
     hidden: bool = False
     group: str = "results"  # "results", "edge cases" or "argument checks"
@@ -64,7 +72,7 @@ class TaskResult(Frozen):
     name: str
     max_score: float
     checks: tuple[CheckResult, ...]
-    problem: str | None = None  # what stopped the task as a whole: timeout, crash, forbidden call
+    problem: Said | None = None  # what stopped the task as a whole: timeout, crash, forbidden call
     problem_status: Status | None = None
     shares: dict[str, float] = {"results": 1.0}  # of the points, per group of checks (declared by the spec)
     duration_s: float = 0.0  # the wall time of the student's code for this task (the slowest device)
@@ -130,21 +138,21 @@ class Environment(Frozen):
     devices: tuple[str, ...]
     grader: str
     isolation: Isolation
-    language: Literal["en", "ru"] = "en"  # of the report's headings and messages
+    language: Literal["en", "ru"] = "en"  # the reader's the grader chose: a report renders in either
 
 
 class ReviewFlag(Frozen):
     """Code that reaches into the grader (frames, gc, ctypes, raw file descriptors, ...): for a
     person to look at, not a score."""
 
-    what: str
-    where: str  # file:line
+    what: Said
+    where: Said  # file:line, or a notebook's cell and line
     line: str
 
 
 class Report(Frozen):
     assignment: str
-    title: str = ""  # the assignment's title, in the reader's language
+    title: Said = ""  # the assignment's title
     submission: str
     course: str  # the course folder whose reference and specs graded it
     seed: int | None = 0  # of the random cases' values; None where a student must not learn it (feedback)
@@ -153,7 +161,7 @@ class Report(Frozen):
     tasks: tuple[TaskResult, ...]
     review: tuple[ReviewFlag, ...] = ()  # the first engine.scan.MAX_REVIEW_FLAGS found
     review_omitted: int = 0  # flags found beyond those kept in `review`
-    notes: tuple[str, ...] = ()  # how it was graded, for the student to read: a file taken by a near name, no sandbox
+    notes: tuple[Said, ...] = ()  # how it was graded, for the student to read: a file taken by a near name, no sandbox
     environment: Environment
     duration_s: float
 
@@ -171,3 +179,8 @@ class Report(Frozen):
     def review_count(self) -> int:
         """Every review flag found, kept or not."""
         return len(self.review) + self.review_omitted
+
+    def read_in(self, language: str) -> Report:
+        """The same report, said in `language` unless its reader asks for another: the engine's
+        reports are data in no language; the front doors (`api.grade`, a batch) choose it."""
+        return self.model_copy(update={"environment": self.environment.model_copy(update={"language": language})})

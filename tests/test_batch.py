@@ -53,7 +53,7 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
     assert first["no_bias"].seed == api.secret_seed(ROOT, "assignment1") != 0  # final grading: from the secret
     assert first["empty"].score == 0  # and why, in the course's language (Russian)
     assert first["empty"].tasks[0].problem == i18n.say("ru", "empty submission") != "empty submission"
-    assert first["broken"].score == 0 and "SyntaxError" in first["broken"].tasks[0].problem
+    assert first["broken"].score == 0 and "SyntaxError" in str(first["broken"].tasks[0].problem)
     assert sorted(graded_now) == sorted(first)
 
     assert run() == first and graded_now == []  # nothing changed: nothing graded

@@ -46,7 +46,7 @@ def test_a_float32_result_for_a_float64_input_is_a_dtype_mistake_not_a_precision
     right = _correlate(image, kernel.flip(0, 1))
     verdict = _judge(right, right.float())
     assert verdict.diagnosis == "dtype_not_preserved"
-    assert "dtype float32, expected float64" in verdict.message
+    assert "dtype float32, expected float64" in str(verdict.message)
 
 
 def test_a_known_mistake_in_float32_on_a_float64_input_is_named_with_the_dtype():
@@ -54,7 +54,7 @@ def test_a_known_mistake_in_float32_on_a_float64_input_is_named_with_the_dtype()
     right, not_flipped = _correlate(image, kernel.flip(0, 1)), _correlate(image, kernel)
     verdict = _judge(right, not_flipped.float(), [("kernel_not_flipped", not_flipped, False)])
     assert verdict.diagnosis == "kernel_not_flipped"
-    assert "hint of kernel_not_flipped" in verdict.message and "dtype float32, expected float64" in verdict.message
+    assert "hint of kernel_not_flipped" in str(verdict.message) and "dtype float32, expected float64" in str(verdict.message)
 
 
 FLOAT32_CONVOLVE = """
@@ -74,7 +74,7 @@ def convolve2d(image, kernel):  # cross-correlation, and in float32
 def test_the_known_mistake_is_named_on_a_float64_case_graded_end_to_end(tmp_path):
     failed = {c.name: c for c in _grade("assignment1", "convolve2d", tmp_path, {"convolution.py": FLOAT32_CONVOLVE})}
     assert failed["float64"].diagnosis == "kernel_not_flipped"
-    assert "dtype float32, expected float64" in failed["float64"].message
+    assert "dtype float32, expected float64" in str(failed["float64"].message)
 
 
 # --- 2. shape-only diagnoses say how sure they are ----------------------------------------------
@@ -85,13 +85,13 @@ def test_every_size_mistake_that_explains_the_shape_is_listed_when_the_values_ar
     other = torch.randn(5, 4, dtype=torch.float64)
     verdict = _judge(right, longer, [("ceil", other, True), ("once", other.flip(0), True)])
     assert verdict.diagnosis == "ceil"
-    assert "each of these mistakes gives: hint of ceil - or - hint of once" in verdict.message
+    assert "each of these mistakes gives: hint of ceil - or - hint of once" in str(verdict.message)
 
 
 def test_no_size_mistake_is_named_when_the_values_point_elsewhere():
     right = torch.randn(4, 4, dtype=torch.float64)
     verdict = _judge(right, torch.randn(5, 4, dtype=torch.float64), [("ceil", torch.randn(5, 4, dtype=torch.float64), True)])
-    assert verdict.diagnosis == "wrong_shape" and "hint" not in verdict.message
+    assert verdict.diagnosis == "wrong_shape" and "hint" not in str(verdict.message)
 
 
 D2L_CONV2D = """
@@ -126,7 +126,7 @@ def test_a_convolution_that_ignores_padding_and_dilation_gets_no_size_formula_di
 
 def test_a_function_that_returns_none_is_told_its_return_may_be_missing():
     verdict = _judge(torch.ones(4, 4, dtype=torch.float64), None)
-    assert verdict.message == "returned None: is a `return` missing?" and "gradient" not in verdict.message
+    assert str(verdict.message) == "returned None: is a `return` missing?" and "gradient" not in str(verdict.message)
 
 
 def test_gradient_failures_mention_in_place_operations_only_where_autograd_says_so():
@@ -169,7 +169,7 @@ def test_a_convolution_that_pads_only_the_width_is_named(tmp_path):
     failed = _mutant_checks(tmp_path, "conv2d", ("    x = pad(x, (left, right, top, bottom))\n",
                                                  "    x = pad(x, (left, right, 0, 0))\n"))
     named = [c for c in failed if c.diagnosis == "padding_one_axis"]
-    assert named and "only the width was padded" in named[0].message
+    assert named and "only the width was padded" in str(named[0].message)
 
 
 @pytest.mark.slow
@@ -177,7 +177,7 @@ def test_a_signal_padded_at_its_start_is_told_in_1d_words(tmp_path):
     failed = _mutant_checks(tmp_path, "conv1d", ("    x = pad(x, (before, after))\n",
                                                  "    x = pad(x, (before + after, 0))\n"))
     named = [c for c in failed if c.diagnosis == "padding_one_side"]
-    assert named and all("start of the signal" in c.message and "top/left" not in c.message for c in named)
+    assert named and all("start of the signal" in str(c.message) and "top/left" not in str(c.message) for c in named)
 
 
 @pytest.mark.slow

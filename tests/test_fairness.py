@@ -144,7 +144,7 @@ def test_cpu_time_of_processes_that_ended_still_counts_without_a_cgroup():
 def test_the_report_says_which_limit_stopped_the_task(wall_clock, header, expected):
     outcome = sandbox.Outcome((), -9, True, False, 1.0, wall_clock=wall_clock)
     diagnosis, message, status = judge._why_stopped(header, outcome, 3.0, True)
-    assert (diagnosis, status) == ("timeout", "timeout") and message.startswith(expected), message
+    assert (diagnosis, status) == ("timeout", "timeout") and str(message).startswith(expected), message
 
 
 def test_isolation_states_the_cpu_measures():
@@ -164,11 +164,11 @@ def test_a_correct_submission_beside_a_hostile_one_in_a_batch_scores_full_marks(
     reports = {entry.student: entry.report for entry in batch.grade_batch(
         "assignment1", [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT, language="en", timeout=TIMEOUT_S)}
     honest, hostile = reports["honest"], reports["hostile"]
-    assert honest.score == honest.max_score, [(t.name, t.status, t.problem) for t in honest.tasks]
+    assert honest.score == honest.max_score, [(t.name, t.status, str(t.problem)) for t in honest.tasks]
     assert hostile.score == 0
     spinning = [t for t in hostile.tasks if t.name != "filters"]
-    assert all(t.status == "timeout" and "(CPU time)" in t.problem for t in spinning), \
-        [(t.name, t.status, t.problem) for t in spinning]
+    assert all(t.status == "timeout" and "(CPU time)" in str(t.problem) for t in spinning), \
+        [(t.name, t.status, str(t.problem)) for t in spinning]
     deadline = time.monotonic() + 3
     while spinners_left(name) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -185,4 +185,4 @@ def test_a_correct_but_slow_submission_is_not_failed_by_a_busy_machine(tmp_path)
         for neighbour in neighbours:
             neighbour.kill()
             neighbour.wait()
-    assert report.score == report.max_score, [(t.name, t.status, t.problem) for t in report.tasks]
+    assert report.score == report.max_score, [(t.name, t.status, str(t.problem)) for t in report.tasks]

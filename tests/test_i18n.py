@@ -20,7 +20,7 @@ from test_wrong_submissions import BUGGY, CORRECT
 
 PO = ROOT / "grader" / "locale" / "ru" / "LC_MESSAGES" / "grader.po"
 # as the README's pybabel command: the errors a person reads take their message first
-KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "_": None, "gettext": None, "ngettext": (1, 2),
+KEYWORDS = {"N_": None, "say": (2,), "say_n": (2, 3), "message": None, "_": None, "gettext": None, "ngettext": (1, 2),
             **dict.fromkeys(("UsageError", "SubmissionError", "SourceError", "SettingsError", "StaleHandout",
                              "DecisionError", "ShardError"))}
 CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -248,7 +248,7 @@ def test_an_error_at_import_says_its_message_in_the_readers_language_or_that_it_
     def import_error(code: str) -> str:
         (tmp_path / "convolution.py").write_text(code)
         graded = grade("assignment1", tmp_path / "convolution.py", tasks=("pad",), language="ru")
-        return graded.tasks[0].problem
+        return i18n.say("ru", graded.tasks[0].problem)
     stale = import_error("from grader.course.handout import StaleHandout\n\n"
                          "raise StaleHandout('{folder}: {frames} does not match {spec}: get the current handout', "
                          "folder='assignment1', frames='expected.frames', spec='spec.json')\n")

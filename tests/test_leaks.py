@@ -78,7 +78,7 @@ def test_no_public_message_comes_after_a_hidden_case(grade, tmp_path):
     public = sum(not case.hidden for case in task.cases)
     assert public < len(task.cases)  # there are hidden cases to run
     shown = [int(n) for check in report.tasks[0].checks if not check.hidden
-             for n in re.findall(r"call number (\d+)", check.message)]
+             for n in re.findall(r"call number (\d+)", str(check.message))]
     assert shown and max(shown) <= public, (max(shown), public)
 
 
@@ -101,7 +101,7 @@ def test_the_hidden_cases_process_tells_nothing_but_its_results(grade, tmp_path,
     (tmp_path / "convolution.py").write_text(attack.replace("__MODE__", mode), encoding="utf-8")
     report = grade("assignment1", tmp_path / "convolution.py", tasks=["conv1d"], device="cpu")
     task = report.tasks[0]
-    shown = [task.problem or ""] + [check.message for check in task.checks if not check.hidden]
+    shown = [str(task.problem) or ""] + [str(check.message) for check in task.checks if not check.hidden]
     assert not [text for text in shown if "HIDDEN-LEAK" in text or "97" in text], shown[:3]
     assert task.score == 0
 

@@ -190,7 +190,8 @@ def test_the_only_notebook_is_extracted_and_located(tmp_path):
     found = find(folder, MODULES, tmp_path / "w")
     assert found.files["im2col.py"] == found.folder / "pooling.py" and found.notebook == found.folder / "work.ipynb"
     assert found.sources["pooling.py"] == found.files["pooling.py"].read_bytes()
-    assert found.locate("pooling.py:6 in f") == "work.ipynb code cell 2, line 2 in f"
+    assert str(found.place("pooling.py", 6)) == "work.ipynb code cell 2, line 2"
+    assert str(found.place("other.py", 6)) == "other.py:6"
     nbformat.write(notebook, str(folder / "other.ipynb"))
     with pytest.raises(SubmissionError, match="2 notebooks, not one"):
         find(folder, MODULES, tmp_path / "w2")

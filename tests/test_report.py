@@ -161,8 +161,8 @@ def _small_wrong_check():
     value = lambda data: TensorValue(data, "float32", "cpu", True, False, False)  # noqa: E731
     verdict = compare.judge(task, case, ReferenceCase(expected=value(want)), CaseReply(0, value(got)), "cpu")
     assert verdict.diagnosis == "wrong_values"
-    assert verdict.message == "expected [[[[1, 2], [5, 3]]]], got [[[[1, 2], [5, 4]]]]"  # the message is unchanged
-    return CheckResult(name="lecture <example>", device="cpu", passed=False, message=verdict.message,
+    assert str(verdict.message) == "expected [[[[1, 2], [5, 3]]]], got [[[[1, 2], [5, 4]]]]"  # the message is unchanged
+    return CheckResult(name="lecture <example>", device="cpu", passed=False, message=str(verdict.message),
                        diagnosis=verdict.diagnosis, **verdict.values)
 
 
@@ -248,7 +248,7 @@ def test_a_notebook_shows_the_report_framed_and_names_its_notebook_from_jupyter(
     from grader import notebook
 
     spec = api.open_assignment("assignment1", 0, ROOT)
-    inline = notebook.InlineReport(grading.ungraded(spec, "a.ipynb", ROOT, 0, "no <convolution.py>", "en"))
+    inline = notebook.InlineReport(grading.ungraded(spec, "a.ipynb", ROOT, 0, "no <convolution.py>"))
     assert inline._repr_html_().startswith('<iframe srcdoc="') and "<convolution.py>" not in inline._repr_html_()
     assert "no <convolution.py>" in repr(inline)
     monkeypatch.setenv("JPY_SESSION_NAME", "work/assignment1.ipynb")

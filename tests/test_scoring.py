@@ -90,7 +90,7 @@ def test_running_out_of_memory_or_stack_never_passes_a_probe():
     torch_cuda = _probe("OutOfMemoryError", ["OutOfMemoryError", "RuntimeError"], "CUDA out of memory.")
     both = _probe("Exhausted", ["Exhausted", "MemoryError", "RuntimeError"])
     for verdict in (torch_cpu, torch_cuda, both):
-        assert not verdict.passed and verdict.diagnosis == "memory", verdict.message
+        assert not verdict.passed and verdict.diagnosis == "memory", str(verdict.message)
     for wanted in ("RuntimeError", "Exception"):
         assert not _probe("RecursionError", ["RecursionError", "RuntimeError"], wanted=wanted).passed
         assert not _probe("MemoryError", ["MemoryError"], wanted=wanted).passed
@@ -131,6 +131,6 @@ def test_running_out_of_resources_on_every_call_passes_no_argument_check(tmp_pat
     report = api.grade("assignment1", folder, root=ROOT)
     probes = {t.name: [c for c in t.checks if c.group == "argument checks"] for t in report.tasks}
     assert all(probes[name] for name in ("pad", "conv1d", "conv2d", "convolve2d"))
-    assert {t: [c.message for c in checks if c.passed] for t, checks in probes.items()} == {t: [] for t in probes}
+    assert {t: [str(c.message) for c in checks if c.passed] for t, checks in probes.items()} == {t: [] for t in probes}
     assert {c.diagnosis for checks in probes.values() for c in checks} <= {"memory", "exception"}
     assert report.score == 0

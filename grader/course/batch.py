@@ -25,7 +25,7 @@ from grader.course import folder, sources, store
 from grader.course.shards import Shard
 from grader.engine import grading
 from grader.engine.load import Submission, SubmissionError, find
-from grader.i18n import ReaderError, say
+from grader.i18n import Message, ReaderError, message, say
 from grader.reports import classbook
 from grader.reports.classbook import Graded
 from grader.reports.render import write_report
@@ -91,7 +91,7 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         entries = [entry for entry in entries if shard is None or shard.holds(entry.student)]
         connection = store.open_store(results)
         todo: list[tuple[sources.Entry, Submission]] = []
-        empty: list[tuple[sources.Entry, str | None]] = []
+        empty: list[tuple[sources.Entry, Message | None]] = []
         for entry in entries:
             submission = _read(entry.path, plan) if entry.path else None
             fingerprint = submission.sha256 if isinstance(submission, Submission) else ""
@@ -107,10 +107,9 @@ def grade_batch(assignment: str, origins: Iterable[Path], results: Path, *, jobs
         total, done = len(todo) + len(empty), 0
         for entry, problem in empty:
             done += 1
-            if problem is None:
-                problem = entry.problem.say(plan.language) if entry.problem else say(plan.language,
-                                                                                          "no submission")
-            report = grading.ungraded(spec, entry.student, root, seed, problem, plan.language)
+            reason = problem if problem is not None else entry.problem.data if entry.problem \
+                else message("no submission")
+            report = grading.ungraded(spec, entry.student, root, seed, reason).read_in(plan.language)
             store.save(connection, entry.student, report, entry.name, entry.submitted_at)
             progress(done, total, _who(entry, anonymous), report)
         for entry, report in _grade_all(todo, plan, runner, jobs or os.cpu_count() or 2):
@@ -131,14 +130,14 @@ def _who(entry: sources.Entry, anonymous: bool) -> str:
     return f"{entry.name} ({entry.student})" if entry.name and not anonymous else entry.student
 
 
-def _read(path: Path, plan: Plan) -> Submission | str:
-    """The private copy of the submission at `path`, or why it cannot be read (in the feedback's language)."""
+def _read(path: Path, plan: Plan) -> Submission | Message:
+    """The private copy of the submission at `path`, or why it cannot be read."""
     workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=plan.work))
     try:
         return find(path, plan.spec.modules, workdir)
     except SubmissionError as error:
         shutil.rmtree(workdir, ignore_errors=True)
-        return error.say(plan.language)
+        return error.data
 
 
 def _grade_all(todo: list[tuple[sources.Entry, Submission]], plan: Plan, runner: sandbox.Zygote,
@@ -168,13 +167,13 @@ def _report(done: _Pending, outcomes: list[sandbox.Outcome] | None, status: int,
     try:
         runs = grading.task_runs(spec, spec.tasks, done.submission, plan.devices, known, done.jobs, outcomes, status)
         return grading.judge_submission(spec, runs, done.submission, plan.root, plan.devices, plan.seed,
-                                        plan.timeout, "jail", plan.language, done.started)
+                                        plan.timeout, "jail", done.started).read_in(plan.language)
     except sandbox.JailError:
         raise
     except Exception:
-        reason = say(plan.language, "the grader failed on this submission (exit status {status}): please report it",
-                     status=status)
-        return grading.ungraded(spec, str(done.entry.path), plan.root, plan.seed, reason, plan.language)
+        reason = message("the grader failed on this submission (exit status {status}): please report it",
+                         status=status)
+        return grading.ungraded(spec, str(done.entry.path), plan.root, plan.seed, reason).read_in(plan.language)
     finally:
         shutil.rmtree(done.submission.folder.parent, ignore_errors=True)
 
@@ -201,13 +200,14 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
                   options: HandBack = HandBack(), similar: dict[str, str] | None = None) -> list[Path]:
     """gradebook.csv, moodle_worksheet.csv and moodle_feedback.zip (for a Moodle export),
     summary.html and feedback/STUDENT/ (HTML, Markdown, JSON, Gradescope's results.json), all made
-    from the stored reports with the instructor's decisions applied; the summary in the reports'
-    own language, so that its quoted messages match it; `language` is only for a batch without
-    reports. A worksheet or overrides file that cannot be used stops it in one line, before any
-    file is written. `similar` (`--similarity`): each student's top match, the gradebook's `similar_to`."""
+    from the stored reports with the instructor's decisions applied, in `language` (by default the
+    reports' own): a stored report's messages are data, said in the language asked for. A
+    worksheet or overrides file that cannot be used stops it in one line, before any file is
+    written. `similar` (`--similarity`): each student's top match, the gradebook's `similar_to`."""
     from grader.reports import feedback, gradebook, moodle, summary
 
-    comments = lambda entry: moodle.feedback_comment(entry, entry.report.environment.language)  # noqa: E731
+    language = language or (graded[0].report.environment.language if graded else "en")
+    comments = lambda entry: moodle.feedback_comment(entry, language)  # noqa: E731
     try:
         worksheet = moodle.read_worksheet(options.worksheet) if options.worksheet else None
         adjustments = classbook.read_adjustments(options.overrides, gradebook.task_names(g.report for g in graded),
@@ -217,10 +217,10 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
         sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
     except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
         raise folder.UsageError.of(error) from None
-    title = graded[0].report.assignment if graded else say(language or "en", "no submissions")
+    title = graded[0].report.assignment if graded else say(language, "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous, similar)]
     for entry in graded:
-        feedback.write_feedback(results / "feedback", entry, options.anonymous)
+        feedback.write_feedback(results / "feedback", entry, options.anonymous, language)
     if sheet is not None:
         write_report(results / "moodle_worksheet.csv", sheet)
         written.append(results / "moodle_worksheet.csv")
@@ -228,7 +228,7 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
                                            options.anonymous):
         written.append(zipped)
     write_report(results / "summary.html",
-                 summary.render_summary(title, graded, None if graded else language, options.anonymous))
+                 summary.render_summary(title, graded, language, options.anonymous))
     return [*written, results / "summary.html", results / "feedback"]
 
 

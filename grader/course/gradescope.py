@@ -124,10 +124,11 @@ def autograde(assignment: str, *, visibility: str = "visible", timeout: float = 
     seed = folder.secret_seed(course, assignment)
     spec, _ = folder.open_graded(assignment, seed, course)
     try:
-        report = grading.grade_submission(spec, spec.tasks, base / "submission", course, folder.devices_for("auto"), seed,
-                                      timeout, None, runner, None, language)
+        report = grading.grade_submission(spec, spec.tasks, base / "submission", course, folder.devices_for("auto"),
+                                          seed, timeout, None, runner, None)
     except SubmissionError as error:
-        report = grading.ungraded(spec, "submission", course, seed, error.say(language), language)
+        report = grading.ungraded(spec, "submission", course, seed, error.data)
+    report = report.read_in(language)
     (base / "results").mkdir(exist_ok=True)  # Gradescope's harness makes it; a test's tree may not
     write_report(base / "results" / "results.json", results_json(report, visibility))
     return report

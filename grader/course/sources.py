@@ -15,7 +15,8 @@ from typing import Any
 
 from grader.engine.load import (MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, SubmissionError, _Copy,
                                 _folder_reader, _read_regular, _skipped, _zip_reader, one_line)
-from grader.i18n import N_, ReaderError, say
+from grader.i18n import N_, Message, ReaderError, say
+from grader.i18n import message as i18n_message
 
 # A whole class's export: many submissions, each within load.py's caps, which apply again when one is graded.
 MAX_EXPORT_BYTES = 8 * MAX_TOTAL_BYTES
@@ -47,6 +48,11 @@ class Problem(str):
         problem = super().__new__(cls, message.format(**fields))
         problem.message, problem.fields = message, fields
         return problem
+
+    @property
+    def data(self) -> Message:
+        """The problem as data, said where it is shown."""
+        return i18n_message(self.message, **self.fields)
 
     def say(self, language: str) -> str:
         return say(language, self.message, **self.fields)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -13,7 +12,7 @@ import torch
 from grader.engine.frames import CaseReply, Raised, ReferenceCase
 from grader.engine.wire import OtherValue, TensorValue
 from grader.experiments import GRADIENTS, without_gradients
-from grader.i18n import N_, say, say_again, say_name, say_text
+from grader.i18n import N_, Message, joined, message, name, plain, text
 from grader.spec import MODEL_MUST_NOT_RUN, Case, Model, Random, Task, Tensor, Variant, build
 
 # Diagnoses of an output that came back but is wrong: the ones a case's note may help with.
@@ -70,95 +69,110 @@ def _first_tensor_dtype(values: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One check's outcome (a changed one is a new Verdict: `dataclasses.replace`)."""
+    """One check's outcome under construction."""
 
     passed: bool
-    message: str = ""
+    message: Message = field(default_factory=lambda: plain(""))
     diagnosis: str | None = None
     # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
     values: dict[str, Any] = field(default_factory=dict)
 
 
+def spot(file: str, line: int) -> Message:
+    """A line of the student's code: `file.py:LINE` (`Submission.place` says a notebook's cell)."""
+    return plain("{file}:{line}", file=file, line=str(line))
+
+
+def at(where: str, place: Callable[[str, int], Message] = spot) -> Message | str:
+    """A "file:LINE" the scanner or the child's forbidden-call hook found, as `place` says it."""
+    file, _, line = where.rpartition(":")
+    return place(file, int(line)) if file and line.isdigit() else where
+
+
 def judge(task: Task, case: Case, expected: ReferenceCase | None, got: CaseReply | None, device: str,
-          no_result: tuple[str, str] | None = None, language: str = "en") -> Verdict:
+          no_result: tuple[str, Message] | None = None, place: Callable[[str, int], Message] = spot) -> Verdict:
     """Compare one case. `no_result` is (diagnosis, message) when the child sent nothing for it;
-    messages are in `language`."""
+    messages are data (`Message`), said by the renderers in the reader's language."""
     if expected is None or (not case.raises and expected.raised):
-        reason = expected.raised.message if expected and expected.raised else say(language, "no reference result")
-        return Verdict(False, say(language, "grader defect, not your fault: the reference failed ({reason})",
+        reason = expected.raised.message if expected and expected.raised else message("no reference result")
+        return Verdict(False, message("grader defect, not your fault: the reference failed ({reason})",
                                   reason=reason), "grader_defect")
     if got is None:
-        diagnosis, message = no_result or ("no_result", say(language, "no result came back for this case"))
-        return Verdict(False, message, diagnosis)
+        diagnosis, said_instead = no_result or ("no_result", message("no result came back for this case"))
+        return Verdict(False, said_instead, diagnosis)
     if got.forbidden:
         use = got.forbidden[0]
-        return Verdict(False, say(language, "called forbidden {api} at {where}", api=use.api, where=use.where),
+        return Verdict(False, message("called forbidden {api} at {where}", api=use.api, where=at(use.where, place)),
                        "forbidden_api")
     if case.raises:
-        return _judge_probe(task, expected, got, language)
+        return _judge_probe(task, expected, got, place)
     if got.raised:
-        return _judge_exception(task, got.raised, language)
+        return _judge_exception(task, got.raised, place)
     defect = (task.oracle is not None and case.law is None and expected.oracle_given
               and not agree(expected.expected, expected.oracle))
     if defect:  # the reference disagrees with torch: a grader defect, so torch's answer decides
         expected = dataclasses.replace(expected, expected=expected.oracle)
-    verdict = _judge_value(task, case, expected, got.value, device, language, values=case.law is None)
+    verdict = _judge_value(task, case, expected, got.value, device, values=case.law is None)
     if verdict.passed and case.law is not None:
-        verdict = _judge_law(case, got.value, language)
+        verdict = _judge_law(case, got.value)
     elif not verdict.passed and case.law is None:
-        verdict = _whole_variant(task, case, expected, got.value, device, verdict, language)
+        verdict = _whole_variant(task, case, expected, got.value, device, verdict)
     if case.requires_grad and verdict.diagnosis in (None, "missing_value") and _lost_graph(got.value):
-        verdict = Verdict(False, say(language, HINTS["not_differentiable"]), "not_differentiable")
+        verdict = Verdict(False, message(HINTS["not_differentiable"]), "not_differentiable")
     if verdict.passed and got.modified:
         which = ", ".join(f"#{i + 1}" for i in got.modified)
-        verdict = Verdict(False, say(language, "input tensor {which} was modified in place: {hint}", which=which,
-                                     hint=say(language, HINTS["input_modified"])), "input_modified")
+        verdict = Verdict(False, message("input tensor {which} was modified in place: {hint}", which=which,
+                                     hint=message(HINTS["input_modified"])), "input_modified")
     if defect:
-        verdict = dataclasses.replace(verdict, message=verdict.message + " " + say(
-            language, "(grader defect: the reference disagrees with torch here; judged against torch)"))
+        verdict = dataclasses.replace(verdict, message=plain(
+            "{message} {defect}", message=verdict.message,
+            defect=message("(grader defect: the reference disagrees with torch here; judged against torch)")))
     if case.hidden:
         verdict = dataclasses.replace(verdict, values={})
     return verdict
 
 
-# Where the child found an exception's line (run._exception): "helper.py:5 in broken: return x[0]".
-_FRAME = re.compile(r"(?P<place>[^\n]+?:\d+) in (?P<function>[^\s:]+): (?P<code>.*)", re.S)
+def where_raised(raised: Raised, place: Callable[[str, int], Message] = spot) -> Message | None:
+    """Where the failing line is, from the place the child sent as data (`run._exception`'s
+    "at": file, line, function, code): "helper.py:5 in broken: return x[0]"; at the module's top
+    level, "helper.py:5: import torchvision". None where the child named no place in the
+    student's files."""
+    at = raised.at
+    if not at:
+        return None
+    file, line, function, code = at
+    line_at = place(file, line)
+    if function is None or function == "<module>":
+        return plain("{place}: {code}", place=line_at, code=code)
+    return message("{place} in {function}: {code}", place=line_at, function=function, code=code)
 
 
-def place(where: str, language: str) -> str:
-    """A failing line's place in the reader's words: "helper.py:5 in broken: return x[0]"; at
-    the module's top level, "helper.py:5: import torchvision"."""
-    match = _FRAME.fullmatch(where)
-    if not match:
-        return where
-    if match["function"] == "<module>":
-        return f"{match['place']}: {match['code']}"
-    return say(language, "{place} in {function}: {code}", **match.groupdict())
-
-
-def said(error: Raised, language: str) -> str:
+def said(error: Raised, limit: int | None = None) -> Message:
     """An exception's message for the reader: a grader's own error (student code that called the
-    grader) in the reader's language, and a message that is empty said to be so."""
-    message = say_again(language, error.message) if "ReaderError" in error.mro else error.message
-    return message or say(language, "(no message)")
+    grader), sent as its key and fields (`ReaderError.data`), said in the reader's language; a
+    message that is empty said to be so."""
+    if error.said is not None:
+        return error.said
+    return plain(error.message[:limit]) if error.message else message("(no message)")
 
 
-def _judge_exception(task: Task, raised: Raised, language: str) -> Verdict:
-    where = " " + say(language, "at {place}", place=place(raised.where, language)) if raised.where else ""
+def _judge_exception(task: Task, raised: Raised, place: Callable[[str, int], Message] = spot) -> Verdict:
+    line_at = where_raised(raised, place)
+    where = plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
     if raised.type == "NotImplementedError" or (task.call == "mapping" and raised.type == "KeyError"):
-        return Verdict(False, say(language, "not implemented"), "not_implemented")
+        return Verdict(False, message("not implemented"), "not_implemented")
     if _out_of_memory(raised):
-        return Verdict(False, say(language, "ran out of memory{where}", where=where), "memory")
+        return Verdict(False, message("ran out of memory{where}", where=where), "memory")
     if MODEL_MUST_NOT_RUN in raised.message:
-        return Verdict(False, say(language, "ran the model{where}: {rule}", where=where,
-                                  rule=say(language, MODEL_MUST_NOT_RUN)), "model_was_run")
+        return Verdict(False, message("ran the model{where}: {rule}", where=where,
+                                  rule=message(MODEL_MUST_NOT_RUN)), "model_was_run")
     if raised.type == "SystemExit":
-        return Verdict(False, say(language, "called sys.exit(){where}: never exit from a graded function", where=where),
+        return Verdict(False, message("called sys.exit(){where}: never exit from a graded function", where=where),
                        "exception")
     known = next((hint for hint in task.raised_hints if hint.fragment in raised.message), None)
-    return Verdict(False, say(language, "raised {type}: {message}{where}", type=raised.type,
-                              message=said(raised, language), where=where)
-                   + (f": {say(language, known.hint)}" if known else ""), known.code if known else "exception")
+    said_raised = message("raised {type}: {message}{where}", type=raised.type, message=said(raised), where=where)
+    return Verdict(False, plain("{message}: {hint}", message=said_raised, hint=message(known.hint)) if known
+                   else said_raised, known.code if known else "exception")
 
 
 def _out_of_memory(raised: Raised) -> bool:
@@ -171,30 +185,29 @@ _BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
                                 if isinstance(value, type) and issubclass(value, BaseException))
 
 
-def _judge_probe(task: Task, expected: ReferenceCase, got: CaseReply, language: str) -> Verdict:
+def _judge_probe(task: Task, expected: ReferenceCase, got: CaseReply, place: Callable[[str, int], Message] = spot) -> Verdict:
     wanted = expected.raised
     if wanted is None:
-        return Verdict(False, say(language, "grader defect, not your fault: the reference accepted this probe"),
+        return Verdict(False, message("grader defect, not your fault: the reference accepted this probe"),
                        "grader_defect")
     raised = got.raised
     if raised is None:
-        return Verdict(False, say(language, "invalid arguments were accepted; expected {type} ({message})",
+        return Verdict(False, message("invalid arguments were accepted; expected {type} ({message})",
                                   type=wanted.type, message=wanted.message[:120]), "no_exception")
     # A call that ran out of memory or stack never got to check its arguments, even when the error's
     # class (torch's out-of-memory RuntimeError, RecursionError) is the one the probe expects.
     if raised.type == "NotImplementedError" or _out_of_memory(raised) or "RecursionError" in raised.mro:
-        return _judge_exception(task, raised, language)
+        return _judge_exception(task, raised, place)
     others = [name for name in raised.mro if name not in wanted.mro and name in _BUILTIN_EXCEPTIONS]
     if wanted.type in raised.mro and not others:
         return Verdict(True)
     if wanted.type in raised.mro:
-        return Verdict(False, say(language, "raised {type}, which is also a {others}: raise exactly {wanted} (or a "
+        return Verdict(False, message("raised {type}, which is also a {others}: raise exactly {wanted} (or a "
                                             "subclass of it alone)", type=raised.type, others=", ".join(others),
                                   wanted=wanted.type), "wrong_exception")
-    message = say(language, MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised.message \
-        else said(raised, language)[:120]
-    return Verdict(False, say(language, "raised {type} ({message}), but this call must raise {wanted}, as the "
-                                        "statement says", type=raised.type, message=message,
+    why = message(MODEL_MUST_NOT_RUN) if MODEL_MUST_NOT_RUN in raised.message else said(raised, 120)
+    return Verdict(False, message("raised {type} ({message}), but this call must raise {wanted}, as the "
+                                        "statement says", type=raised.type, message=why,
                               wanted=wanted.type), "wrong_exception")
 
 
@@ -208,8 +221,7 @@ def _lost_graph(value: Any) -> bool:
     return isinstance(value, TensorValue) and value.data.is_floating_point() and not value.has_grad_fn
 
 
-def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, verdict: Verdict,
-                   language: str) -> Verdict:
+def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, verdict: Verdict) -> Verdict:
     """A known mistake that explains the whole output, where no part named one: e.g. a module
     whose state_dict differs from the contract's just as that mistake's does."""
     if verdict.diagnosis in {variant.code for variant in task.variants}:
@@ -217,50 +229,50 @@ def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, de
     right, got = without_gradients(expected.expected), without_gradients(got)
 
     def explains(value: Any) -> bool:  # the mistake's output is the student's, and not the right one
-        return _judge_value(task, case, ReferenceCase(expected=value), got, device, language).passed \
+        return _judge_value(task, case, ReferenceCase(expected=value), got, device).passed \
             and not agree(value, right)
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
     if not same:
         return verdict
-    return dataclasses.replace(_diagnosed(verdict.message, same, language), values=verdict.values)
+    return dataclasses.replace(_diagnosed(verdict.message, same), values=verdict.values)
 
 
-def _judge_law(case: Case, value: Any, language: str = "en") -> Verdict:
+def _judge_law(case: Case, value: Any) -> Verdict:
     """An output that is random by design, judged by the case's law instead of by equality."""
     if case.law is None:
         raise ValueError(f"case {case.name} has no law")
     try:
         broken = case.law(value, *build(case.args), **build(case.kwargs))
     except Exception as error:  # the output has a form the law cannot read
-        return Verdict(False, say(language, "could not check this output ({error})",
+        return Verdict(False, message("could not check this output ({error})",
                                   error=f"{type(error).__name__}: {error}"), "wrong_values")
     if broken is None:
         return Verdict(True)
-    diagnosis, message, fields = broken
-    return Verdict(False, say(language, message, **fields), diagnosis)
+    diagnosis, key, fields = broken
+    return Verdict(False, message(key, **fields), diagnosis)
 
 
 def breaks_law(case: Case, value: Any) -> str | None:
     """What a trusted answer (torch's) does wrong by the case's law, if anything."""
     verdict = _judge_law(case, value)
-    return None if verdict.passed else verdict.message
+    return None if verdict.passed else str(verdict.message)
 
 
-def _judge_value(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
-                 values: bool = True, path: str = "", gradient: bool = False) -> Verdict:
+def _judge_value(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str,
+                 values: bool = True, path: Message | None = None, gradient: bool = False) -> Verdict:
     """`expected` holds the reference's answer and the variants' at the same place in the output;
     `path` names that place in a structured output (dict keys, tuple positions); with `values`
     False only the form is checked (type, shape, dtype, device), for outputs judged by a law;
     `gradient`: the place is among an experiment's gradients."""
     want = expected.expected
     if got is None and want is not None and not gradient:
-        verdict = Verdict(False, say(language, "returned None: is a `return` missing?"), "wrong_type")
+        verdict = Verdict(False, message("returned None: is a `return` missing?"), "wrong_type")
     elif isinstance(want, dict) or (isinstance(want, (list, tuple)) and _holds_tensor(want)):
-        return _judge_parts(task, case, expected, got, device, language, values, path, gradient)
+        return _judge_parts(task, case, expected, got, device, values, path, gradient)
     else:
-        verdict = _judge_leaf(task, case, expected, got, device, language, values)
+        verdict = _judge_leaf(task, case, expected, got, device, values)
     if path and not verdict.passed:
-        verdict = dataclasses.replace(verdict, message=f"{path}: {verdict.message}")
+        verdict = dataclasses.replace(verdict, message=plain("{path}: {message}", path=path, message=verdict.message))
     return verdict
 
 
@@ -270,78 +282,82 @@ def _holds_tensor(value: Any) -> bool:
     return isinstance(value, (TensorValue, dict))
 
 
-def _judge_parts(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str, values: bool,
-                 path: str, gradient: bool) -> Verdict:
+def _judge_parts(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, values: bool,
+                 path: Message | None, gradient: bool) -> Verdict:
     """A structured output, part by part; the first wrong part is reported, under its path."""
     want = expected.expected
-    where = f"{path}: " if path else ""
+    def where(said: Message) -> Message:
+        return plain("{path}: {message}", path=path, message=said) if path else said
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            return Verdict(False, where + say(language, "returned {what}, expected a dict", what=_plain_type(got)),
+            return Verdict(False, where(message("returned {what}, expected a dict", what=_plain_type(got))),
                            "wrong_type")
         missing, extra = [k for k in want if k not in got], [k for k in got if k not in want]
         if missing or extra:
-            return Verdict(False, f"{where}{_names_differ(missing, extra, language)}: "
-                                  f"{say(language, HINTS['wrong_names'])}", "wrong_names")
+            return Verdict(False, where(plain("{names}: {hint}", names=_names_differ(missing, extra),
+                                              hint=message(HINTS["wrong_names"]))), "wrong_names")
         keys = list(want)
-        labels = [f"{path} / {say_name(language, str(k))}" if path else say_name(language, str(k)) for k in want]
+        labels = [plain("{path} / {key}", path=path, key=name(str(k))) if path else name(str(k)) for k in want]
     else:
         if type(got) is not type(want) or len(got) != len(want):
-            what = say(language, "a {type} of {count}", type=type(got).__name__, count=len(got)) \
+            what = message("a {type} of {count}", type=type(got).__name__, count=len(got)) \
                 if isinstance(got, (list, tuple)) else _plain_type(got)
-            return Verdict(False, where + say(language, "returned {what}, expected a {type} of {count}", what=what,
-                                              type=type(want).__name__, count=len(want)), "wrong_type")
-        keys, labels = list(range(len(want))), [f"{path or say(language, 'output')}[{i}]" for i in range(len(want))]
+            return Verdict(False, where(message("returned {what}, expected a {type} of {count}", what=what,
+                                                type=type(want).__name__, count=len(want))), "wrong_type")
+        keys = list(range(len(want)))
+        labels = [plain("{path}[{index}]", path=path or message("output"), index=str(i)) for i in keys]
     for key, label in zip(keys, labels):
         part = ReferenceCase(expected=want[key], variants={  # mistakes come without gradients (without_gradients)
             number: value[key] for number, value in expected.variants.items()
             if (isinstance(value, dict) and key in value) or
                (isinstance(value, (list, tuple)) and isinstance(key, int) and key < len(value))})
-        verdict = _judge_value(task, case, part, got[key], device, language, values, label,
+        verdict = _judge_value(task, case, part, got[key], device, values, label,
                                gradient or key == GRADIENTS)
         if not verdict.passed:
             return verdict
     return Verdict(True)
 
 
-def _names_differ(missing: list[str], extra: list[str], language: str) -> str:
-    def listed(names: list[str]) -> str:
-        more = " " + say(language, "(and {count} more)", count=len(names) - 6) if len(names) > 6 else ""
-        return ", ".join(names[:6]) + more
-    parts = ([say(language, "missing {names}", names=listed(missing))] if missing else []) + \
-        ([say(language, "unexpected {names}", names=listed(extra))] if extra else [])
-    return "; ".join(parts)
+def _names_differ(missing: list[str], extra: list[str]) -> Message:
+    def listed(names: list[str]) -> Message:
+        shown = ", ".join(names[:6])
+        if len(names) <= 6:
+            return plain(shown)
+        return plain("{names} {more}", names=shown, more=message("(and {count} more)", count=len(names) - 6))
+    parts = ([message("missing {names}", names=listed(missing))] if missing else []) + \
+        ([message("unexpected {names}", names=listed(extra))] if extra else [])
+    return joined("; ", parts)
 
 
-def _judge_leaf(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
+def _judge_leaf(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str,
                 values: bool) -> Verdict:
     want = expected.expected
     if isinstance(want, TensorValue):
         if got is None:  # a gradient (see _judge_value): no path from the output to this tensor
-            return Verdict(False, say(language, "None where a tensor is expected ({hint})",
-                                      hint=say(language, HINTS["missing_value"])), "missing_value")
-        return _judge_tensor(task, case, expected, got, device, language, values)
+            return Verdict(False, message("None where a tensor is expected ({hint})",
+                                      hint=message(HINTS["missing_value"])), "missing_value")
+        return _judge_tensor(task, case, expected, got, device, values)
     if _same_plain(want, got):
         return Verdict(True)
-    message = say(language, "expected {want}, got {got}", want=_show(want, language), got=_show(got, language))
+    said = message("expected {want}, got {got}", want=_show(want), got=_show(got))
     matching = [v for v, _ in _matching_variants(task, expected, lambda value: _same_plain(value, got))]
     if matching:
-        return _diagnosed(message, matching, language)
+        return _diagnosed(said, matching)
     path, want_item, got_item = _first_difference(want, got)
     if path or isinstance(want, (list, tuple)):
         entry = "".join(f"[{i}]" for i in path)
         if isinstance(want_item, (list, tuple)) and isinstance(got_item, (list, tuple)) \
                 and len(want_item) != len(got_item):
-            message = say(language, "{count} entries in {entry}, expected {wanted}", count=len(got_item),
+            said = message("{count} entries in {entry}, expected {wanted}", count=len(got_item),
                           entry=entry, wanted=len(want_item)) if entry else \
-                say(language, "{count} entries, expected {wanted}", count=len(got_item), wanted=len(want_item))
+                message("{count} entries, expected {wanted}", count=len(got_item), wanted=len(want_item))
         else:
-            message = say(language, "entry {entry}: expected {want}, got {got}", entry=entry, want=repr(want_item),
-                          got=_show(got_item, language))
+            said = message("entry {entry}: expected {want}, got {got}", entry=entry, want=repr(want_item),
+                          got=_show(got_item))
     if _plain_type(got_item) != _plain_type(want_item):
-        return Verdict(False, message + " " + say(language, "({got} where {want} is expected)",
-                                                  got=_plain_type(got_item), want=_plain_type(want_item)), "wrong_type")
-    return Verdict(False, message, "wrong_value")
+        return Verdict(False, plain("{message} {types}", message=said, types=message(
+            "({got} where {want} is expected)", got=_plain_type(got_item), want=_plain_type(want_item))), "wrong_type")
+    return Verdict(False, said, "wrong_value")
 
 
 def _first_difference(want: Any, got: Any, path: tuple[int, ...] = ()) -> tuple[tuple[int, ...], Any, Any]:
@@ -359,9 +375,9 @@ def _matching_variants(task: Task, expected: ReferenceCase, same: Callable[[Any]
             if key.isdigit() and int(key) < len(task.variants) and same(value)]
 
 
-def _diagnosed(message: str, variants: list[Variant], language: str) -> Verdict:
-    hints = list(dict.fromkeys(say_text(language, v.hint) for v in variants))
-    return Verdict(False, f"{message}: {say(language, ' - or - ').join(hints)}", variants[0].code)
+def _diagnosed(said: Message, variants: list[Variant]) -> Verdict:
+    hints = [text(hint) for hint in dict.fromkeys(v.hint for v in variants)]
+    return Verdict(False, plain("{message}: {hints}", message=said, hints=joined(" - or - ", hints)), variants[0].code)
 
 
 def _plain_type(value: Any) -> str:
@@ -384,13 +400,13 @@ def _same_plain(want: Any, got: Any) -> bool:
     return False
 
 
-def _show(value: Any, language: str = "en") -> str:
+def _show(value: Any) -> Message | str:
     if isinstance(value, TensorValue):
-        return say(language, "tensor of shape {shape}", shape=tuple(value.data.shape))
+        return message("tensor of shape {shape}", shape=tuple(value.data.shape))
     if isinstance(value, OtherValue):
-        return say(language, "a {type}", type=value.type_name)
-    text = repr(value)
-    return text if len(text) <= 200 else text[:200] + "..."
+        return message("a {type}", type=value.type_name)
+    shown = repr(value)
+    return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
 def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) -> float:
@@ -401,12 +417,12 @@ def _tolerance(task: Task, case: Case, dtype: str | None, want: torch.Tensor) ->
     return SAFETY * EPS.get(dtype or "float32", 1.2e-7) * terms * scale
 
 
-def _judge_tensor(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str, language: str,
+def _judge_tensor(task: Task, case: Case, expected: ReferenceCase, got: Any, device: str,
                   values: bool = True) -> Verdict:
     want: TensorValue = expected.expected
     if not isinstance(got, TensorValue) or not got.exact_type:
-        what = _plain_type(got) if not isinstance(got, TensorValue) else say(language, "a subclass of torch.Tensor")
-        return Verdict(False, say(language, "returned {what}: {hint}", what=what, hint=say(language, HINTS["wrong_type"])),
+        what = _plain_type(got) if not isinstance(got, TensorValue) else message("a subclass of torch.Tensor")
+        return Verdict(False, message("returned {what}: {hint}", what=what, hint=message(HINTS["wrong_type"])),
                        "wrong_type")
     input_dtype = _first_tensor_dtype((*case.args, *case.kwargs.values()))
     if want.data.is_floating_point():  # made from the inputs: their dtype
@@ -420,37 +436,38 @@ def _judge_tensor(task: Task, case: Case, expected: ReferenceCase, got: Any, dev
                                     and v.data.shape == got.data.shape)
     equal = [v for v, value in same_shape if _mismatch(value.data, got.data, tolerance) is None]
     if got.data.shape != want.data.shape:
-        message = say(language, "shape {got}, expected {want}", got=tuple(got.data.shape), want=tuple(want.data.shape))
+        said = message("shape {got}, expected {want}", got=tuple(got.data.shape), want=tuple(want.data.shape))
         if equal:
-            return _diagnosed(message, equal, language)
+            return _diagnosed(said, equal)
         # Size-formula mistakes give this shape whatever else the code does: named when the values
         # are the right ones, cut or extended, or that mistake's own; never when they point elsewhere.
         sized = [(variant, value) for variant, value in same_shape if variant.by_shape]
         if values and not _agree_mostly(want.data, got.data, tolerance):
             sized = [(variant, value) for variant, value in sized if _agree_mostly(value.data, got.data, tolerance)]
         if sized:
-            hints = list(dict.fromkeys(say_text(language, v.hint) for v, _ in sized))
-            joined = say(language, " - or - ").join(hints)
-            which = say(language, "the shape matches what this mistake gives: {hints}", hints=joined) \
-                if len(hints) == 1 else say(language, "the shape matches what each of these mistakes gives: {hints}",
-                                            hints=joined)
-            return Verdict(False, f"{message}; {which}", sized[0][0].code)
-        return Verdict(False, message, "wrong_shape")
-    bad = _mismatch(want.data, got.data, tolerance, language) if values else None
-    broken = _broken_contract(task, want, got, dtype, input_dtype, device, language)
+            hints = [text(hint) for hint in dict.fromkeys(v.hint for v, _ in sized)]
+            all_hints = joined(" - or - ", hints)
+            which = message("the shape matches what this mistake gives: {hints}", hints=all_hints) \
+                if len(hints) == 1 else message("the shape matches what each of these mistakes gives: {hints}",
+                                                hints=all_hints)
+            return Verdict(False, plain("{message}; {which}", message=said, which=which), sized[0][0].code)
+        return Verdict(False, said, "wrong_shape")
+    bad = _mismatch(want.data, got.data, tolerance) if values else None
+    broken = _broken_contract(task, want, got, dtype, input_dtype, device)
     if bad is None:
         return broken or Verdict(True)
     if equal:
-        verdict = _diagnosed(bad, equal, language)
+        verdict = _diagnosed(bad, equal)
     elif got.dtype == dtype == "float64" and \
             _mismatch(want.data, got.data, _tolerance(task, case, "float32", want.data)) is None:
-        verdict = Verdict(False, f"{bad}: {say(language, HINTS['float32_precision'])}", "float32_precision")
+        verdict = Verdict(False, plain("{message}: {hint}", message=bad, hint=message(HINTS["float32_precision"])),
+                          "float32_precision")
     else:  # a value diagnosis, so that the known mistakes are computed and may name it
         verdict = Verdict(False, bad, "wrong_values")
     if broken:  # the values are wrong whatever the dtype: both are said
-        verdict = dataclasses.replace(verdict, message=verdict.message + "; " + broken.message)
-    wrong = _wrong(want.data, got.data, tolerance)
-    return dataclasses.replace(verdict, values=side_by_side(want.data, got.data, wrong))
+        verdict = dataclasses.replace(verdict, message=plain("{message}; {broken}", message=verdict.message,
+                                                             broken=broken.message))
+    return dataclasses.replace(verdict, values=side_by_side(want.data, got.data, _wrong(want.data, got.data, tolerance)))
 
 
 def _agree_mostly(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> bool:
@@ -470,17 +487,17 @@ def _coarser(dtype: str | None, returned: str) -> str | None:
 
 
 def _broken_contract(task: Task, want: TensorValue, got: TensorValue, dtype: str | None, input_dtype: str | None,
-                     device: str, language: str) -> Verdict | None:
+                     device: str) -> Verdict | None:
     """A wrong dtype or device, whatever the values."""
     if dtype and got.dtype != dtype:
         own_dtype = dtype == task.output_dtype or not want.data.is_floating_point()  # not the input's
-        hint = say(language, "make it a torch.{dtype} tensor", dtype=dtype) if own_dtype \
-            else say(language, HINTS["dtype_not_preserved"])
-        return Verdict(False, say(language, "dtype {got}, expected {want}: {hint}", got=got.dtype, want=dtype, hint=hint),
+        hint = message("make it a torch.{dtype} tensor", dtype=dtype) if own_dtype \
+            else message(HINTS["dtype_not_preserved"])
+        return Verdict(False, message("dtype {got}, expected {want}: {hint}", got=got.dtype, want=dtype, hint=hint),
                        "dtype_not_preserved")
     if input_dtype and got.device.split(":")[0] != device:  # without tensor inputs, like torch: the CPU
-        return Verdict(False, say(language, "on device {got}, expected {want}: {hint}", got=got.device, want=device,
-                                  hint=say(language, HINTS["wrong_device"])), "wrong_device")
+        return Verdict(False, message("on device {got}, expected {want}: {hint}", got=got.device, want=device,
+                                  hint=message(HINTS["wrong_device"])), "wrong_device")
     return None
 
 
@@ -492,7 +509,7 @@ def _wrong(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> torch.Ten
     return wrong & ~(torch.isnan(want) & torch.isnan(got))
 
 
-def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float, language: str = "en") -> str | None:
+def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float) -> Message | None:
     """None when equal within tolerance, else where and how the values differ."""
     got = got.to(torch.float64) if got.dtype != torch.float64 else got
     want = want.to(torch.float64)
@@ -503,9 +520,9 @@ def _mismatch(want: torch.Tensor, got: torch.Tensor, tolerance: float, language:
         return None
     first = tuple(int(i) for i in torch.nonzero(wrong)[0])
     if want.numel() <= 16:
-        return say(language, "expected {want}, got {got}", want=_round(want), got=_round(got))
-    nonfinite = " " + say(language, "(NaN or inf)") if not bool(finite.all()) else ""
-    return say(language, "{count} of {total} values wrong{nonfinite}; first at index {first}: expected {want}, got {got}",
+        return message("expected {want}, got {got}", want=_round(want), got=_round(got))
+    nonfinite = plain(" {said}", said=message("(NaN or inf)")) if not bool(finite.all()) else ""
+    return message("{count} of {total} values wrong{nonfinite}; first at index {first}: expected {want}, got {got}",
                count=count, total=want.numel(), nonfinite=nonfinite, first=first, want=f"{want[first].item():.8g}",
                got=f"{got[first].item():.8g}")
 

@@ -12,9 +12,9 @@ from grader.i18n import N_
 from grader.results import Environment, Isolation
 
 
-def environment(devices: tuple[str, ...], mode: str = "jail", language: str = "en") -> Environment:
+def environment(devices: tuple[str, ...], mode: str = "jail") -> Environment:
     return Environment(python=platform.python_version(), torch=torch.__version__, devices=devices,
-                       grader=__version__, isolation=isolation(devices, mode), language=language)
+                       grader=__version__, isolation=isolation(devices, mode))
 
 
 def isolation(devices: tuple[str, ...], mode: str = "jail") -> Isolation:

@@ -18,7 +18,8 @@ from typing import Any, Collection, TypeGuard
 
 from torch.overrides import TorchFunctionMode
 
-from grader.i18n import N_, say
+from grader.i18n import N_, Message
+from grader.i18n import message as i18n_message
 
 
 @dataclass(frozen=True)
@@ -217,18 +218,19 @@ TORCH_INTERNALS = N_("torch's internals: forbidden in every task")
 _BY_NAME = ("getattr", "setattr", "delattr")
 
 
-def review(source: "bytes | str | Code", filename: str, language: str = "en") -> list[tuple[str, str, str]]:
+def review(source: "bytes | str | Code", filename: str) -> list[tuple[Message, str, str]]:
     """(what, file:line, the line) for each place that reaches into the grader or the machine,
-    `what` in `language`. Raises Unreadable for a source Python cannot read either."""
+    `what` a message (data, said where it is shown). Raises Unreadable for a source Python cannot
+    read either."""
     code = read(source, filename)
-    found: dict[tuple[int, str], tuple[str, str, str]] = {}
+    found: dict[tuple[int, str], tuple[Message, str, str]] = {}
     for node in code.nodes:
         for message, fields in _review_reasons(node, code.aliases):
-            what = say(language, message, **{name: say(language, value) if name == "why" else value
-                                             for name, value in fields.items()})
+            what = i18n_message(message, **{name: i18n_message(value) if name == "why" else value
+                                            for name, value in fields.items()})
             number = _line(node)  # a node without a line has no reasons
             line = code.lines[number - 1].strip()[:160] if number <= len(code.lines) else ""
-            found.setdefault((number, what), (what, f"{filename}:{number}", line))
+            found.setdefault((number, str(what)), (what, f"{filename}:{number}", line))
     return [found[key] for key in sorted(found)]
 
 

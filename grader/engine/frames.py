@@ -14,11 +14,13 @@ What a child sends:
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from grader.engine.wire import MAX_MESSAGE, MAX_TEXT, decode
+from grader.i18n import Message
 
 MAX_CASE = 10**6  # a case index, or an input's number among a case's tensors
 
@@ -32,6 +34,8 @@ class Raised:
     mro: tuple[str, ...] = field()  # field(): else the dataclass takes `type.mro` for its default
     message: str
     where: str | None = None
+    at: tuple[str, int, str | None, str] | None = None  # (file, line, function, code) in the student's files
+    said: Message | None = None  # a grader's own error (student code called the grader): its key and fields
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class TaskHeader:
     missing: str | None = None  # the task's target is not defined in the file
     missing_file: str | None = None  # the submission has no such module
     not_own: str | None = None  # "conv2d: it is torch.conv2d, not a function defined in your file"
+    not_own_kind: str | None = None  # what the target is instead, as data: the kind ...
+    not_own_name: str | None = None  # ... and its name
     import_error: Raised | None = None
     forbidden: tuple[ForbiddenUse, ...] = ()  # caught while importing
 
@@ -99,6 +105,7 @@ def student_results(frames: Iterable[bytes]) -> tuple[dict[int, CaseReply], Task
         elif header is None:
             header = TaskHeader(imported=raw.get("imported", False), missing=raw.get("missing"),
                                 missing_file=raw.get("missing_file"), not_own=raw.get("not_own"),
+                                not_own_kind=raw.get("not_own_kind"), not_own_name=raw.get("not_own_name"),
                                 import_error=raw["import_error"], forbidden=raw["forbidden"])
     return cases, header
 
@@ -123,7 +130,7 @@ def _checked(frames: Iterable[bytes]) -> Iterable[dict[str, Any]]:
 
 
 _EXCEPTIONS = ("raised", "oracle_raised", "import_error")
-_TEXTS = ("missing", "missing_file", "not_own")
+_TEXTS = ("missing", "missing_file", "not_own", "not_own_kind", "not_own_name")
 
 
 def _well_formed(frame: Any) -> dict[str, Any]:
@@ -161,9 +168,26 @@ def _exception(error: Any) -> Raised | None:
             and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])
             and isinstance(error.get("where"), (str, type(None)))):
         raise ValueError("bad exception")
-    where = error["where"]
+    where, at = error["where"], error.get("at")
+    if at is not None and not (isinstance(at, list) and len(at) == 4 and isinstance(at[0], str) and _is_index(at[1], 10**9)
+                               and isinstance(at[2], (str, type(None))) and isinstance(at[3], str)):
+        raise ValueError("bad place")
     return Raised(_text(error["type"], MAX_MESSAGE), tuple(name[:200] for name in error["mro"][:64]),
-                  _text(error["message"], MAX_MESSAGE), None if where is None else _text(where, MAX_MESSAGE))
+                  _text(error["message"], MAX_MESSAGE), None if where is None else _text(where, MAX_MESSAGE),
+                  None if at is None else (_text(at[0], MAX_MESSAGE), at[1],
+                                           None if at[2] is None else _text(at[2], MAX_MESSAGE), _text(at[3], MAX_MESSAGE)),
+                  _said(error.get("said")))
+
+
+def _said(said: Any) -> Message | None:
+    """A grader's own error as its key and fields (`i18n.Message` as JSON), where it is one and
+    not too long to show; else None, and its text alone is shown."""
+    if said is None or len(json.dumps(said, default=str)) > 2 * MAX_MESSAGE:
+        return None
+    try:
+        return Message.model_validate(said)
+    except ValueError:
+        return None
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")

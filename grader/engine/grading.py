@@ -29,7 +29,7 @@ DEFAULT_TIMEOUT_S = 10.0  # CPU seconds per task, of all the processes its code 
 
 def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, root: Path, devices: tuple[str, ...],
                      seed: int, timeout: float, workers: int | None, runner: sandbox.Zygote | None,
-                     expected: Expected | None = None, language: str = "en") -> Report:
+                     expected: Expected | None = None) -> Report:
     """Grade one submission; `expected` loads the reference's frames computed beforehand (a handout).
     Raises SubmissionError for a submission that cannot be read."""
     started = time.monotonic()
@@ -40,57 +40,49 @@ def grade_submission(spec: Assignment, tasks: tuple[Task, ...], origin: Path, ro
         if mode == "user":  # the student's uid reads its own copy (its helper modules) from here
             _open_to_others(workdir)
         runs = execute(spec, tasks, found, root, devices, timeout, workers, runner, expected, mode)
-        report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
+        report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, started)
         if expected is None:  # the reference ran here without its known mistakes: add them where one may apply
             plain = [task_run for task_run, result in zip(runs, report.tasks) if _named_nothing(result, task_run.task)]
             if plain:
                 add_mistakes(spec, plain, root, timeout, workers)
-                report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, language, started)
+                report = judge_submission(spec, runs, found, root, devices, seed, timeout, mode, started)
         return report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def judge_submission(spec: Assignment, runs: list[TaskRun], found: Submission, root: Path, devices: tuple[str, ...],
-                     seed: int, timeout: float, mode: str, language: str, started: float) -> Report:
-    """The report of a submission whose children have run: every task judged, review flags listed."""
+                     seed: int, timeout: float, mode: str, started: float) -> Report:
+    """The report of a submission whose children have run: every task judged, review flags listed.
+    Its messages are data in no language (`Report.read_in` chooses the one it is said in)."""
     codes = read_sources(found.sources)  # parsed once for the scan and the review
     findings = scan_source(spec, found.sources, tuple(r.task for r in runs), codes)
-    results = tuple(_locate(judge_safely(r, findings[r.task.name], timeout, language), found, language) for r in runs)
-    flags, more_flags = review_flags(found, codes, language)
-    notes = [i18n.say(language, message, **fields) for message, fields in found.notes]
+    results = tuple(judge_safely(r, findings[r.task.name], timeout, found.place) for r in runs)
+    flags, more_flags = review_flags(found, codes)
+    notes = [i18n.message(message, **fields) for message, fields in found.notes]
     if mode == "process":
-        notes.append(i18n.say(language, "graded without a sandbox: your code ran as an ordinary process"))
-    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=str(found.origin),
+        notes.append(i18n.message("graded without a sandbox: your code ran as an ordinary process"))
+    return Report(assignment=spec.name, title=i18n.text(spec.title), submission=str(found.origin),
                   course=str(root), seed=seed,
                   sha256=found.sha256, graded_at=_now(), tasks=results, review=flags, review_omitted=more_flags,
                   notes=tuple(notes),
-                  environment=environment(devices, mode, language),
+                  environment=environment(devices, mode),
                   duration_s=round(time.monotonic() - started, 3))
 
 
-def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str, language: str = "en") -> Report:
+def ungraded(spec: Assignment, origin: str, root: Path, seed: int, reason: str | i18n.Message) -> Report:
     """The report of a submission that could not be graded at all: every task 0, and the reason,
     said once (on the first task)."""
     tasks = tuple(TaskResult(name=task.name, max_score=task.points, checks=(), problem=None if number else reason,
                              problem_status="error", shares=task.shares or {"results": 1.0})
                   for number, task in enumerate(spec.tasks))
-    return Report(assignment=spec.name, title=i18n.say_text(language, spec.title), submission=origin,
+    return Report(assignment=spec.name, title=i18n.text(spec.title), submission=origin,
                   course=str(root), seed=seed, graded_at=_now(),
-                  tasks=tasks, environment=environment(("cpu",), language=language), duration_s=0.0)
+                  tasks=tasks, environment=environment(("cpu",)), duration_s=0.0)
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _locate(result: TaskResult, submission: Submission, language: str = "en") -> TaskResult:
-    """Point messages at notebook cells rather than at the module extracted from them."""
-    if not submission.notebook:
-        return result
-    checks = tuple(c.model_copy(update={"message": submission.locate(c.message, language)}) for c in result.checks)
-    problem = submission.locate(result.problem, language) if result.problem else None
-    return result.model_copy(update={"checks": checks, "problem": problem})
 
 
 def reference_sources(spec: Assignment, root: Path) -> dict[str, run.Source]:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable
 
 from grader.engine import files
-from grader.i18n import N_, ReaderError, say
+from grader.i18n import N_, Message, ReaderError, message, plain
 
 MAX_ENTRIES = 2_000  # files and folders walked in a folder, members in a zip
 MAX_PY_FILES = 500
@@ -61,19 +61,15 @@ class Submission:
             digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
-    def locate(self, text: str, language: str = "en") -> str:
-        """Rewrite `file.py:LINE` in a message as `notebook cell N, line L` for notebooks."""
-        notebook = self.notebook
-        if not notebook:
-            return text
-
-        def cell_line(match: re.Match) -> str:
-            line = int(match.group(1))
+    def place(self, file: str, line: int) -> Message:
+        """A line of the submission as a reader finds it: `file.py:LINE`, or in a notebook `work.ipynb
+        code cell N, line L`."""
+        if self.notebook and file in {path.name for path in self.files.values()}:
             cell = bisect.bisect_right(self.cell_starts, line)
-            return say(language, "{notebook} code cell {cell}, line {line}", notebook=notebook.name, cell=cell,
-                       line=line - self.cell_starts[cell - 1] + 1) if cell else match.group(0)
-        names = "|".join(re.escape(name) for name in {path.name for path in self.files.values()})
-        return re.sub(rf"(?:{names}):(\d+)", cell_line, text)
+            if cell:
+                return message("{notebook} code cell {cell}, line {line}", notebook=self.notebook.name, cell=cell,
+                               line=line - self.cell_starts[cell - 1] + 1)
+        return plain("{file}:{line}", file=file, line=str(line))
 
 
 def find(origin: Path, modules: tuple[str, ...], workdir: Path) -> Submission:

@@ -23,7 +23,7 @@ from grader import experiments
 from grader.engine import forbidden, wire
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, OVERFLOW_STATUS, RESULT_BYTES
-from grader.i18n import N_
+from grader.i18n import N_, ReaderError
 from grader.spec import Case, NotApplicable, Task, Variant, build
 
 # Taken before any student code runs: a submission may monkeypatch torch's own functions.
@@ -62,12 +62,12 @@ def code_objects(code: types.CodeType) -> list[types.CodeType]:
     return found
 
 
-# Said in English here, in the child; the parent says them in the reader's language (i18n.say_again).
+# Sent as their kind and the name (the header's "not_own_kind", "not_own_name"); the parent says them.
 NOT_OWN = {"class": N_("it is {name}, not a class defined in your file"),
            "function": N_("it is {name}, not a function defined in your file")}
 
 
-def not_own(target: Any, module: types.ModuleType, own: set[int]) -> str | None:
+def not_own(target: Any, module: types.ModuleType, own: set[int]) -> tuple[str, str] | None:
     """Why `target` is not a function or class defined in the student's own file, if it is not.
 
     Code objects are compared by identity: a forbidden function bound to the task's name, one
@@ -82,7 +82,7 @@ def not_own(target: Any, module: types.ModuleType, own: set[int]) -> str | None:
     kind = "class" if isinstance(target, type) else "function"
     what = getattr(target, "__qualname__", None) or type(target).__qualname__
     origin = getattr(target, "__module__", None) or type(target).__module__
-    return NOT_OWN[kind].format(name=f"{origin}.{what}")
+    return kind, f"{origin}.{what}"
 
 
 def to_float64(value: Any) -> Any:
@@ -116,17 +116,25 @@ def exercise(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
 
 def _exception(error: BaseException, student_file: str | None = None) -> dict:
     """The exception's class chain and message, and where in the student's file it came from."""
-    where = None
-    if isinstance(error, SyntaxError) and error.filename and error.filename == student_file:
-        where = f"{Path(error.filename).name}:{error.lineno}: {(error.text or '').strip()}"
+    where, at = None, None
+    if isinstance(error, SyntaxError) and error.filename is not None and error.filename == student_file:
+        at = [Path(error.filename).name, error.lineno or 0, None, (error.text or '').strip()[:500]]
+        where = f"{at[0]}:{at[1]}: {at[3]}"
     elif student_file:  # the innermost line of the submission's own files: the graded one or a helper
         frames = [(shown, f) for f in traceback.extract_tb(error.__traceback__)
                   if (shown := forbidden.in_submission(f.filename, student_file))]
         if frames:
             shown, frame = frames[-1]
-            where = f"{shown}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
+            at = [shown, frame.lineno or 0, frame.name, (frame.line or '').strip()[:500]]
+            where = f"{shown}:{frame.lineno} in {frame.name}: {at[3]}"
+    said = None
+    if isinstance(error, ReaderError):  # a grader's own error, raised where student code called the grader
+        try:
+            said = error.data.model_dump(mode="json")
+        except Exception:  # noqa: BLE001 (one made by student code: its text alone is sent)
+            said = None
     return {"type": type(error).__name__[:200], "mro": [c.__name__[:200] for c in type(error).__mro__],
-            "message": str(error)[:500], "where": where[:500] if where else None}
+            "message": str(error)[:500], "where": where[:500] if where else None, "at": at, "said": said}
 
 
 class _Builtins:
@@ -225,7 +233,7 @@ def mistake_value(case: Case, variant: Variant, reference: Any, args: Any, kwarg
 
 
 # What the student's side may say in its replies; the grader's side adds the rest.
-HEADER_KEYS = ("import_error", "forbidden", "missing", "not_own", "imported")
+HEADER_KEYS = ("import_error", "forbidden", "missing", "not_own", "not_own_kind", "not_own_name", "imported")
 REPLY_KEYS = ("value", "raised", "forbidden", "modified")
 _GO = b"n"  # the grader's side to the student's: run the next case
 _POLL_S = 0.05  # how often the grader's side looks whether the student's side ended, while it waits
@@ -469,7 +477,7 @@ def _student_side(task: Task, student_file: Source, device: str, order: tuple[in
         reply(None, wire.encode({"missing": task.target}))
         return
     if task.call == "function" and (why := not_own(vars(module)[task.target], module, own)):
-        reply(None, wire.encode({"not_own": f"{task.target}: {why}"}))
+        reply(None, wire.encode({"not_own": task.target, "not_own_kind": why[0], "not_own_name": why[1]}))
         return
     reply(None, wire.encode({"imported": True}))
     target = _target(module, task)

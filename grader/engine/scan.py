@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from grader import i18n
-from grader.engine import forbidden
+from grader.engine import compare, forbidden
 from grader.engine.load import Submission
 from grader.results import ReviewFlag
 from grader.spec import Assignment, Task
@@ -40,8 +40,7 @@ def _scan(module: str, code, sources: dict[str, bytes], task: Task) -> list[forb
 MAX_REVIEW_FLAGS = 50  # kept per report; the rest are counted (400k flagged lines cost seconds and megabytes)
 
 
-def review_flags(submission: Submission, codes: dict | None = None,
-                 language: str = "en") -> tuple[tuple[ReviewFlag, ...], int]:
+def review_flags(submission: Submission, codes: dict | None = None) -> tuple[tuple[ReviewFlag, ...], int]:
     """Code that reaches into the grader, for a person to look at (not an automatic zero): the
     first MAX_REVIEW_FLAGS flags, and how many more there are (`codes`: `read_sources` of the
     submission's sources, if already done). A file the scanners cannot read is flagged, never
@@ -52,10 +51,10 @@ def review_flags(submission: Submission, codes: dict | None = None,
         module = next(name for name, file in submission.files.items() if file == path)
         code = codes.get(module)
         if isinstance(code, forbidden.Unreadable):
-            found.append((i18n.say(language, "could not be read as Python ({why}): not scanned for forbidden APIs",
-                                   why=str(code)), f"{path.name}:{code.line}", ""))
+            found.append((i18n.message("could not be read as Python ({why}): not scanned for forbidden APIs",
+                                       why=str(code)), f"{path.name}:{code.line}", ""))
         elif code:
-            found += forbidden.review(code, path.name, language)
-    flags = tuple(ReviewFlag(what=what, where=submission.locate(where, language), line=line)
+            found += forbidden.review(code, path.name)
+    flags = tuple(ReviewFlag(what=what, where=compare.at(where, submission.place), line=line)
                   for what, where, line in found[:MAX_REVIEW_FLAGS])
     return flags, len(found) - len(flags)

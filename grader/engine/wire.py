@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
+
 LENGTH = struct.Struct("<Q")  # before every frame, and every part of one, on a channel or in a file
 RESULT_BYTES = 64 * 2**20  # what one child may send in all
 # Exit statuses by which a jailed child's grader side (`run.run_student`) says that the student's

@@ -12,7 +12,9 @@ import functools
 import gettext
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal, Union
+
+from pydantic import BaseModel, ConfigDict
 
 DOMAIN = "grader"
 LOCALE = Path(__file__).parent.parent / "locale"
@@ -68,42 +70,144 @@ def _fields(language: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {name: number(language, value) if type(value) is int else value for name, value in fields.items()}
 
 
-def say(language: str, message: str, /, **fields: Any) -> str:
-    """`message` in `language`, its `{fields}` filled (whole numbers as `language` writes counts)."""
+def say(language: str, message: str | Message, /, **fields: Any) -> str:
+    """`message` in `language`, its `{fields}` filled (whole numbers as `language` writes counts);
+    a `Message` is said with its own fields, its nested messages in the same language."""
+    if isinstance(message, Message):
+        return message.say(language)
     return translation(language).gettext(message).format(**_fields(language, fields))
+
+
+Field = Union["Message", list["Message"], int, float, str]
+Kind = Literal["say", "text", "name", "plain", "number", "join"]
+
+
+class Message(BaseModel):
+    """A message as data: a catalog key and its fields, said in a reader's language only where it
+    is shown (`say(language, message)`), so that a stored report reads in either language.
+
+    `kind` says how `key` is said: "say", a catalog key whose `{fields}` are filled (whole numbers
+    as counts in prose); "text", a spec's own text, translated and never formatted; "name", a
+    case's name, translated part by part (`say_name`); "plain", text that is never translated (what
+    student code wrote, a call, code), its `{fields}` filled where it has any; "number", the field
+    `value` as the language writes numbers, `key` its format spec; "join", the field `parts`
+    joined by `key`, translated (" - or - "). A field is text (never translated), a number, a
+    message or a list of messages (said one after the other, joined by ", ")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    fields: dict[str, Field] = {}
+    kind: Kind = "say"
+
+    def say(self, language: str, marked: bool = False) -> str:
+        """The message in `language`; `marked`: the texts its fields quote between `_CODE` marks (`pieces`)."""
+        if self.kind == "text":
+            return translation(language).gettext(self.key)
+        if self.kind == "name":
+            return say_name(language, self.key)
+        if self.kind == "number":
+            value = self.fields.get("value", 0)
+            return number(language, value if isinstance(value, (int, float, str)) else 0, self.key)
+        if self.kind == "join":
+            parts = self.fields.get("parts", [])
+            return translation(language).gettext(self.key).join(
+                str(_said(language, part, marked)) for part in (parts if isinstance(parts, list) else [parts]))
+        filled = {name: number(language, value) if type(value) is int else _said(language, value, marked)
+                  for name, value in self.fields.items()}
+        if self.kind == "plain":
+            return _format(self.key, filled) if self.fields else self.key
+        return _format(translation(language).gettext(self.key), filled, self.key)
+
+    def __str__(self) -> str:
+        """The message in English."""
+        return self.say("en")
+
+
+Message.model_rebuild()
+
+
+_CODE = ("\ue000", "\ue001")  # around a value (text a field quotes) while `pieces` says a message
+
+
+def pieces(language: str, message: Message) -> list[tuple[str, bool]]:
+    """A message said in `language` as (text, is_value) pieces: the texts its fields quote (values,
+    code, what student code wrote) apart from its prose, for a page to show them as code."""
+    marked = message.say(language, True)
+    found = re.split("(\ue000[^\ue000\ue001]*\ue001)", marked)
+    return [(part.strip("".join(_CODE)), part.startswith(_CODE[0])) for part in found
+            if part.strip("".join(_CODE))]
+
+
+def _said(language: str, value: Any, marked: bool = False) -> Any:
+    if isinstance(value, str) and marked:
+        return _CODE[0] + value.replace(_CODE[0], "").replace(_CODE[1], "") + _CODE[1]
+    if isinstance(value, Message):
+        return value.say(language, marked)
+    if isinstance(value, list):
+        return ", ".join(str(_said(language, part, marked)) for part in value)
+    return value
+
+
+def _format(text: str, fields: dict[str, Any], fallback: str | None = None) -> str:
+    """`text` with its fields filled; a text its fields do not fit (a message read from a child
+    or an edited report) is shown with them as they came, never failing the rendering."""
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        if fallback is not None and fallback != text:
+            return _format(fallback, fields)
+        return text + "".join(f" ({value})" for value in fields.values())
+
+
+def message(key: str, /, **fields: Any) -> Message:
+    """A catalog message as data: `say`'s arguments, kept to be said later."""
+    return Message(key=key, fields=_data(fields))
+
+
+def plain(text: str, /, **fields: Any) -> Message:
+    """Text never translated (code, what student code wrote), or glue such as "{call}: {message}"."""
+    return Message(key=text, fields=_data(fields), kind="plain")
+
+
+def text(text: str) -> Message:
+    """A spec's own text, translated where it is said (`say_text`)."""
+    return Message(key=text, kind="text")
+
+
+def name(name: str) -> Message:
+    """A case's name, translated part by part where it is said (`say_name`)."""
+    return Message(key=name, kind="name")
+
+
+def numeral(value: float, spec: str = "") -> Message:
+    """A number in prose, as the reader's language writes it (`number`)."""
+    return Message(key=spec, fields={"value": value}, kind="number")
+
+
+def joined(separator: str, parts: list[Message]) -> Message:
+    """Messages joined by `separator`, itself translated (" - or - ")."""
+    return Message(key=separator, fields={"parts": list(parts)}, kind="join")
+
+
+def _data(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields as a message keeps them: text, whole numbers, floats and messages; a reader's error
+    becomes its message, anything else (a shape, a tuple, a path) its text."""
+    def one(value: Any) -> Any:
+        if isinstance(value, ReaderError):
+            return value.data
+        if isinstance(value, (Message, str, float)) or type(value) is int:
+            return value
+        if isinstance(value, list) and all(isinstance(part, Message) for part in value):
+            return value
+        return str(value)
+    return {name: one(value) for name, value in fields.items()}
 
 
 def say_text(language: str, text: str) -> str:
     """A spec's own text (a mistake's hint, a note, a title) in `language`: translated, never
     formatted, since it may hold braces of its own ("M_{i+1}")."""
     return translation(language).gettext(text)
-
-
-def say_again(language: str, text: str) -> str:
-    """An English message made from a catalog key, as `ReaderError`s are, said in `language`: a
-    grader's own error raised in the child, where student code called the grader, reaches the
-    parent as text. A text that no key's pattern matches stays as it is."""
-    if language == "en":
-        return text
-    for key in getattr(translation(language), "_catalog", {}):  # gettext keeps its keys there (private, untyped)
-        if isinstance(key, str) and "{" in key and (fields := _fields_of(key, text)) is not None:
-            try:
-                return say(language, key, **fields)
-            except (KeyError, IndexError, ValueError):
-                continue
-    return text
-
-
-def _fields_of(key: str, text: str) -> dict[str, str] | None:
-    """The named fields of `key` as `text` fills them; None where `text` is not made from `key`."""
-    parts = re.split(r"\{(\w+)\}", key)
-    names = parts[1::2]
-    if not names or len(set(names)) != len(names) or not all(map(str.isidentifier, names)) \
-            or "{" in "".join(parts[::2]):  # a case name's numbered fields, a field twice, a format spec
-        return None
-    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
-    match = re.fullmatch(pattern, text, re.S)
-    return match.groupdict() if match else None
 
 
 class ReaderError(Exception):
@@ -121,8 +225,12 @@ class ReaderError(Exception):
 
     def say(self, language: str) -> str:
         """The message in `language`; a field that is an error itself is said in it too ("export.zip: {error}")."""
-        return say(language, self.message, **{name: value.say(language) if isinstance(value, ReaderError) else value
-                                              for name, value in self.fields.items()})
+        return self.data.say(language)
+
+    @property
+    def data(self) -> Message:
+        """The message as data, to be said later (or in another process: it crosses as JSON)."""
+        return message(self.message, **self.fields)
 
 
 def say_n(language: str, singular: str, plural: str, count: int, /, **fields: Any) -> str:

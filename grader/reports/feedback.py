@@ -31,15 +31,17 @@ def folder_name(student: str) -> str:
     return name
 
 
-def gradescope_results(report: Report, visibility: str = "visible", total: float | None = None) -> dict:
+def gradescope_results(report: Report, visibility: str = "visible", total: float | None = None,
+                       language: str | None = None) -> dict:
     """The report in Gradescope's results.json format: one test per task, details of hidden checks
-    left out; `total`, the final grade where an instructor decided on top of grading."""
+    left out; `total`, the final grade where an instructor decided on top of grading; in
+    `language`, by default the report's."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     shown = handed_back(report)
     score = shown.score if total is None else total
     share = 100 * score / shown.max_score if shown.max_score else 0.0
-    language = report.environment.language
+    language = language or report.environment.language
     tests = [{"name": task.name, "number": str(number), "score": task.score, "max_score": task.max_score,
               "status": "passed" if task.score >= task.max_score else "failed",
               "output": "\n".join(failure_lines(task, language=language)), "output_format": "text",
@@ -54,9 +56,10 @@ def gradescope_results(report: Report, visibility: str = "visible", total: float
             "visibility": visibility, "stdout_visibility": "hidden", "tests": tests}
 
 
-def handback(graded: Graded, anonymous: bool = False) -> Handback:
-    """Whom the feedback is for, and what the instructor decided on top of grading, in its language."""
-    language = graded.report.environment.language
+def handback(graded: Graded, anonymous: bool = False, language: str | None = None) -> Handback:
+    """Whom the feedback is for, and what the instructor decided on top of grading, in `language`
+    (by default the report's)."""
+    language = language or graded.report.environment.language
     decisions = []
     if graded.late_days:
         decisions.append(say_n(language, "submitted {count} started day after the deadline ({deadline}): {penalty} "
@@ -73,14 +76,16 @@ def handback(graded: Graded, anonymous: bool = False) -> Handback:
     return Handback(graded.label(anonymous), graded.total if decisions else None, tuple(decisions))
 
 
-def write_feedback(folder: Path, graded: Graded, anonymous: bool = False) -> Path:
-    """Write `folder/<student>/`: feedback.html, feedback.md, feedback.json and Gradescope's results.json.
-    Returns that folder; every file shows only what a student may see."""
+def write_feedback(folder: Path, graded: Graded, anonymous: bool = False, language: str | None = None) -> Path:
+    """Write `folder/<student>/`: feedback.html, feedback.md, feedback.json and Gradescope's results.json,
+    in `language` (by default the report's). Returns that folder; every file shows only what a
+    student may see."""
     target = Path(folder) / folder_name(graded.student)
     target.mkdir(parents=True, exist_ok=True)
-    shown, given = handed_back(graded.report), handback(graded, anonymous)
+    shown, given = handed_back(graded.report), handback(graded, anonymous, language)
     for fmt, name in (("html", "feedback.html"), ("markdown", "feedback.md"), ("json", "feedback.json")):
-        write_report(target / name, render(shown, fmt, handback=given))
+        write_report(target / name, render(shown, fmt, handback=given, language=language))
     write_report(target / "results.json",
-                 json.dumps(gradescope_results(graded.report, total=graded.total), indent=2, ensure_ascii=False) + "\n")
+                 json.dumps(gradescope_results(graded.report, total=graded.total, language=language), indent=2,
+                            ensure_ascii=False) + "\n")
     return target

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.reports.classbook import Graded
+from grader.i18n import Message, say
 from grader.reports.render import clean, write_report
 from grader.results import Report
 
@@ -32,10 +33,12 @@ def task_names(reports: Iterable[Report]) -> list[str]:
     return names
 
 
-def failed_whole(report: Report) -> str:
-    """Why nothing could be graded, if every task is an error that scored nothing; else ""."""
+def failed_whole(report: Report, language: str | None = None) -> str:
+    """Why nothing could be graded, if every task is an error that scored nothing, in `language`
+    (by default the report's); else ""."""
     if report.tasks and all(t.status == "error" and t.score == 0 for t in report.tasks):
-        return report.tasks[0].problem or ""
+        problem = report.tasks[0].problem
+        return say(language or report.environment.language, problem) if isinstance(problem, Message) else problem or ""
     return ""
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import markupsafe
 
 from grader.engine import files
-from grader.i18n import N_, number, percent, say, say_n
-from grader.results import CheckResult, Report, TaskResult
+from grader.i18n import N_, Message, message, number, percent, pieces, say, say_n
+from grader.results import CheckResult, Report, Said, TaskResult
 
 if TYPE_CHECKING:
     import jinja2
@@ -52,13 +52,34 @@ def _md(value: object) -> str:
     return _MD_BLOCK_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text)
 
 
+def said(value: Said | None, language: str) -> str:
+    """A message of a report in `language`; text (a report written before messages were data) as it is."""
+    if value is None:
+        return ""
+    return say(language, value) if isinstance(value, Message) else value
+
+
+def _scrubbed(value: Said, scrub) -> Said:
+    """A message with `scrub` applied to the text it quotes (paths the student must not learn): its
+    fields and untranslated texts, never its catalog keys."""
+    if isinstance(value, str):
+        return scrub(value)
+
+    def field(part):
+        if isinstance(part, list):
+            return [_scrubbed(one, scrub) for one in part]
+        return _scrubbed(part, scrub) if isinstance(part, (str, Message)) else part
+    key = scrub(value.key) if value.kind == "plain" else value.key
+    return value.model_copy(update={"key": key, "fields": {name: field(part) for name, part in value.fields.items()}})
+
+
 def student_view(report: Report) -> Report:
     """The report without the details of hidden checks (that one is not attempted yet is no detail)."""
     def hide(check: CheckResult) -> CheckResult:
         if not check.hidden:
             return check
         diagnosis = check.diagnosis if check.diagnosis == "not_implemented" else None
-        return check.model_copy(update={"message": say(report.environment.language, "hidden check"),
+        return check.model_copy(update={"message": message("hidden check"), "call": None,
                                         "diagnosis": diagnosis, "expected": None,
                                         "got": None, "wrong": None, "values_at": ""})
     tasks = tuple(t.model_copy(update={"checks": tuple(hide(c) for c in t.checks)}) for t in report.tasks)
@@ -78,10 +99,12 @@ def handed_back(report: Report) -> Report:
             text = text.replace(report.course, "<course>")
         return _GRADER_FOLDERS.sub("<grader>", text)
     tasks = tuple(task.model_copy(update={
-        "problem": scrub(task.problem) if task.problem else task.problem,
-        "checks": tuple(check.model_copy(update={"message": scrub(check.message)}) for check in task.checks)})
+        "problem": _scrubbed(task.problem, scrub) if task.problem else task.problem,
+        "checks": tuple(check.model_copy(update={"message": _scrubbed(check.message, scrub),
+                                                 "call": check.call and _scrubbed(check.call, scrub)})
+                        for check in task.checks)})
         for task in shown.tasks)
-    review = tuple(flag.model_copy(update={"line": scrub(flag.line), "where": scrub(flag.where)})
+    review = tuple(flag.model_copy(update={"line": scrub(flag.line), "where": _scrubbed(flag.where, scrub)})
                    for flag in shown.review)
     return shown.model_copy(update={"seed": None, "course": "", "submission": PurePath(report.submission).name,
                                     "tasks": tasks, "review": review,
@@ -104,10 +127,12 @@ class Handback:
 
 
 def render(report: Report, fmt: str = "text", colour: bool = False, columns: int | None = None,
-           verbose: bool = False, handback: Handback = Handback()) -> str:
-    """The report as text, JSON, Markdown or HTML; `handback` shows in the last three."""
-    return {"text": lambda r: text(r, colour, columns, verbose), "json": lambda r: as_json(r, handback),
-            "markdown": lambda r: markdown(r, handback), "html": lambda r: as_html(r, handback)}[fmt](report)
+           verbose: bool = False, handback: Handback = Handback(), language: str | None = None) -> str:
+    """The report as text, JSON, Markdown or HTML; `handback` shows in the last three; people's
+    formats in `language`, by default the report's (its messages are data: either reads)."""
+    return {"text": lambda r: text(r, colour, columns, verbose, language), "json": lambda r: as_json(r, handback),
+            "markdown": lambda r: markdown(r, handback, language),
+            "html": lambda r: as_html(r, handback, language)}[fmt](report)
 
 
 def as_json(report: Report, handback: Handback = Handback()) -> str:
@@ -124,7 +149,7 @@ def _kinds(task: TaskResult, not_run: bool = False) -> list[list[CheckResult]]:
     groups: dict[tuple[str, str | None], list[CheckResult]] = {}
     for check in task.checks:
         if not check.passed and (not_run or check.diagnosis != "not_run") \
-                and not (task.problem and check.message.endswith(task.problem)):
+                and not (task.problem and check.message == task.problem):
             groups.setdefault((check.device, check.diagnosis), []).append(check)
     return list(groups.values())
 
@@ -133,10 +158,16 @@ def _more(count: int, language: str) -> str:
     return say_n(language, "and {count} more check like this", "and {count} more checks like this", count)
 
 
+def _name(check: CheckResult, language: str) -> str:
+    return said(check.label, language) if check.label is not None else check.name
+
+
 def _check_line(check: CheckResult, language: str, more: int = 0) -> str:
     where = f"[{check.device}] " if check.device not in ("cpu", "-") else ""
     code = f" [{check.diagnosis}]" if check.diagnosis else ""
-    return clean(f"{where}{check.name}: {check.message}{code}" + (f" ({_more(more, language)})" if more else ""))
+    call = f"{said(check.call, language)}: " if check.call is not None else ""
+    return clean(f"{where}{_name(check, language)}: {call}{said(check.message, language)}{code}"
+                 + (f" ({_more(more, language)})" if more else ""))
 
 
 def failure_lines(task: TaskResult, verbose: bool = False, language: str = "en") -> list[str]:
@@ -144,7 +175,7 @@ def failure_lines(task: TaskResult, verbose: bool = False, language: str = "en")
     or with `verbose` every failing check."""
     if task.status == "not_implemented":
         return [say(language, "not attempted yet")]
-    lines = [clean(task.problem)] if task.problem else []
+    lines = [clean(said(task.problem, language))] if task.problem else []
     kinds = _kinds(task)
     if verbose:
         return lines + [_check_line(check, language) for checks in kinds for check in checks]
@@ -155,12 +186,13 @@ def failure_lines(task: TaskResult, verbose: bool = False, language: str = "en")
     return lines
 
 
-def _review_lines(report: Report, verbose: bool = False) -> list[str]:
+def _review_lines(report: Report, verbose: bool = False, language: str | None = None) -> list[str]:
     """Places that reach into the grader, for a person to look at (they cost no points)."""
     shown = report.review if verbose else report.review[:MAX_FAILURES_SHOWN]
-    lines = [clean(f"{flag.where}: {flag.what}: {flag.line}") for flag in shown]
+    language = language or report.environment.language
+    lines = [clean(f"{said(flag.where, language)}: {said(flag.what, language)}: {flag.line}") for flag in shown]
     if report.review_count > len(shown):
-        lines.append(say_n(report.environment.language, "... and {count} more", "... and {count} more",
+        lines.append(say_n(language or report.environment.language, "... and {count} more", "... and {count} more",
                            report.review_count - len(shown)))
     return lines
 
@@ -168,9 +200,9 @@ def _review_lines(report: Report, verbose: bool = False) -> list[str]:
 REVIEW_TITLE = N_("For review (not scored): code that reaches into the grader")
 
 
-def _withheld(report: Report) -> str:
+def _withheld(report: Report, language: str | None = None) -> str:
     count = sum(task.withheld for task in report.tasks)
-    return say_n(report.environment.language,
+    return say_n(language or report.environment.language,
                  "{count} hidden check did not run here: it counts only when your instructor grades, so this "
                  "score is a preview.",
                  "{count} hidden checks did not run here: they count only when your instructor grades, so this "
@@ -205,15 +237,17 @@ def _item(line: str, columns: int | None) -> list[str]:
     return _wrap(line, columns, "      - ", "        ")
 
 
-def text(report: Report, colour: bool = False, columns: int | None = None, verbose: bool = False) -> str:
+def text(report: Report, colour: bool = False, columns: int | None = None, verbose: bool = False,
+         language: str | None = None) -> str:
     def paint(value: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{value}\x1b[0m" if colour else value
 
-    language = report.environment.language
+    language = language or report.environment.language
     width = max([len(clean(t.name)) for t in report.tasks] + [len(say(language, "task"))])
     status_width = max([len(_status(t.status, language)) for t in report.tasks] + [15])
-    out = [*_wrap(f"{_heading(report)}: {clean(report.submission)}", columns, "", "  "),
-           *[wrapped for note in report.notes for wrapped in _wrap(f"! {clean(note)}", columns, "  ", "    ")], "",
+    out = [*_wrap(f"{_heading(report, language)}: {clean(report.submission)}", columns, "", "  "),
+           *[wrapped for note in report.notes for wrapped in _wrap(f"! {clean(said(note, language))}", columns, "  ",
+                                                                   "    ")], "",
            f"  {say(language, 'task'):<{width}}  {say(language, 'status'):<{status_width}}  "
            f"{say(language, 'checks'):>7}  {say(language, 'score'):>11}"]
     for task in report.tasks:
@@ -227,30 +261,31 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     out += ["", "  " + say(language, "Total: {score} / {max_score} ({percent}%) in {seconds} s",
                            score=number(language, report.score, "g"), max_score=number(language, report.max_score, "g"),
                            percent=number(language, share, ".1f"), seconds=number(language, report.duration_s, ".1f"))]
-    if withheld := _withheld(report):
+    if withheld := _withheld(report, language):
         out += _wrap(withheld, columns, "  ", "  ")
     if report.review:
-        out += ["", f"  {say(language, REVIEW_TITLE)}:"] + [wrapped for line in _review_lines(report, verbose)
+        out += ["", f"  {say(language, REVIEW_TITLE)}:"] + [wrapped for line in _review_lines(report, verbose, language)
                                              for wrapped in _item(line, columns)]
     return "\n".join(out) + "\n"
 
 
-def _heading(report: Report) -> str:
+def _heading(report: Report, language: str | None = None) -> str:
     """The assignment as a report's heading names it: `assignment1 (Convolution)`."""
-    return f"{clean(report.assignment)} ({clean(report.title)})" if report.title else clean(report.assignment)
+    title = said(report.title, language or report.environment.language)
+    return f"{clean(report.assignment)} ({clean(title)})" if title else clean(report.assignment)
 
 
-def markdown(report: Report, handback: Handback = Handback()) -> str:
-    language = report.environment.language
+def markdown(report: Report, handback: Handback = Handback(), language: str | None = None) -> str:
+    language = language or report.environment.language
     heads = [say(language, head) for head in (N_("task"), N_("status"), N_("checks"), N_("score"), N_("by group"))]
     total = report.score if handback.total is None else handback.total
-    out = [f"# {_md(_heading(report))}: {number(language, total, 'g')} / {number(language, report.max_score, 'g')}", ""]
+    out = [f"# {_md(_heading(report, language))}: {number(language, total, 'g')} / {number(language, report.max_score, 'g')}", ""]
     if handback.student:
         out += [f"{say(language, 'Student:')} {_md(handback.student)}", ""]
     out += [f"{say(language, 'Submission:')} `{clean(report.submission).replace('`', chr(39))}`", ""]
-    out += [f"> {_md(note)}" for note in report.notes] + ([""] if report.notes else [])
+    out += [f"> {_md(said(note, language))}" for note in report.notes] + ([""] if report.notes else [])
     if handback.decisions:
-        out += [_graded_then(report), ""] + [f"- {_md(line)}" for line in handback.decisions] + [""]
+        out += [_graded_then(report, language), ""] + [f"- {_md(line)}" for line in handback.decisions] + [""]
     out += [f"| {' | '.join(heads)} |", "|---|---|---|---|---|"]
     out += [f"| {_md(t.name)} | {_status(t.status, language)} | {_passed(t)} | "
             f"{number(language, t.score, 'g')} / {number(language, t.max_score, 'g')} | "
@@ -259,10 +294,10 @@ def markdown(report: Report, handback: Handback = Handback()) -> str:
         lines = failure_lines(task, language=language)
         if lines:
             out += ["", f"## {_md(task.name)}", ""] + [f"- {_md(line)}" for line in lines]
-    if withheld := _withheld(report):
+    if withheld := _withheld(report, language):
         out += ["", withheld]
     if report.review:
-        out += ["", f"## {say(language, REVIEW_TITLE)}", ""] + [f"- {_md(line)}" for line in _review_lines(report)]
+        out += ["", f"## {say(language, REVIEW_TITLE)}", ""] + [f"- {_md(line)}" for line in _review_lines(report, language=language)]
     return "\n".join(out) + "\n"
 
 
@@ -298,39 +333,6 @@ def _tone(percent: float) -> str:
     return "passed" if percent >= 100 else "failed" if percent <= 0 else "partial"
 
 
-def _split_call(message: str) -> tuple[str, str]:
-    """(the call, the rest) of a message that starts with the call, as `judge_task` writes it, e.g.
-    `conv2d(tensor (2, 3) float32): 6 of 6 values wrong`; else ("", message)."""
-    match = re.match(r"[A-Za-z_][\w.]*[(\[]", message)
-    if not match:
-        return "", message
-    depth = 0
-    for at in range(match.end() - 1, len(message)):
-        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(message[at], 0)
-        if depth == 0:
-            return (message[:at + 1], message[at + 3:]) if message.startswith(": ", at + 1) else ("", message)
-    return "", message
-
-
-def _segments(message: str) -> list[tuple[str, bool]]:
-    """The message as (text, is_code) pieces: lists of values (`[...]`) are code."""
-    pieces, depth, start = [], 0, 0
-    for at, char in enumerate(message):
-        if char == "[":
-            if depth == 0 and at > start:
-                pieces.append((message[start:at], False))
-                start = at
-            depth += 1
-        elif char == "]" and depth:
-            depth -= 1
-            if depth == 0:
-                pieces.append((message[start:at + 1], True))
-                start = at + 1
-    if start < len(message):
-        pieces.append((message[start:], depth > 0))
-    return pieces
-
-
 def _cell(value: object) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
@@ -353,38 +355,42 @@ def _matrices(check: CheckResult) -> dict | None:
             "wrong": sum(map(bool, (w for row in wrong for w in row))), "total": sum(len(row) for row in expected)}
 
 
-def _check_view(check: CheckResult) -> dict:
-    call, rest = _split_call(check.message)
-    return {"name": check.name, "device": check.device if check.device not in ("cpu", "-") else "",
-            "diagnosis": check.diagnosis, "call": call, "message": _segments(rest), "matrices": _matrices(check)}
+def _check_view(check: CheckResult, language: str) -> dict:
+    shown = pieces(language, check.message) if isinstance(check.message, Message) else [(check.message, False)]
+    return {"name": _name(check, language), "device": check.device if check.device not in ("cpu", "-") else "",
+            "diagnosis": check.diagnosis, "call": said(check.call, language), "message": shown,
+            "matrices": _matrices(check)}
 
 
 def _task_view(task: TaskResult, language: str) -> dict:
     kinds = [] if task.status == "not_implemented" else _kinds(task, not_run=True)
     return {"task": task, "passed": _passed(task), "percent": _percent(task.score, task.max_score),
-            "problem": task.problem, "status": _status(task.status, language),
+            "problem": said(task.problem, language) or None, "status": _status(task.status, language),
             "groups": [(say(language, GROUP_NAMES.get(g.name, g.name)), g) for g in task.groups],
-            "kinds": [{"first": _check_view(checks[0]), "others": [_check_view(c) for c in checks[1:]],
+            "kinds": [{"first": _check_view(checks[0], language), "others": [_check_view(c, language) for c in checks[1:]],
                        "more": _more(len(checks) - 1, language)} for checks in kinds]}
 
 
-def _graded_then(report: Report) -> str:
-    language = report.environment.language
+def _graded_then(report: Report, language: str | None = None) -> str:
+    language = language or report.environment.language
     return say(language, "Graded: {score} / {max}; then:", score=number(language, report.score, "g"),
                max=number(language, report.max_score, "g"))
 
 
-def as_html(report: Report, handback: Handback = Handback()) -> str:
+def as_html(report: Report, handback: Handback = Handback(), language: str | None = None) -> str:
     """A self-contained page: styles inline, no scripts, nothing fetched."""
-    language = report.environment.language
+    language = language or report.environment.language
     total = report.score if handback.total is None else handback.total
     percent = _percent(total, report.max_score)
     return template("report.html", language).render(
-        report=report, heading=_heading(report), total=total, handback=handback, graded_then=_graded_then(report),
+        report=report, heading=_heading(report, language), total=total, handback=handback,
+        graded_then=_graded_then(report, language), notes=[said(note, language) for note in report.notes],
         tasks=[_task_view(t, language) for t in report.tasks], percent=percent, tone=_tone(percent),
         review_title=say(language, REVIEW_TITLE), review_more=say_n(language, "... and {count} more", "... and {count} more",
                                                                     report.review_omitted),
-        withheld=_withheld(report), language=language)
+        withheld=_withheld(report, language), language=language,
+        review=[{"where": said(flag.where, language), "what": said(flag.what, language), "line": flag.line}
+                for flag in report.review])
 
 
 def write_report(path: Path, text: str) -> None:

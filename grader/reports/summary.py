@@ -18,6 +18,7 @@ from grader.i18n import number, say, say_n
 from grader.reports.classbook import Graded
 from grader.reports.feedback import folder_name
 from grader.reports.gradebook import failed_whole
+from grader.reports import render
 from grader.reports.render import STATUS_NAMES, clean, template
 from grader.results import Report
 
@@ -117,7 +118,8 @@ def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> 
             failing = [(c.diagnosis, c) for c in task.checks
                        if not c.passed and c.diagnosis is not None and c.diagnosis != "not_run"]
             for diagnosis, check in failing:
-                examples.setdefault(diagnosis, f"{check.name}: {check.message}")
+                label = render.said(check.label, language) if check.label else check.name
+                examples.setdefault(diagnosis, f"{label}: {render.said(check.message, language)}")
             for code in dict.fromkeys(diagnosis for diagnosis, _ in failing):
                 students.setdefault(code, []).append(people[g.student])
         frequent = sorted(students.items(), key=lambda item: -len(item[1]))  # stable: first seen first
@@ -137,13 +139,13 @@ def _task_rows(graded: list[Graded], people: dict[str, dict], language: str) -> 
 def _problem_lines(report: Report, language: str) -> list[dict]:
     """A report's timeouts, crashes and forbidden calls: one line per kind and message, with its
     tasks (none where nothing could be graded: all tasks)."""
-    whole = failed_whole(report)
+    whole = failed_whole(report, language)
     if whole:
         return [{"status": "error", "label": _status("error", language), "tasks": [], "problem": _short(whole)}]
     tasks: dict[tuple[str, str], list[str]] = {}
     for task in report.tasks:
         if task.status in PROBLEMS:
-            tasks.setdefault((task.status, _short(task.problem or "")), []).append(task.name)
+            tasks.setdefault((task.status, _short(render.said(task.problem, language))), []).append(task.name)
     return [{"status": status, "label": _status(status, language), "tasks": names, "problem": problem}
             for (status, problem), names in sorted(tasks.items(), key=lambda item: PROBLEMS.index(item[0][0]))]
 
@@ -181,7 +183,8 @@ def render_summary(assignment_title: str, graded: list[Graded], language: str | 
         lowest=min(totals, default=0.0), highest=max(totals, default=0.0),
         charts=_charts(totals, max_score, rows, language) if graded else None, tasks=rows,
         problems=[p for p in problems if p["lines"]],
-        review=[{"who": people[g.student], "where": flag.where, "what": flag.what, "line": _short(flag.line)}
+        review=[{"who": people[g.student], "where": render.said(flag.where, language),
+                 "what": render.said(flag.what, language), "line": _short(flag.line)}
                 for g in graded for flag in g.report.review],
         roster=[{"who": people[g.student], "total": g.total, "max_score": g.max_score,
                  "percent": 100 * g.total / g.max_score if g.max_score else 0.0, "notes": _notes(g, language)}
