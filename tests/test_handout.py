@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, submission_path
 from grader import api
-from grader.course import handout as stored, release
+from grader.course import handout as handout_files, release
 from grader.engine import codec, grading
 from grader.engine import wire
 from grader.results import Report
@@ -75,7 +75,7 @@ def _reference_bodies(root: Path) -> dict[str, str]:
     """The body of every function of every reference solution (docstrings left out), one stripped line each."""
     bodies = {}
     for path in sorted((root / "reference").glob("*/*.py")):
-        if path.name in ("spec.py", stored.CHECKS_FILE):
+        if path.name in ("spec.py", handout_files.CHECKS_FILE):
             continue
         text = path.read_text()
         for node in ast.walk(ast.parse(text)):
@@ -139,8 +139,9 @@ def leaks(handout: Path, secrets: list[np.ndarray]) -> list[str]:
              for path, text in texts.items() if body in text]
     found += [f"a reference file: {path.relative_to(handout)}" for path in files
               if "reference" in path.relative_to(handout).parts]
-    stored = [a for path in handout.glob("public/*/" + stored.FRAMES_FILE)
-              for frames in stored.read(path.parent)[1].values() for frame in frames for a in _arrays(wire.decode(frame))]
+    stored = [a for path in handout.glob("public/*/" + handout_files.FRAMES_FILE)
+              for frames in handout_files.read(path.parent)[1].values()
+              for frame in frames for a in _arrays(wire.decode(frame))]
     for number, secret in enumerate(secrets):
         raw = [secret.tobytes(), secret.astype(np.float32).tobytes()]
         found += [f"secret answer {number} in {path.relative_to(handout)}" for path, data in files.items()
@@ -172,10 +173,10 @@ def test_the_leak_test_finds_a_copied_solution_and_a_hidden_answer(handout, secr
 def test_stale_or_altered_expected_data_is_refused_in_one_line(handout, tmp_path):
     copy = tmp_path / "course"
     shutil.copytree(handout, copy)
-    spec_file = copy / "public" / "assignment2" / stored.SPEC_FILE
+    spec_file = copy / "public" / "assignment2" / handout_files.SPEC_FILE
     spec = json.loads(spec_file.read_text())
     spec_file.write_text(json.dumps({**spec, "grader": "0.0.1+0123456789abcdef"}))
-    frames = copy / "public" / "assignment1" / stored.FRAMES_FILE
+    frames = copy / "public" / "assignment1" / handout_files.FRAMES_FILE
     frames.write_bytes(frames.read_bytes()[:-1] + b"\x01")
     with pytest.raises(api.UsageError, match="built for grader 0.0.1"):
         api.grade("assignment2", copy / "assignments" / "assignment2", root=copy)
@@ -237,13 +238,13 @@ def test_a_spec_whose_experiment_cannot_ship_is_refused(tmp_path):
     case = spec.tasks[0].cases[0].model_copy(update={"experiment": lambda target, *args: target(*args)})
     broken = spec.model_copy(update={"tasks": (spec.tasks[0].model_copy(update={"cases": (case,)}),)})
     with pytest.raises(TypeError, match="cannot ship in a handout"):
-        stored.write(tmp_path / "public", stored.public_part(broken), {spec.tasks[0].name: ()})
+        handout_files.write(tmp_path / "public", handout_files.public_part(broken), {spec.tasks[0].name: ()})
     assert not (tmp_path / "public").exists()
 
 
 def test_every_spec_comes_back_from_its_json_as_it_was():
     for name in NAMES:
-        public = stored.public_part(load_assignment(name, 0, ROOT))
+        public = handout_files.public_part(load_assignment(name, 0, ROOT))
         text = json.dumps(codec.encode(public, f"_grader_checks_{name}"))
         back = codec.decode(json.loads(text), sys.modules.get(f"_grader_checks_{name}"))
         assert codec.encode(back, f"_grader_checks_{name}") == json.loads(text)
