@@ -21,6 +21,7 @@ from typing import Callable
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, LENGTH, OVERFLOW_STATUS, RESULT_BYTES
 from grader.sandbox import cgroup, scheduler
+from grader.sandbox.scheduler import Outcome
 from grader.sandbox.jail import Jail, JailError, enter, new_cgroup_name, python_paths
 
 _TOKEN_BYTES = 16
@@ -276,21 +277,6 @@ def describe_exit(status: int) -> str:
         except ValueError:
             pass
     return f"exited with status {status}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a child ended, and the frames it sent before that."""
-
-    frames: tuple[bytes, ...]
-    exit_status: int  # as os.waitstatus_to_exitcode: negative for a signal
-    timed_out: bool  # stopped by its CPU time limit, or by the wall-clock backstop (then `wall_clock`)
-    overflow: bool  # sent more than the result limit
-    duration_s: float
-    jail_error: str | None = None  # the jail could not be built: the grader's fault
-    forged: bool = False  # something in the child wrote to the result pipe besides the grader's code
-    wall_clock: bool = False  # timed out by the wall-clock backstop, not by its CPU time
-    cpu_s: float = 0.0  # CPU time of its whole process tree
 
 
 def read_setup_error(child: Forked) -> str | None:

@@ -16,11 +16,24 @@ than the result limit), "forged" (a frame it did not get from the grader's code)
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import Any, Callable, Protocol
 
-if TYPE_CHECKING:
-    from grader.sandbox.keeper import Outcome
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a child ended, and the frames it sent before that."""
+
+    frames: tuple[bytes, ...]
+    exit_status: int  # as os.waitstatus_to_exitcode: negative for a signal
+    timed_out: bool  # stopped by its CPU time limit, or by the wall-clock backstop (then `wall_clock`)
+    overflow: bool  # sent more than the result limit
+    duration_s: float
+    jail_error: str | None = None  # the jail could not be built: the grader's fault
+    forged: bool = False  # something in the child wrote to the result pipe besides the grader's code
+    wall_clock: bool = False  # timed out by the wall-clock backstop, not by its CPU time
+    cpu_s: float = 0.0  # CPU time of its whole process tree
 
 
 class Child(Protocol):

@@ -29,7 +29,8 @@ from typing import Any
 from grader.engine.wire import RESULT_BYTES
 from grader.sandbox import cgroup, scheduler
 from grader.sandbox.jail import JAIL_UID_BASE, new_cgroup_name
-from grader.sandbox.keeper import Deadline, Outcome, tree_cpu_seconds
+from grader.sandbox.keeper import Deadline, tree_cpu_seconds
+from grader.sandbox.scheduler import Outcome
 from grader.sandbox.zygote import StudentJob
 
 _READY, _DONE = b"r", b""  # sent before the job's frames (torch imported), and after them
@@ -154,14 +155,14 @@ class Spawned:
 
     def __init__(self, job: StudentJob, context: Any, result_bytes: int, course: Path | None,
                  scratch: Path | None) -> None:
-        self.job, self.result_bytes, self.course = job, result_bytes, course
+        self.result_bytes, self.course = result_bytes, course
         self.group = new_cgroup_name()  # user mode: its cgroups, where they can be made
-        self.own = tempfile.mkdtemp(dir=scratch) if scratch is not None else None  # made its own once it knows its uid
+        own = tempfile.mkdtemp(dir=scratch) if scratch is not None else None  # made its own once it knows its uid
         self.channel, self.theirs = context.Pipe(duplex=False)
         self.process = context.Process(target=_work, daemon=True,
-                                       args=(job, self.theirs, None if course is None else str(course), self.own,
+                                       args=(job, self.theirs, None if course is None else str(course), own,
                                              self.group))
-        self.started = time.monotonic()
+        self.cpu_s, self.started = 0.0, 0.0  # from `start`
         self.deadline: Deadline | None = None  # from _READY
         self.failed: str | None = None  # why it could not become unprivileged
 
