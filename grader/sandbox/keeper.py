@@ -21,8 +21,8 @@ from typing import Callable
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, LENGTH, OVERFLOW_STATUS, RESULT_BYTES
 from grader.sandbox import cgroup, scheduler
-from grader.sandbox.scheduler import Outcome
 from grader.sandbox.jail import Jail, JailError, enter, new_cgroup_name, python_paths
+from grader.sandbox.scheduler import Outcome
 
 _TOKEN_BYTES = 16
 _PR_SET_PDEATHSIG = 1
@@ -130,7 +130,7 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
         for fd in (go_read, results_write, errors_write):
             os.close(fd)
         return Forked(pid, results_read, go_write, errors_read, token, group=group,
-                     usage=cgroup.usage_file(group) if group else None)
+                      usage=cgroup.usage_file(group) if group else None)
     status = 70
     try:
         close_all_but(go_read, results_write, errors_write)
