@@ -2,7 +2,8 @@
 clean zygote every student child descends from."""
 from grader.sandbox import cgroup
 from grader.sandbox.jail import SUBMISSION_MOUNT, Jail, JailError, python_paths
-from grader.sandbox.keeper import Outcome, describe_exit, die_with_parent, jail_works, need_fork, run_all, spawn
+from grader.sandbox.keeper import describe_exit, die_with_parent, jail_works, need_fork, run_all, spawn
+from grader.sandbox.scheduler import Outcome
 from grader.sandbox.spawned import run_jobs
 from grader.sandbox.zygote import Request, StudentJob, Zygote, jail_for
 

@@ -1,4 +1,6 @@
-"""The keeper: forks children, starts a few at a time, reads their result frames, kills the late ones.
+"""The keeper: forks children into the jail and runs them through the scheduler's one loop, a few at
+a time; here is what is particular to a forked child: its token-framed raw result pipe, the pipe
+that starts it, its CPU time counters, and reaping it.
 
 A child's time limit is CPU time: that of its whole process tree, counted by its cgroup where the
 jail could make one (processes that ended included), else read from /proc. A child that sleeps or
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import selectors
 import signal
 import sys
 import tempfile
@@ -19,8 +20,9 @@ from typing import Callable, Sequence
 
 from grader.engine.files import close_all_but
 from grader.engine.wire import FORGED_STATUS, LENGTH, OVERFLOW_STATUS, RESULT_BYTES
-from grader.sandbox import cgroup
+from grader.sandbox import cgroup, scheduler
 from grader.sandbox.jail import Jail, JailError, enter, new_cgroup_name, python_paths
+from grader.sandbox.scheduler import Outcome
 
 _TOKEN_BYTES = 16
 _PR_SET_PDEATHSIG = 1
@@ -33,8 +35,8 @@ PROC_COUNTS = Path("/proc/self/stat").exists()  # Linux: a child's CPU time can 
 
 
 @dataclass
-class Child:
-    """A forked child, paused until `start`; its frames arrive on `results`."""
+class Forked:
+    """A forked child, paused until `start`; its frames arrive on `results`. A `scheduler.Child`."""
 
     pid: int
     results: int
@@ -47,23 +49,66 @@ class Child:
     forged: bool = False  # a frame without the token arrived
     group: str | None = None  # the name of its cgroups, for a jailed child
     usage: Path | None = None  # its cgroup's CPU time counter, for a jailed child where one can be made
+    deadline: Deadline | None = None  # from `start`
+
+    @property
+    def channel(self) -> int:
+        return self.results
+
+    @property
+    def held(self) -> int:
+        return len(self.buffer)
 
     def cpu_seconds(self) -> float:
         """CPU time of the child's whole process tree so far."""
         counted = cgroup.cpu_seconds(self.usage) if self.usage else None
         return tree_cpu_seconds(self.pid) if counted is None else counted
 
-    def elapsed(self) -> float:
-        """Seconds since `start` (none before it)."""
-        return 0.0 if self.started is None else time.monotonic() - self.started
-
-    def start(self) -> None:
+    def start(self, cpu_s: float) -> None:
         self.started = time.monotonic()
+        self.deadline = Deadline(cpu_s, self.cpu_seconds, self.started)
         try:
             os.write(self.go, b"g")
         except BrokenPipeError:  # it ended before it was started (its jail failed): its outcome says so
             pass
         os.close(self.go)
+
+    def receive(self) -> tuple[list[bytes], str | None]:
+        chunk = os.read(self.results, 1 << 20)
+        if not chunk:
+            return [], "ended"
+        self.buffer += chunk
+        frames = split_frames(self)
+        return frames, "forged" if self.forged else None
+
+    def _deadline(self) -> Deadline:
+        """The deadline `start` set: the scheduler asks only the children it started."""
+        if self.deadline is None:
+            raise RuntimeError("the child has not been started")
+        return self.deadline
+
+    def passed(self, now: float) -> str | None:
+        return self._deadline().passed(now)
+
+    def next_check(self) -> float:
+        return self._deadline().next_check()
+
+    def finish(self, frames: list[bytes], how: str) -> Outcome:
+        if how != "ended":
+            self.kill()
+        os.close(self.results)
+        status, reaped_cpu_s = _reap(self, grace_s=0 if how == "complete" else 2.0)
+        exit_status = 0 if how == "complete" else os.waitstatus_to_exitcode(status)
+        return Outcome(tuple(frames), exit_status, how in ("cpu", "wall"),
+                       how == "overflow" or exit_status == OVERFLOW_STATUS,
+                       0.0 if self.started is None else time.monotonic() - self.started,
+                       read_setup_error(self), how == "forged" or exit_status == FORGED_STATUS, how == "wall",
+                       round(max(reaped_cpu_s, self.deadline.used if self.deadline else 0.0, self.cpu_seconds()), 3))
+
+    def abandon(self) -> None:
+        self.kill()
+        for fd in (self.results, self.setup_errors, *([self.go] if self.started is None else [])):
+            os.close(fd)
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -73,7 +118,7 @@ class Child:
                 pass
 
 
-def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) -> Child:
+def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) -> Forked:
     """Fork a child that builds `jail` around itself (none for trusted code: the reference), waits
     for `start`, then runs `work(send)`.
 
@@ -91,8 +136,8 @@ def spawn(work: Callable[[Callable[[bytes], None]], None], jail: Jail | None) ->
     if pid:
         for fd in (go_read, results_write, errors_write):
             os.close(fd)
-        return Child(pid, results_read, go_write, errors_read, token, group=group,
-                     usage=cgroup.usage_file(group) if group else None)
+        return Forked(pid, results_read, go_write, errors_read, token, group=group,
+                      usage=cgroup.usage_file(group) if group else None)
     status = 70
     try:
         close_all_but(go_read, results_write, errors_write)
@@ -212,7 +257,7 @@ def _quiet() -> None:
     sys.stdout = sys.stderr = open(os.devnull, "w")
 
 
-def split_frames(child: Child) -> list[bytes]:
+def split_frames(child: Forked) -> list[bytes]:
     """Take the complete frames out of the child's buffer; at a frame without the child's token,
     mark it forged and stop reading."""
     frames, buffer, start = [], child.buffer, 8 + _TOKEN_BYTES
@@ -241,22 +286,7 @@ def describe_exit(status: int) -> str:
     return f"exited with status {status}"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How a child ended, and the frames it sent before that."""
-
-    frames: tuple[bytes, ...]
-    exit_status: int  # as os.waitstatus_to_exitcode: negative for a signal
-    timed_out: bool  # stopped by its CPU time limit, or by the wall-clock backstop (then `wall_clock`)
-    overflow: bool  # sent more than the result limit
-    duration_s: float
-    jail_error: str | None = None  # the jail could not be built: the grader's fault
-    forged: bool = False  # something in the child wrote to the result pipe besides the grader's code
-    wall_clock: bool = False  # timed out by the wall-clock backstop, not by its CPU time
-    cpu_s: float = 0.0  # CPU time of its whole process tree
-
-
-def read_setup_error(child: Child) -> str | None:
+def read_setup_error(child: Forked) -> str | None:
     """What the child wrote on its setup-error pipe, once it has ended."""
     os.set_blocking(child.setup_errors, False)
     try:
@@ -268,7 +298,7 @@ def read_setup_error(child: Child) -> str | None:
     return message.decode(errors="replace") or None
 
 
-def _reap(child: Child, grace_s: float = 2.0) -> tuple[int, float]:
+def _reap(child: Forked, grace_s: float = 2.0) -> tuple[int, float]:
     """Exit status and CPU seconds (its own and its reaped descendants') of a child whose stream
     has ended; one that lingers is killed."""
     deadline = time.monotonic() + grace_s
@@ -284,10 +314,10 @@ def _reap(child: Child, grace_s: float = 2.0) -> tuple[int, float]:
         time.sleep(0.002)
 
 
-def run_all(spawners: Sequence[Callable[[], Child]], timeouts: list[float], workers: int,
-            expected_frames: list[int], result_bytes: int = RESULT_BYTES) -> list[Outcome]:
+def run_all(spawners: Sequence[Callable[[], Forked]], timeouts: list[float], workers: int, expected_frames: list[int],
+            result_bytes: int = RESULT_BYTES) -> list[Outcome]:
     """Run at most `workers` children at a time, read their frames, kill the late ones: those
-    past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop.
+    past their CPU time limit (`timeouts`, seconds) or its wall-clock backstop (`scheduler.run`).
 
     Each child is forked (`spawners`, usually a `spawn` waiting to be called) shortly before it
     can start: forking a process that holds torch takes 10-30 ms, and the first child need not
@@ -297,68 +327,16 @@ def run_all(spawners: Sequence[Callable[[], Child]], timeouts: list[float], work
     `expected_frames` is done, even if something it forked still holds the stream open. If the
     grader itself is interrupted, no child is left behind.
     """
-    children: dict[int, Child] = {}  # forked so far, by index
-    waiting = list(range(len(spawners)))
-    ready: list[int] = []  # forked ahead: building their jails, or waiting for `start`
-    running: dict[int, int] = {}  # results fd -> index
-    frames: list[list[bytes]] = [[] for _ in spawners]
-    outcomes: dict[int, Outcome] = {}
-    selector = selectors.DefaultSelector()
-    deadlines: dict[int, Deadline] = {}
+    forked: list[Forked] = []
 
-    def fork(index: int) -> int:
-        children[index] = spawners[index]()
-        return index
-
-    def finish(index: int, timed_out: bool = False, complete: bool = False, wall_clock: bool = False) -> None:
-        child = children[index]
-        if timed_out or child.overflow or child.forged or complete:
-            child.kill()
-        selector.unregister(child.results)
-        del running[child.results]
-        os.close(child.results)
-        status, reaped_cpu_s = _reap(child, grace_s=0 if complete else 2.0)
-        exit_status = 0 if complete else os.waitstatus_to_exitcode(status)
-        outcomes[index] = Outcome(tuple(frames[index]), exit_status, timed_out,
-                                  child.overflow or exit_status == OVERFLOW_STATUS,
-                                  child.elapsed(), read_setup_error(child),
-                                  child.forged or exit_status == FORGED_STATUS, wall_clock,
-                                  round(max(reaped_cpu_s, deadlines[index].used, child.cpu_seconds()), 3))
+    def maker(spawner: Callable[[], Forked]) -> Callable[[], scheduler.Child]:
+        def make() -> Forked:
+            forked.append(spawner())
+            return forked[-1]
+        return make
 
     try:
-        while waiting or ready or running:
-            while (ready or waiting) and len(running) < workers:
-                index = ready.pop(0) if ready else fork(waiting.pop(0))
-                running[children[index].results] = index
-                selector.register(children[index].results, selectors.EVENT_READ)
-                children[index].start()
-                deadlines[index] = Deadline(timeouts[index], children[index].cpu_seconds)
-            while waiting and len(ready) < workers:
-                ready.append(fork(waiting.pop(0)))
-            deadline = min(deadlines[i].next_check() for i in running.values())
-            for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
-                index = running[key.fd]
-                child = children[index]
-                chunk = os.read(key.fd, 1 << 20)
-                if not chunk:
-                    finish(index)
-                    continue
-                child.buffer += chunk
-                frames[index] += split_frames(child)
-                if child.forged:
-                    finish(index)
-                elif sum(map(len, frames[index])) + len(child.buffer) > result_bytes:
-                    child.overflow = True
-                    finish(index)
-                elif len(frames[index]) >= expected_frames[index]:
-                    finish(index, complete=True)
-            now = time.monotonic()
-            for index in list(running.values()):
-                if limit := deadlines[index].passed(now):
-                    finish(index, timed_out=True, wall_clock=limit == "wall")
-    finally:
-        for index in [*running.values(), *ready]:
-            children[index].kill()
-            os.close(children[index].setup_errors)
-        cgroup.remove([child.group for child in children.values() if child.group])
-    return [outcomes[index] for index in range(len(spawners))]  # each one finished
+        return scheduler.run([maker(spawner) for spawner in spawners], timeouts, workers, expected_frames,
+                             result_bytes, ahead=workers)
+    finally:  # at the end, all at once: the last killed processes leave their cgroups meanwhile
+        cgroup.remove([child.group for child in forked if child.group])

@@ -9,6 +9,10 @@ The parent never unpickles what a child sends: it reads raw frames, as from a ja
 With `course` given (`GRADER_ISOLATION=user`, a root grader in a container that makes no
 namespaces), each child first becomes a uid of its own that cannot read the course
 (`jail.enter_unprivileged`), and every process of that uid is killed when the job ends.
+
+The jobs run through the scheduler's one loop, like jailed children; here is what is particular to
+a spawned process: its Connection, the markers around its frames, the startup allowance, and the
+clean-up of a uid.
 """
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ import signal
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from grader.engine.wire import RESULT_BYTES
-from grader.sandbox import cgroup
+from grader.sandbox import cgroup, scheduler
 from grader.sandbox.jail import JAIL_UID_BASE, new_cgroup_name
-from grader.sandbox.keeper import Deadline, Outcome, tree_cpu_seconds
+from grader.sandbox.keeper import Deadline, tree_cpu_seconds
+from grader.sandbox.scheduler import Outcome
 from grader.sandbox.zygote import StudentJob
 
 _READY, _DONE = b"r", b""  # sent before the job's frames (torch imported), and after them
@@ -150,88 +155,89 @@ def kill_uid(uid: int) -> None:
         time.sleep(0.05)
 
 
+class Spawned:
+    """A job in a spawned process, started by `start`. Its time limit starts only once it has
+    imported torch (_READY): until then it has STARTUP_S of wall-clock time. A `scheduler.Child`."""
+
+    held = 0  # a Connection hands over whole messages only
+
+    def __init__(self, job: StudentJob, context: Any, result_bytes: int, course: Path | None,
+                 scratch: Path | None) -> None:
+        self.result_bytes, self.course = result_bytes, course
+        self.group = new_cgroup_name()  # user mode: its cgroups, where they can be made
+        own = tempfile.mkdtemp(dir=scratch) if scratch is not None else None  # made its own once it knows its uid
+        self.channel, self.theirs = context.Pipe(duplex=False)
+        self.process = context.Process(target=_work, daemon=True,
+                                       args=(job, self.theirs, None if course is None else str(course), own,
+                                             self.group))
+        self.cpu_s, self.started = 0.0, 0.0  # from `start`
+        self.deadline: Deadline | None = None  # from _READY
+        self.failed: str | None = None  # why it could not become unprivileged
+
+    def start(self, cpu_s: float) -> None:
+        self.cpu_s, self.started = cpu_s, time.monotonic()
+        self.process.start()
+        self.theirs.close()
+
+    def receive(self) -> tuple[list[bytes], str | None]:
+        try:
+            frame = self.channel.recv_bytes(self.result_bytes)
+        except EOFError:
+            return [], "ended"
+        except OSError:  # a message over the limit
+            return [], "overflow"
+        if self.deadline is None and frame.startswith(_FAILED):
+            self.failed = frame[len(_FAILED):].decode(errors="replace")
+            return [], "ended"
+        if self.deadline is None and frame == _READY:
+            before = tree_cpu_seconds(self.process.pid)  # starting Python and torch is not the job's time
+            self.deadline = Deadline(self.cpu_s, lambda: tree_cpu_seconds(self.process.pid) - before)
+            return [], None
+        return ([], "complete") if frame == _DONE else ([frame], None)
+
+    def passed(self, now: float) -> str | None:
+        if self.deadline is None:
+            return "wall" if now - self.started > STARTUP_S else None
+        return self.deadline.passed(now)
+
+    def next_check(self) -> float:
+        return self.started + STARTUP_S if self.deadline is None else self.deadline.next_check()
+
+    def finish(self, frames: list[bytes], how: str) -> Outcome:
+        cpu_s = self.deadline.cpu_seconds() if self.deadline is not None else 0.0
+        if how != "complete":  # one that ended of itself may take a moment to exit
+            self.process.join(0 if how in ("cpu", "wall", "overflow") else 2.0)
+        self._end()
+        status = 0 if how == "complete" else self.process.exitcode
+        started = self.deadline.started if self.deadline is not None else self.started
+        return Outcome(tuple(frames), status, how in ("cpu", "wall"), how == "overflow", time.monotonic() - started,
+                       jail_error=self.failed, wall_clock=how == "wall", cpu_s=round(cpu_s, 3))
+
+    def abandon(self) -> None:
+        if self.process.pid is None:  # never started
+            self.theirs.close()
+            self.channel.close()
+        else:
+            self._end()
+
+    def _end(self) -> None:
+        """Kill the process, and in user mode whatever its uid left: processes, files, cgroups."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        if self.course is not None:
+            kill_uid(JAIL_UID_BASE + self.process.pid)
+            remove_files_of(JAIL_UID_BASE + self.process.pid)
+            cgroup.remove([self.group])
+        self.channel.close()
+
+
 def _run_jobs(jobs: list[StudentJob], timeouts: list[float], workers: int, expected_frames: list[int],
               result_bytes: int, course: Path | None, scratch: Path | None) -> list[Outcome]:
     context = multiprocessing.get_context("spawn")  # fork is missing on Windows, unsafe after threads
     # Every public job first, and no hidden one before they have all ended: processes that share a
     # file system (here nothing else is shared: /tmp is) cannot hand a hidden input to a public message.
-    waiting = sorted(range(len(jobs)), key=lambda index: jobs[index].hidden)
-    groups: dict[int, str] = {}  # user mode: each job's cgroups, where they can be made
-    running: dict[Any, tuple[int, Any, float]] = {}  # connection -> (index, process, started)
-    ready: dict[int, Deadline] = {}  # jobs whose process has started: their own time limit runs
-    frames: list[list[bytes]] = [[] for _ in jobs]
-    outcomes: dict[int, Outcome] = {}
-
-    def finish(connection, timed_out: bool = False, complete: bool = False, overflow: bool = False,
-               wall_clock: bool = False, failed: str | None = None) -> None:
-        index, process, started = running.pop(connection)
-        cpu_s = ready[index].cpu_seconds() if index in ready else 0.0
-        if not complete:
-            process.join(0 if timed_out or overflow else 2.0)
-        if process.is_alive():
-            process.kill()
-        process.join()
-        if course is not None:
-            kill_uid(JAIL_UID_BASE + process.pid)
-            remove_files_of(JAIL_UID_BASE + process.pid)
-            cgroup.remove([groups[index]])
-        connection.close()
-        status = 0 if complete else process.exitcode
-        outcomes[index] = Outcome(tuple(frames[index]), status, timed_out, overflow, time.monotonic() - started,
-                                  jail_error=failed, wall_clock=wall_clock, cpu_s=round(cpu_s, 3))
-
-    try:
-        while waiting or running:
-            while waiting and len(running) < workers and not (
-                    jobs[waiting[0]].hidden and any(not jobs[i].hidden for i, _, _ in running.values())):
-                index = waiting.pop(0)
-                ours, theirs = context.Pipe(duplex=False)
-                own = None
-                groups[index] = new_cgroup_name()
-                if scratch is not None:
-                    own = tempfile.mkdtemp(dir=scratch)  # made the child's own once it knows its uid
-                process = context.Process(target=_work, daemon=True,
-                                          args=(jobs[index], theirs, None if course is None else str(course), own,
-                                                groups[index]))
-                process.start()
-                theirs.close()
-                running[ours] = (index, process, time.monotonic())
-            deadline = min(ready[index].next_check() if index in ready else started + STARTUP_S
-                           for index, _, started in running.values())
-            # wait() gives back what it is given: the connections
-            ends = multiprocessing.connection.wait(list(running), max(0.0, deadline - time.monotonic()))
-            for connection in cast(list[multiprocessing.connection.Connection], ends):
-                index = running[connection][0]
-                try:
-                    frame = connection.recv_bytes(result_bytes)
-                except EOFError:
-                    finish(connection)
-                    continue
-                except OSError:  # a message over the limit
-                    finish(connection, overflow=True)
-                    continue
-                if index not in ready and frame.startswith(_FAILED):
-                    finish(connection, failed=frame[len(_FAILED):].decode(errors="replace"))
-                    continue
-                if frame == _READY and index not in ready:
-                    process = running[connection][1]
-                    before = tree_cpu_seconds(process.pid)  # starting Python and torch is not the job's time
-                    ready[index] = Deadline(timeouts[index], functools.partial(_cpu_since, process.pid, before))
-                    running[connection] = (index, process, ready[index].started)
-                    continue
-                if frame == _DONE or len(frames[index]) >= expected_frames[index]:
-                    finish(connection, complete=True)
-                    continue
-                frames[index].append(frame)
-                if sum(map(len, frames[index])) > result_bytes:
-                    finish(connection, overflow=True)
-            now = time.monotonic()
-            for connection, (index, _, started) in list(running.items()):
-                if index in ready and (limit := ready[index].passed(now)):
-                    finish(connection, timed_out=True, wall_clock=limit == "wall")
-                elif index not in ready and now - started > STARTUP_S:
-                    finish(connection, timed_out=True, wall_clock=True)
-    finally:
-        for _, process, _ in running.values():
-            process.kill()
-    return [outcomes[index] for index in range(len(jobs))]  # each one finished
+    # None is spawned ahead: its work starts with it.
+    makers = [functools.partial(Spawned, job, context, result_bytes, course, scratch) for job in jobs]
+    return scheduler.run(makers, timeouts, workers, expected_frames, result_bytes,
+                         phases=[int(job.hidden) for job in jobs])

@@ -28,7 +28,8 @@ from typing import Any, Iterator
 
 from grader.engine import wire
 from grader.sandbox.jail import Jail, python_paths
-from grader.sandbox.keeper import Outcome, die_with_parent, need_fork, run_all, spawn
+from grader.sandbox.keeper import die_with_parent, need_fork, run_all, spawn
+from grader.sandbox.scheduler import Outcome
 
 
 @dataclass(frozen=True)
