@@ -377,7 +377,8 @@ def _matching_variants(task: Task, expected: ReferenceCase, same: Callable[[Any]
 
 def _diagnosed(said: Message, variants: list[Variant]) -> Verdict:
     hints = [text(hint) for hint in dict.fromkeys(v.hint for v in variants)]
-    return Verdict(False, plain("{message}: {hints}", message=said, hints=joined(" - or - ", hints)), variants[0].code)
+    return Verdict(False, plain("{message}: {hints}", message=said, hints=joined(N_(" - or - "), hints)),
+                   variants[0].code)
 
 
 def _plain_type(value: Any) -> str:
@@ -446,7 +447,7 @@ def _judge_tensor(task: Task, case: Case, expected: ReferenceCase, got: Any, dev
             sized = [(variant, value) for variant, value in sized if _agree_mostly(value.data, got.data, tolerance)]
         if sized:
             hints = [text(hint) for hint in dict.fromkeys(v.hint for v, _ in sized)]
-            all_hints = joined(" - or - ", hints)
+            all_hints = joined(N_(" - or - "), hints)
             which = message("the shape matches what this mistake gives: {hints}", hints=all_hints) \
                 if len(hints) == 1 else message("the shape matches what each of these mistakes gives: {hints}",
                                                 hints=all_hints)

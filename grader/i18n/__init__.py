@@ -115,8 +115,8 @@ class Message(BaseModel):
                 str(_said(language, part, marked)) for part in (parts if isinstance(parts, list) else [parts]))
         filled = {name: number(language, value) if type(value) is int else _said(language, value, marked)
                   for name, value in self.fields.items()}
-        if self.kind == "plain":
-            return _format(self.key, filled) if self.fields else self.key
+        if self.kind == "plain":  # text without fields is what code or a child wrote: a value, quoted as one
+            return _format(self.key, filled) if self.fields else _said(language, self.key, marked)
         return _format(translation(language).gettext(self.key), filled, self.key)
 
     def __str__(self) -> str:
