@@ -14,7 +14,9 @@ Said = Message | str
 Status = Literal["passed", "partial", "failed", "not_implemented", "error", "timeout", "forbidden"]
 
 
-class Frozen(BaseModel):
+class Record(BaseModel):
+    """What grading found: immutable plain data that round-trips to JSON, its scores computed."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @model_validator(mode="before")
@@ -26,7 +28,7 @@ class Frozen(BaseModel):
         return data
 
 
-class CheckResult(Frozen):
+class CheckResult(Record):
     name: str  # the case's name, in English: what identifies the check
     device: str
     passed: bool
@@ -58,7 +60,7 @@ def _answers_something(checks: Sequence[CheckResult]) -> bool:
     return not answers or any(c.passed for c in answers)
 
 
-class GroupScore(Frozen):
+class GroupScore(Record):
     """One group of a task's checks: how many passed and the points they earned."""
 
     name: str
@@ -68,7 +70,7 @@ class GroupScore(Frozen):
     max_points: float
 
 
-class TaskResult(Frozen):
+class TaskResult(Record):
     name: str
     max_score: float
     checks: tuple[CheckResult, ...]
@@ -125,14 +127,14 @@ class TaskResult(Frozen):
         return "partial" if any(points for _, _, points, _ in self._earned()) else "failed"
 
 
-class Isolation(Frozen):
+class Isolation(Record):
     """What the student's code ran under, so an instructor knows what a grading guarantees."""
 
     level: str  # "jail as root" or "jail in a user namespace"
     measures: tuple[str, ...]
 
 
-class Environment(Frozen):
+class Environment(Record):
     python: str
     torch: str
     devices: tuple[str, ...]
@@ -141,7 +143,7 @@ class Environment(Frozen):
     language: Literal["en", "ru"] = "en"  # the reader's the grader chose: a report renders in either
 
 
-class ReviewFlag(Frozen):
+class ReviewFlag(Record):
     """Code that reaches into the grader (frames, gc, ctypes, raw file descriptors, ...): for a
     person to look at, not a score."""
 
@@ -150,7 +152,7 @@ class ReviewFlag(Frozen):
     line: str
 
 
-class Report(Frozen):
+class Report(Record):
     assignment: str
     title: Said = ""  # the assignment's title
     submission: str

@@ -51,11 +51,13 @@ def checks_module_name(assignment: str) -> str:
     return f"_grader_checks_{assignment}"
 
 
-class Frozen(BaseModel):
+class Declared(BaseModel):
+    """What a spec declares: immutable, and free to hold code (an oracle, a mistake's compute, a law)."""
+
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
 
 
-class Tensor(Frozen):
+class Tensor(Declared):
     """A tensor written out literally, e.g. a worked example from the lecture."""
 
     values: Any
@@ -69,7 +71,7 @@ class Tensor(Frozen):
         return torch.tensor(self.values, dtype=DTYPES[self.dtype], device=device)
 
 
-class Random(Frozen):
+class Random(Declared):
     """A seeded standard-normal tensor; `contiguous=False` hands it over as a transposed view."""
 
     shape: tuple[int, ...]
@@ -100,7 +102,7 @@ def random_tensors(rng: random.Random) -> Callable[..., Random]:
 MODEL_MUST_NOT_RUN = N_("this model must not be run: compute the shapes from the layers' settings")
 
 
-class Model(Frozen):
+class Model(Declared):
     """An `nn.Module` built from a Python expression over `nn`, `torch` and `F`.
 
     Built on the meta device: shapes and parameter counts without memory, so AlexNet is cheap.
@@ -143,7 +145,7 @@ def build(value: Any, device: str = "cpu") -> Any:
 Broken = tuple[str, str, dict]
 
 
-class Case(Frozen):
+class Case(Declared):
     """One call of the student's function. `raises`: an invalid-argument probe.
 
     `experiment(target, *args, **kwargs)` replaces the plain call `target(*args, **kwargs)` where a
@@ -180,7 +182,7 @@ class NotApplicable(Exception):
     is a defect of the spec, which `grade check-reference` reports."""
 
 
-class Variant(Frozen):
+class Variant(Declared):
     """A known wrong answer: if the student's output equals it, `hint` says what went wrong.
 
     `compute(ref, *args, **kwargs)` is a wrong version of the task's target, given the reference
@@ -194,7 +196,7 @@ class Variant(Frozen):
     by_shape: bool = False  # also named when only the output's shape matches (a size-formula mistake)
 
 
-class RaisedHint(Frozen):
+class RaisedHint(Declared):
     """A known mistake that makes torch raise rather than give a wrong value: an exception whose
     message holds `fragment` is named `code`, and `hint` says what went wrong."""
 
@@ -203,7 +205,7 @@ class RaisedHint(Frozen):
     hint: str
 
 
-class Task(Frozen):
+class Task(Declared):
     name: str
     points: float
     target: str  # the name the student's module defines
@@ -227,7 +229,7 @@ class Task(Frozen):
         return sorted(range(len(self.cases)), key=lambda index: self.cases[index].hidden)
 
 
-class Assignment(Frozen):
+class Assignment(Declared):
     name: str
     title: str
     module: str  # the student's file, e.g. "convolution.py"; a task may name another

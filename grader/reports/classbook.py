@@ -17,12 +17,12 @@ from typing import Callable, Iterable
 from pydantic import computed_field
 
 from grader.i18n import ReaderError
-from grader.results import Frozen, Report, TaskResult
+from grader.results import Record, Report, TaskResult
 
 DAY = timedelta(days=1)
 
 
-class Adjustment(Frozen):
+class Adjustment(Record):
     """Points an instructor adds to (or, negative, takes from) one task, or the total (`task` "")."""
 
     task: str = ""
@@ -30,7 +30,7 @@ class Adjustment(Frozen):
     comment: str = ""
 
 
-class Graded(Frozen):
+class Graded(Record):
     """One student of a batch: the id, the display name, the report, and what is decided on top."""
 
     student: str  # the id: a Moodle participant id, a folder's or a manifest's name
