@@ -5,7 +5,6 @@ differ on at least one case of its task; and a Variant that raises anything but 
 defect of the spec (the grader would silently never name it there). In-process, on the CPU, with the
 cases of seed 0: no sandbox and no grading, so that it stays in the fast tier.
 """
-import importlib.util
 
 import pytest
 
@@ -14,14 +13,7 @@ from grader.engine import compare, wire
 from grader.experiments import without_gradients
 from grader.engine.run import _target, exercise, mistake_value, to_float64
 from grader.spec import NotApplicable, Task, Variant, assignment_names, build, load_assignment
-
-
-def _reference(assignment: str, module: str):
-    spec = importlib.util.spec_from_file_location(f"_variants_{assignment}_{module[:-3]}",
-                                                  ROOT / "reference" / assignment / module)
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+from test_specs import _reference  # the reference module, loaded apart from the grader
 
 
 def _as_sent(value):
