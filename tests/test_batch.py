@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, class_of
 from grader import api, i18n
 from grader.course import batch, store
+from grader.reports.render import said
 from grader.spec import assignment_names
 from test_wrong_submissions import BUGGY, CORRECT
 
@@ -52,7 +53,8 @@ def test_every_student_gets_a_row_and_a_second_run_grades_only_what_changed(tmp_
     assert first["correct_naive"].score == 100 and 0 < first["no_bias"].score < 100
     assert first["no_bias"].seed == api.secret_seed(ROOT, "assignment1") != 0  # final grading: from the secret
     assert first["empty"].score == 0  # and why, in the course's language (Russian)
-    assert first["empty"].tasks[0].problem == i18n.say("ru", "empty submission") != "empty submission"
+    assert first["empty"].environment.language == "ru"
+    assert said(first["empty"].tasks[0].problem, "ru") == i18n.say("ru", "empty submission") != "empty submission"
     assert first["broken"].score == 0 and "SyntaxError" in str(first["broken"].tasks[0].problem)
     assert sorted(graded_now) == sorted(first)
 
