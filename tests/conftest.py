@@ -33,6 +33,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def english(message) -> str:
+    """A report's message in English, as the tests read it: a message read back from JSON (a
+    dict), a message, or text."""
+    from grader.i18n import Message
+    from grader.reports.render import said
+
+    return said(Message.model_validate(message) if isinstance(message, dict) else message, "en")
+
+
 def summary(report) -> dict[str, tuple[str, set[str]]]:
     """Task -> (status, diagnoses of its failing checks), for the tasks that lost points."""
     return {t.name: (t.status, {c.diagnosis for c in t.checks if not c.passed})

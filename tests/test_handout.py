@@ -276,8 +276,11 @@ def test_on_a_system_like_windows_the_handout_falls_back_by_itself_and_reports_t
     done = subprocess.run([sys.executable, "-m", "grader", "assignment1", str(submission), "--format", "json",
                            "--lang", "ru"], cwd=handout, env=environment, capture_output=True)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
-    ours = Report.model_validate_json(done.stdout.decode("utf-8"))
-    assert re.search("[а-я]", ours.model_dump_json())  # in Russian, through a cp1252 pipe
+    ours = Report.model_validate_json(done.stdout.decode("utf-8"))  # its messages are data
+    assert ours.environment.language == "ru"
+    said = subprocess.run([sys.executable, "-m", "grader", "assignment1", str(submission), "--task", "pad",
+                           "--lang", "ru"], cwd=handout, env=environment, capture_output=True)
+    assert said.returncode == 0 and re.search("[а-я]", said.stdout.decode("utf-8"))  # Russian, through a cp1252 pipe
     assert ours.environment.isolation.level == "process only (no sandbox)"
     jailed = api.grade("assignment1", submission, root=handout, language="ru")
     assert _public_checks(ours) == _public_checks(jailed) and ours.score == jailed.score < 100

@@ -31,7 +31,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS, mutant, summary
+from conftest import ROOT, SUBMISSIONS, english, mutant, summary
 from grader import api
 from grader.reports import render as report_module
 from grader.results import Report
@@ -334,7 +334,8 @@ ATTACKS: dict[str, Attack] = {
                                  statuses=FORBIDDEN),
     # marks not earned: reaching into the grader's memory
     "tripwire_closure": Attack(statuses=FORBIDDEN, review=True),
-    "oracle_from_spec": Attack(statuses=frozenset({"forbidden", "failed"}), review=True),
+    # timeout: each call walks every object in memory, which a loaded machine may not finish in 3 s of CPU
+    "oracle_from_spec": Attack(statuses=frozenset({"forbidden", "failed", "timeout"}), review=True),
     "gc_edit_spec": Attack(review=True),
     "steal_send_via_frames": Attack(review=True),
     "builtins_zip": Attack(zero=False, review=True),  # a correct conv1d that wipes its input: input_modified
@@ -694,7 +695,7 @@ def test_unprivileged_grade_resists_the_core_attacks(context, public_folder, tra
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(done.stdout)
     task = data["tasks"][0]
-    messages = " ".join(c["message"] for c in task["checks"])
+    messages = " ".join(english(c["message"]) for c in task["checks"])
     assert "blocked" in messages, messages[:500]  # the attacks ran and reported
     assert "PWNED" not in messages, re.findall(r"PWNED: [^\"]{0,400}", messages)[:1]
     assert SECRET not in done.stdout and SECRET.encode().hex() not in done.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, english
 from grader.course import store
 from test_hostile import public_folder, traversable  # noqa: F401  (fixtures: a folder in /tmp; uid 65534 may reach Python)
 
@@ -42,7 +42,7 @@ def _grade(*args: str, user: int | None = None) -> subprocess.CompletedProcess:
 
 
 def _searched_and_clean(task: dict) -> None:
-    messages = [check["message"] for check in task["checks"]]
+    messages = [english(check["message"]) for check in task["checks"]]
     assert not [m for m in messages if "PWNED" in m], [m for m in messages if "PWNED" in m][:1]
     assert any("searched" in m and "nothing" in m for m in messages), messages[:3]
 
@@ -94,6 +94,6 @@ def test_the_process_of_the_public_cases_holds_no_hidden_case(public_folder, att
     assert done.returncode == 0, done.stderr
     task = json.loads(done.stdout)["tasks"][0]
     seen = [int(n) for check in task["checks"] if not check["hidden"]
-            for n in re.findall(rf"hidden {what} seen: (\d+)", check["message"])]
+            for n in re.findall(rf"hidden {what} seen: (\d+)", english(check["message"]))]
     assert seen and set(seen) == {0}, seen  # the grader before the split: 72 in every message
     assert any(check["hidden"] for check in task["checks"])  # the hidden cases ran, elsewhere
