@@ -26,7 +26,6 @@ __all__ = ["DEFAULT_TIMEOUT_S", "UsageError", "check_reference", "choose_languag
            "list_assignments", "open_assignment", "secret_seed", "similarity"]
 
 
-
 def grade(assignment: str, submission: Path | None = None, *, tasks: Iterable[str] = (),
           device: str = "auto", seed: int = 0, timeout: float = DEFAULT_TIMEOUT_S,
           workers: int | None = None, root: Path | None = None, language: str | None = None,
