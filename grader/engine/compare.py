@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from grader.engine.frames import CaseReply, Raised, ReferenceCase
+from grader.engine.load import spot
 from grader.engine.wire import OtherValue, TensorValue
 from grader.experiments import GRADIENTS, without_gradients
 from grader.i18n import N_, Message, joined, message, name, plain, text
@@ -76,11 +77,6 @@ class Verdict:
     diagnosis: str | None = None
     # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
     values: dict[str, Any] = field(default_factory=dict)
-
-
-def spot(file: str, line: int) -> Message:
-    """A line of the student's code: `file.py:LINE` (`Submission.place` says a notebook's cell)."""
-    return plain("{file}:{line}", file=file, line=str(line))
 
 
 def at(where: str, place: Callable[[str, int], Message] = spot) -> Message | str:

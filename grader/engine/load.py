@@ -69,7 +69,12 @@ class Submission:
             if cell:
                 return message("{notebook} code cell {cell}, line {line}", notebook=self.notebook.name, cell=cell,
                                line=line - self.cell_starts[cell - 1] + 1)
-        return plain("{file}:{line}", file=file, line=str(line))
+        return spot(file, line)
+
+
+def spot(file: str, line: int) -> Message:
+    """A line of the student's code: `file.py:LINE` (`Submission.place` says a notebook's cell)."""
+    return plain("{file}:{line}", file=file, line=str(line))
 
 
 def find(origin: Path, modules: tuple[str, ...], workdir: Path) -> Submission:

@@ -26,7 +26,6 @@ from grader.engine import files, wire
 from grader.engine.codec import grader_fingerprint  # the grader's code, hashed
 
 
-
 def folder() -> Path | None:
     """Where entries are kept, or None where keeping is off."""
     if os.environ.get("GRADER_CACHE", "").lower() in ("off", "0", "no"):

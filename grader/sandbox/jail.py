@@ -124,7 +124,6 @@ def enter(jail: Jail, group: str) -> None:
     _check_confined()
 
 
-
 def enter_unprivileged(jail: Jail, course: Path, group: str) -> None:
     """GRADER_ISOLATION=user, for a container that runs the grader as root but makes no namespaces
     (Gradescope's): the jail's steps that need none. The calling (spawned) process becomes a uid of
