@@ -164,3 +164,5 @@ def test_errors_and_forbidden_calls_in_a_helper_module_point_at_the_helper_s_lin
     pad, conv1d = report.tasks
     assert any("tools/helper.py:5 in broken" in str(check.message) for check in pad.checks), pad.checks[0].message
     assert "tools/helper.py:9" in (str(conv1d.problem) or ""), str(conv1d.problem)
+    assert any(str(check.message) == "called forbidden torch.nn.functional.conv1d at tools/helper.py:9"
+               for check in conv1d.checks), conv1d.checks[0].message

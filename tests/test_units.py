@@ -29,7 +29,7 @@ def unfold_user(x):
 def test_scan_follows_aliases_and_helpers_and_only_reachable_code():
     patterns = ("torch.nn.functional.*conv*", "torch.Tensor.unfold")
     found = forbidden.scan(SOURCE, "convolution.py", "conv2d", patterns)
-    assert [(f.api, f.where) for f in found] == [("torch.nn.functional.conv2d", "convolution.py:7")]
+    assert [(f.api, f.file, f.line) for f in found] == [("torch.nn.functional.conv2d", "convolution.py", 7)]
     assert forbidden.scan(SOURCE, "convolution.py", "pad", patterns) == []
     assert [f.api for f in forbidden.scan(SOURCE, "convolution.py", "unfold_user", patterns)] == ["torch.Tensor.unfold"]
 
@@ -47,8 +47,8 @@ def test_review_flags_code_that_reaches_into_the_grader_and_nothing_else():
               "    shape = getattr(x, 'shape')\n"
               "    return x @ w\n")
     flags = forbidden.review(source, "c.py")
-    assert [(where, str(what).split(" (")[0]) for what, where, _ in flags] == [
-        ("c.py:1", "imports gc"), ("c.py:5", "sys._getframe"), ("c.py:6", ".__closure__"), ("c.py:6", "getattr() with a computed name")]
+    assert [(line, str(what).split(" (")[0]) for what, line, _ in flags] == [
+        (1, "imports gc"), (5, "sys._getframe"), (6, ".__closure__"), (6, "getattr() with a computed name")]
     assert flags[1][2] == "frame = sys._getframe(1)"
     assert forbidden.review("import torch\ndef conv2d(x, w):\n    return torch.matmul(x, w)\n", "c.py") == []
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from grader.engine import frames, wire
+from grader.engine.forbidden import Finding
 
 
 def test_wire_round_trip_without_pickle():
@@ -112,13 +113,14 @@ def test_decoding_shares_the_frames_memory():
     assert data.untyped_storage().nbytes() == 8000 and np.shares_memory(data.numpy(), np.frombuffer(frame, np.uint8))
 
 
-EXCEPTION = {"type": "ValueError", "mro": ["ValueError", "Exception"], "message": "m", "where": None}
+EXCEPTION = {"type": "ValueError", "mro": ["ValueError", "Exception"], "message": "m", "at": None}
 
 
 @pytest.mark.parametrize("frame", [
     {"case": 0, "raised": 5}, {"case": 0, "raised": {"type": "X"}}, {"case": 0, "raised": {**EXCEPTION, "mro": "X"}},
-    {"case": 0, "raised": {**EXCEPTION, "where": 3}}, {"case": 0, "oracle_raised": []},
-    {"import_error": {**EXCEPTION, "message": None}}, {"case": 0, "forbidden": [[1, 2]]},
+    {"case": 0, "raised": {**EXCEPTION, "at": ["c.py", "3", None, "x"]}}, {"case": 0, "oracle_raised": []},
+    {"import_error": {**EXCEPTION, "message": None}}, {"case": 0, "forbidden": [[1, 2]]}, {"case": 0, "forbidden": [["torch.conv2d", "c.py:3"]]},
+    {"case": 0, "forbidden": [["torch.conv2d", 3, 3]]}, {"case": 0, "forbidden": [["torch.conv2d", "c.py", -1]]},
     {"case": 0, "forbidden": "torch.conv2d"}, {"case": 0, "modified": [True]}, {"case": 0, "modified": ["0"]},
     {"case": 0, "modified": 0}, {"case": 0, "variants": []}, {"case": 0, "variants": {"x": 1}},
     {"case": 0, "variant_errors": []}, {"case": 0, "variant_errors": {"x": EXCEPTION}},
@@ -132,17 +134,17 @@ def test_frames_of_the_wrong_shape_are_dropped(frame):
 
 
 def test_good_frames_are_kept_and_free_text_cut_short():
-    long = {**EXCEPTION, "message": "m" * 5000, "where": "w" * 5000}
+    long = {**EXCEPTION, "message": "m" * 5000, "at": ["w" * 5000, 7, "f" * 5000, "c" * 5000]}
     sent = [b"\x00garbage", wire.encode({"case": 1, "raised": None, "value": 1, "modified": [0],
-                                         "forbidden": [["torch.conv2d", "c.py:3"]], "variants": {"0": 1}}),
+                                         "forbidden": [["torch.conv2d", "c.py", 3], ["torch.mm", None, 0]], "variants": {"0": 1}}),
             wire.encode({"case": 2, "raised": long}), wire.encode({"imported": True, "not_own": "x"}),
             wire.encode({"missing": "conv2d"})]
     cases, header = frames.student_results(sent)
     assert sorted(cases) == [1, 2] and header == frames.TaskHeader(imported=True, not_own="x")
-    assert cases[1] == frames.CaseReply(1, 1, None, (frames.ForbiddenUse("torch.conv2d", "c.py:3"),), (0,))
+    assert cases[1] == frames.CaseReply(1, 1, None, (Finding("torch.conv2d", "c.py", 3), Finding("torch.mm", None)), (0,))
     raised = cases[2].raised
-    assert raised is not None and raised.where is not None
-    assert len(raised.message) <= wire.MAX_TEXT + 3 and len(raised.where) <= wire.MAX_TEXT + 3
+    assert raised is not None and raised.at is not None and raised.at[1] == 7
+    assert all(len(text) <= wire.MAX_TEXT + 3 for text in (raised.message, raised.at[0], raised.at[2], raised.at[3]))
     reference = frames.reference_results(sent)
     assert sorted(reference) == [1, 2] and reference[1].variants == {"0": 1} and not reference[1].oracle_given
 

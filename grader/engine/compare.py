@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from grader.engine.forbidden import Finding
 from grader.engine.frames import CaseReply, Raised, ReferenceCase
 from grader.engine.load import spot
 from grader.engine.wire import OtherValue, TensorValue
@@ -79,10 +80,12 @@ class Verdict:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def at(where: str, place: Callable[[str, int], Message] = spot) -> Message | str:
-    """A "file:LINE" the scanner or the child's forbidden-call hook found, as `place` says it."""
-    file, _, line = where.rpartition(":")
-    return place(file, int(line)) if file and line.isdigit() else where
+def forbidden_use(use: Finding, place: Callable[[str, int], Message] = spot) -> Message:
+    """A forbidden API and where the student's code used it, as `place` says a line ("torch.conv2d
+    at conv.py:3"); the API alone where a tripwire saw no line of the submission on the stack."""
+    if use.file is None:
+        return plain(use.api)
+    return message("{api} at {place}", api=use.api, place=place(use.file, use.line))
 
 
 def judge(task: Task, case: Case, expected: ReferenceCase | None, got: CaseReply | None, device: str,
@@ -97,8 +100,7 @@ def judge(task: Task, case: Case, expected: ReferenceCase | None, got: CaseReply
         diagnosis, said_instead = no_result or ("no_result", message("no result came back for this case"))
         return Verdict(False, said_instead, diagnosis)
     if got.forbidden:
-        use = got.forbidden[0]
-        return Verdict(False, message("called forbidden {api} at {where}", api=use.api, where=at(use.where, place)),
+        return Verdict(False, message("called forbidden {use}", use=forbidden_use(got.forbidden[0], place)),
                        "forbidden_api")
     if case.raises:
         return _judge_probe(task, expected, got, place)

@@ -24,8 +24,13 @@ from grader.i18n import message as i18n_message
 
 @dataclass(frozen=True)
 class Finding:
+    """A forbidden API the student's code uses, and where: the file as the student knows it
+    (`convolution.py`, `helpers/util.py`) and the line. A tripwire that caught a call with no line
+    of the submission on the stack has no place: `file` is None."""
+
     api: str  # the qualified name, e.g. torch.nn.functional.conv2d
-    where: str  # file:line in the student's code
+    file: str | None
+    line: int = 0
 
 
 class ForbiddenCall(BaseException):
@@ -165,7 +170,7 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
     except Unreadable as error:
         if error.certain:
             raise
-        return [Finding(TOO_DEEP, f"{filename}:{error.line}")]
+        return [Finding(TOO_DEEP, filename, error.line)]
     todo: list[str | None] = [target]
     uses, reached = code.uses, set[str | None]([None])  # module-level code counts for every task
     while todo:
@@ -175,11 +180,11 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
             todo += uses[name].names
     findings = []
     for part in (uses[name] for name in reached):
-        findings += [Finding(private, f"{filename}:{line}") for line, private in part.private]
+        findings += [Finding(private, filename, line) for line, private in part.private]
         if part is uses[None]:
             continue  # module-level statements: the run-time tripwires see which task calls what
-        findings += [Finding(name, f"{filename}:{line}") for line, name in part.qualified if matches(name, patterns)]
-        findings += [Finding(f"torch.Tensor.{attribute}", f"{filename}:{line}") for line, attribute in part.attributes
+        findings += [Finding(name, filename, line) for line, name in part.qualified if matches(name, patterns)]
+        findings += [Finding(f"torch.Tensor.{attribute}", filename, line) for line, attribute in part.attributes
                      if matches(f"torch.Tensor.{attribute}", patterns)]
     tree = code.tree
     for node in tree.body:  # importing a forbidden module at all, e.g. scipy
@@ -187,8 +192,8 @@ def scan(source: "bytes | str | Code", filename: str, target: str, patterns: tup
             for alias in node.names:
                 module = node.module if isinstance(node, ast.ImportFrom) else alias.name
                 if module and any(module == p or module.startswith(p + ".") for p in patterns):
-                    findings.append(Finding(module, f"{filename}:{node.lineno}"))
-    return sorted(set(findings), key=lambda f: (int(f.where.rsplit(":", 1)[1]), f.api))
+                    findings.append(Finding(module, filename, node.lineno))
+    return sorted(set(findings), key=lambda f: (f.line, f.api))
 
 
 # What reaches into the grader rather than computing a result: flagged for a person to review.
@@ -218,19 +223,19 @@ TORCH_INTERNALS = N_("torch's internals: forbidden in every task")
 _BY_NAME = ("getattr", "setattr", "delattr")
 
 
-def review(source: "bytes | str | Code", filename: str) -> list[tuple[Message, str, str]]:
-    """(what, file:line, the line) for each place that reaches into the grader or the machine,
+def review(source: "bytes | str | Code", filename: str) -> list[tuple[Message, int, str]]:
+    """(what, line number, the line) for each place that reaches into the grader or the machine,
     `what` a message (data, said where it is shown). Raises Unreadable for a source Python cannot
     read either."""
     code = read(source, filename)
-    found: dict[tuple[int, str], tuple[Message, str, str]] = {}
+    found: dict[tuple[int, str], tuple[Message, int, str]] = {}
     for node in code.nodes:
         for message, fields in _review_reasons(node, code.aliases):
             what = i18n_message(message, **{name: i18n_message(value) if name == "why" else value
                                             for name, value in fields.items()})
             number = _line(node)  # a node without a line has no reasons
             line = code.lines[number - 1].strip()[:160] if number <= len(code.lines) else ""
-            found.setdefault((number, str(what)), (what, f"{filename}:{number}", line))
+            found.setdefault((number, str(what)), (what, number, line))
     return [found[key] for key in sorted(found)]
 
 
@@ -391,7 +396,7 @@ class _Watch(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         known = self.originals.get(id(func))
         if known is not None and known[1] is func and _WINDOW.armed:
-            self.hits.append(Finding(known[0], _where(self.student_file)))
+            self.hits.append(_caught(known[0], self.student_file))
             raise ForbiddenCall(f"{known[0]} is forbidden in this task")
         return func(*args, **(kwargs or {}))
 
@@ -510,18 +515,19 @@ def in_submission(filename: str, student_file: str) -> str | None:
     return None
 
 
-def _where(student_file: str) -> str:
-    """The innermost line of the submission's own files (the graded one or a helper) on the stack."""
+def _caught(api: str, student_file: str) -> Finding:
+    """`api` used at the innermost line of the submission's own files (the graded one or a helper)
+    on the stack."""
     frames = [(shown, f) for f in traceback.extract_stack() if (shown := in_submission(f.filename, student_file))]
     if not frames:
-        return "unknown place"
+        return Finding(api, None)
     shown, frame = frames[-1]
-    return f"{shown}:{frame.lineno}"
+    return Finding(api, shown, frame.lineno or 0)
 
 
 def _tripwire(name: str, original, hits: list[Finding], student_file: str):
     def refuse():
-        hits.append(Finding(name, _where(student_file)))
+        hits.append(_caught(name, student_file))
         raise ForbiddenCall(f"{name} is forbidden in this task")
 
     if isinstance(original, type):
@@ -561,6 +567,6 @@ class _ImportBlocker:
     def find_spec(self, name, path=None, target=None):
         if (name == self.module or name.startswith(self.module + ".")) and (
                 _WINDOW.armed or _student_on_stack(self.student_file)):
-            self.hits.append(Finding(name, _where(self.student_file)))
+            self.hits.append(_caught(name, self.student_file))
             raise ForbiddenCall(f"importing {name} is forbidden in this task")
         return None

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from grader.engine.forbidden import Finding
 from grader.engine.wire import MAX_MESSAGE, MAX_TEXT, decode
 from grader.i18n import Message
 
@@ -33,17 +34,8 @@ class Raised:
     type: str
     mro: tuple[str, ...] = field()  # field(): else the dataclass takes `type.mro` for its default
     message: str
-    where: str | None = None
     at: tuple[str, int, str | None, str] | None = None  # (file, line, function, code) in the student's files
     said: Message | None = None  # a grader's own error (student code called the grader): its key and fields
-
-
-@dataclass(frozen=True)
-class ForbiddenUse:
-    """A forbidden API a tripwire caught: the API and the place."""
-
-    api: str
-    where: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class TaskHeader:
     not_own_kind: str | None = None  # what the target is instead, as data: the kind ...
     not_own_name: str | None = None  # ... and its name
     import_error: Raised | None = None
-    forbidden: tuple[ForbiddenUse, ...] = ()  # caught while importing
+    forbidden: tuple[Finding, ...] = ()  # caught while importing
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,7 @@ class CaseReply:
     case: int
     value: Any = None
     raised: Raised | None = None
-    forbidden: tuple[ForbiddenUse, ...] = ()
+    forbidden: tuple[Finding, ...] = ()
     modified: tuple[int, ...] = ()
 
 
@@ -154,8 +146,8 @@ def _well_formed(frame: Any) -> dict[str, Any]:
     clean = {**frame, **{key: _text(frame[key]) for key in _TEXTS if key in frame}}
     for key in _EXCEPTIONS:
         clean[key] = _exception(frame.get(key))
-    clean["forbidden"] = tuple(ForbiddenUse(_text(api), _text(where))
-                               for api, where in forbidden_calls)
+    clean["forbidden"] = tuple(Finding(_text(api), None if file is None else _text(file), line)
+                               for api, file, line in forbidden_calls)
     clean["modified"], clean["variants"] = tuple(modified), variants
     clean["variant_errors"] = {key: _exception(error) for key, error in variant_errors.items()}
     return clean
@@ -165,15 +157,14 @@ def _exception(error: Any) -> Raised | None:
     if error is None:
         return None
     if not (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
-            and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])
-            and isinstance(error.get("where"), (str, type(None)))):
+            and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])):
         raise ValueError("bad exception")
-    where, at = error["where"], error.get("at")
+    at = error.get("at")
     if at is not None and not (isinstance(at, list) and len(at) == 4 and isinstance(at[0], str) and _is_index(at[1], 10**9)
                                and isinstance(at[2], (str, type(None))) and isinstance(at[3], str)):
         raise ValueError("bad place")
     return Raised(_text(error["type"], MAX_MESSAGE), tuple(name[:200] for name in error["mro"][:64]),
-                  _text(error["message"], MAX_MESSAGE), None if where is None else _text(where, MAX_MESSAGE),
+                  _text(error["message"], MAX_MESSAGE),
                   None if at is None else (_text(at[0], MAX_MESSAGE), at[1],
                                            None if at[2] is None else _text(at[2], MAX_MESSAGE), _text(at[3], MAX_MESSAGE)),
                   _said(error.get("said")))
@@ -209,4 +200,6 @@ def _is_index(number: Any, limit: int) -> bool:
 
 
 def _is_call(call: Any) -> bool:
-    return isinstance(call, (list, tuple)) and len(call) == 2 and all(isinstance(part, str) for part in call)
+    """[api, file, line] as `run` sends a tripwire's `forbidden.Finding`; file null where it has no place."""
+    return (isinstance(call, (list, tuple)) and len(call) == 3 and isinstance(call[0], str)
+            and isinstance(call[1], (str, type(None))) and _is_index(call[2], 10**9))

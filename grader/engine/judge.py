@@ -46,8 +46,7 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
     checks: list[CheckResult] = []
     problem, problem_status = None, None
     if findings:
-        where = i18n.joined("; ", [i18n.message("{api} at {place}", api=f.api, place=compare.at(f.where, place))
-                                   for f in findings[:3]])
+        where = i18n.joined("; ", [compare.forbidden_use(f, place) for f in findings[:3]])
         problem, problem_status = i18n.message("uses forbidden {where}", where=where), "forbidden"
         checks.append(CheckResult(name="forbidden APIs (source scan)", label=i18n.message("forbidden APIs (source scan)"),
                                   device="-", passed=False, message=problem, diagnosis="forbidden_api"))
@@ -105,14 +104,10 @@ def _why_stopped(header: TaskHeader | None, outcome: sandbox.Outcome, timeout: f
     if header and header.import_error:
         error = header.import_error
         if header.forbidden or error.type == "ForbiddenCall":
-            api: str | i18n.Message
-            if header.forbidden:
-                use = header.forbidden[0]
-                api, where = use.api, compare.at(use.where, place)
-            else:
-                api, where = message("a forbidden API"), "import"
-            return ("forbidden_api", message("importing your file called forbidden {api} at {place}", api=api,
-                                             place=where), "forbidden")
+            said = (message("importing your file called forbidden {use}",
+                            use=compare.forbidden_use(header.forbidden[0], place)) if header.forbidden
+                    else message("importing your file called a forbidden API"))
+            return ("forbidden_api", said, "forbidden")
         line_at = compare.where_raised(error, place)
         where = i18n.plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
         return ("import_error", message("your file failed to import: {type}: {message}{where}",

@@ -116,17 +116,15 @@ def exercise(case: Case, target: Callable[..., Any]) -> Callable[..., Any]:
 
 def _exception(error: BaseException, student_file: str | None = None) -> dict:
     """The exception's class chain and message, and where in the student's file it came from."""
-    where, at = None, None
+    at = None
     if isinstance(error, SyntaxError) and error.filename is not None and error.filename == student_file:
         at = [Path(error.filename).name, error.lineno or 0, None, (error.text or '').strip()[:500]]
-        where = f"{at[0]}:{at[1]}: {at[3]}"
     elif student_file:  # the innermost line of the submission's own files: the graded one or a helper
         frames = [(shown, f) for f in traceback.extract_tb(error.__traceback__)
                   if (shown := forbidden.in_submission(f.filename, student_file))]
         if frames:
             shown, frame = frames[-1]
             at = [shown, frame.lineno or 0, frame.name, (frame.line or '').strip()[:500]]
-            where = f"{shown}:{frame.lineno} in {frame.name}: {at[3]}"
     said = None
     if isinstance(error, ReaderError):  # a grader's own error, raised where student code called the grader
         try:
@@ -134,7 +132,12 @@ def _exception(error: BaseException, student_file: str | None = None) -> dict:
         except Exception:  # noqa: BLE001 (one made by student code: its text alone is sent)
             said = None
     return {"type": type(error).__name__[:200], "mro": [c.__name__[:200] for c in type(error).__mro__],
-            "message": str(error)[:500], "where": where[:500] if where else None, "at": at, "said": said}
+            "message": str(error)[:500], "at": at, "said": said}
+
+
+def _sent(hits: list[forbidden.Finding]) -> list[list]:
+    """The tripwires' findings as a frame carries them: [api, file, line] (`frames._is_call` checks them)."""
+    return [[hit.api, hit.file, hit.line] for hit in hits]
 
 
 class _Builtins:
@@ -471,7 +474,7 @@ def _student_side(task: Task, student_file: Source, device: str, order: tuple[in
             module = load_module(student_file, "submission", code)
     except BaseException as error:
         reply(None, wire.encode({"import_error": _exception(error, student_file.path),
-                                 "forbidden": [[h.api, h.where] for h in hits]}))
+                                 "forbidden": _sent(hits)}))
         return
     if task.target not in vars(module):
         reply(None, wire.encode({"missing": task.target}))
@@ -499,7 +502,7 @@ def _student_side(task: Task, student_file: Source, device: str, order: tuple[in
                 frame["value"] = exercise(case, target)(*args, **kwargs)
         except BaseException as error:  # SystemExit and tripwires included
             frame["raised"] = _exception(error, student_file.path)
-        frame["forbidden"] = [[h.api, h.where] for h in hits]
+        frame["forbidden"] = _sent(hits)
         used = _tensors((args, kwargs))
         frame["modified"] = [i for i, (shape, t) in enumerate(zip(shapes, used)) if t.shape != shape]
         _copy_back(used, on_cpu)

@@ -51,10 +51,10 @@ def review_flags(submission: Submission, codes: dict | None = None) -> tuple[tup
         module = next(name for name, file in submission.files.items() if file == path)
         code = codes.get(module)
         if isinstance(code, forbidden.Unreadable):
-            found.append((i18n.message("could not be read as Python ({why}): not scanned for forbidden APIs",
-                                       why=str(code)), f"{path.name}:{code.line}", ""))
+            found.append((path, (i18n.message("could not be read as Python ({why}): not scanned for forbidden APIs",
+                                              why=str(code)), code.line, "")))
         elif code:
-            found += forbidden.review(code, path.name)
-    flags = tuple(ReviewFlag(what=what, where=compare.at(where, submission.place), line=line)
-                  for what, where, line in found[:MAX_REVIEW_FLAGS])
+            found += [(path, flag) for flag in forbidden.review(code, path.name)]
+    flags = tuple(ReviewFlag(what=what, where=submission.place(path.name, number), line=line)
+                  for path, (what, number, line) in found[:MAX_REVIEW_FLAGS])
     return flags, len(found) - len(flags)
