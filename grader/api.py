@@ -18,6 +18,7 @@ from grader.course.folder import (UsageError, choose_language, course, default_s
                                   select_tasks)
 from grader.engine.grading import DEFAULT_TIMEOUT_S, grade_submission
 from grader.engine.load import SubmissionError
+from grader.reports.render import heading
 from grader.reports.similarity_page import write_similarity
 from grader.results import Report
 from grader.spec import assignment_names
@@ -100,5 +101,6 @@ def similarity(assignment: str, origins: Iterable[Path], out: Path, *, root: Pat
                                    threshold=threshold)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return analysis, write_similarity(out, analysis, assignment, language, anonymous)
+    title = heading(assignment, i18n.text(open_assignment(assignment, 0, root).title), language)
+    return analysis, write_similarity(out, analysis, title, language, anonymous)
 

@@ -24,7 +24,7 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 # The test tiers: `pytest -m "not slow"` is the everyday one. Slow is whatever grades whole
 # submissions, runs the reference or runs the `grade` command: every test that uses one of these
 # fixtures, and those marked in their file (`pytestmark`, `@pytest.mark.slow`).
-SLOW_FIXTURES = {"grade", "graded", "batch_graded", "wrong_reports", "handout", "public_folder"}
+SLOW_FIXTURES = {"grade", "graded", "wrong_reports", "handout", "public_folder"}
 
 
 def pytest_collection_modifyitems(items):

@@ -23,15 +23,29 @@ pytestmark = pytest.mark.slow  # end to end: whole gradings, batches, handouts o
 GRADE = str(Path(sys.executable).with_name("grade"))
 
 
+def one_of_each_outcome(assignment: str) -> list[str]:
+    """The correct submissions of `assignment` in tests/, and for each set of statuses its mutants
+    end in (partial, failed, forbidden, ...), the first mutant that ends so. Every submission is
+    graded alone (`test_wrong_submissions`) and in the handout (`test_handout`); a batch runs the
+    same grading in spawned processes, two at a time, so one of each kind shows it agrees."""
+    kinds = {frozenset(status for status, _ in expected.values()): name
+             for a, name, expected in reversed(BUGGY) if a == assignment}
+    return [name for a, name in CORRECT if a == assignment] + sorted(kinds.values())
+
+
 @pytest.mark.parametrize("assignment", assignment_names(ROOT))
-def test_a_batch_scores_every_submission_as_single_grading_does(graded, batch_graded, assignment):
-    names = [name for a, name in CORRECT if a == assignment] + [name for a, name, _ in BUGGY if a == assignment]
-    results = batch_graded(assignment)
+def test_a_batch_scores_each_kind_of_submission_as_single_grading_does(graded, tmp_path, assignment):
+    names = one_of_each_outcome(assignment)
+    assert len(names) >= 3  # a correct one and at least two kinds of mistake
+    folder = class_of(tmp_path / "class", assignment, names)
+    results = {entry.student: entry.report  # as a course grades a class: in its language, Russian
+               for entry in batch.grade_batch(assignment, [folder], tmp_path / "results", jobs=2, seed=0, root=ROOT)}
     assert sorted(results) == sorted(names)
     for name in names:
         alone, together = graded(assignment, name), results[name]
         assert together.score == alone.score, name
         assert [(t.name, t.status, t.score) for t in together.tasks] == [(t.name, t.status, t.score) for t in alone.tasks]
+        assert [said(t.problem, "en") for t in together.tasks] == [said(t.problem, "en") for t in alone.tasks]
         assert together.sha256 == alone.sha256 and together.seed == alone.seed == 0
         assert (together.environment.language, alone.environment.language) == ("ru", "en")  # course's, reader's
 

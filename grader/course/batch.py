@@ -28,7 +28,7 @@ from grader.engine.load import Submission, SubmissionError, find
 from grader.i18n import Message, ReaderError, message, say
 from grader.reports import classbook
 from grader.reports.classbook import Graded
-from grader.reports.render import write_report
+from grader.reports.render import heading, write_report
 from grader.results import Report
 from grader.spec import Assignment
 
@@ -217,7 +217,8 @@ def write_outputs(results: Path, graded: list[Graded], language: str | None = No
         sheet = moodle.worksheet_csv(graded, worksheet, options.moodle_language, comments, options.anonymous)
     except ReaderError as error:  # e.g. Moodle's maximum grade is not the assignment's
         raise folder.UsageError.of(error) from None
-    title = graded[0].report.assignment if graded else say(language, "no submissions")
+    title = heading(graded[0].report.assignment, graded[0].report.title, language) if graded \
+        else say(language, "no submissions")
     written = [gradebook.write_gradebook(results / "gradebook.csv", graded, options.anonymous, similar)]
     for entry in graded:
         feedback.write_feedback(results / "feedback", entry, options.anonymous, language)

@@ -74,7 +74,7 @@ class Verdict:
     """One check's outcome under construction."""
 
     passed: bool
-    message: Message = field(default_factory=lambda: plain(""))
+    message: Message | None = None  # why it failed; a passed check says nothing
     diagnosis: str | None = None
     # CheckResult's expected, got, wrong and values_at, for a small wrong tensor
     values: dict[str, Any] = field(default_factory=dict)
@@ -230,7 +230,7 @@ def _whole_variant(task: Task, case: Case, expected: ReferenceCase, got: Any, de
         return _judge_value(task, case, ReferenceCase(expected=value), got, device).passed \
             and not agree(value, right)
     same = [variant for variant, value in _matching_variants(task, expected, explains)]
-    if not same:
+    if not same or verdict.message is None:  # (a failed verdict always says why)
         return verdict
     return dataclasses.replace(_diagnosed(verdict.message, same), values=verdict.values)
 

@@ -68,7 +68,7 @@ def judge_task(task_run: TaskRun, findings: list[forbidden.Finding], timeout: fl
             name = case.name if case.hidden is False else f"hidden case {index + 1}"
             label = i18n.name(case.name) if case.hidden is False else \
                 i18n.message("hidden case {number}", number=index + 1)
-            message, call = verdict.message, None
+            message, call = verdict.message or "", None
             if not verdict.passed and not case.hidden:
                 shown = compare.describe_call(task, case)  # a spec's own words (call=) translated like a name
                 call = None if shown == case.name else i18n.name(shown)

@@ -269,10 +269,14 @@ def text(report: Report, colour: bool = False, columns: int | None = None, verbo
     return "\n".join(out) + "\n"
 
 
+def heading(assignment: str, title: Said, language: str) -> str:
+    """The assignment as headings name it: `assignment1 (Convolution)`."""
+    title = said(title, language)
+    return f"{clean(assignment)} ({clean(title)})" if title else clean(assignment)
+
+
 def _heading(report: Report, language: str | None = None) -> str:
-    """The assignment as a report's heading names it: `assignment1 (Convolution)`."""
-    title = said(report.title, language or report.environment.language)
-    return f"{clean(report.assignment)} ({clean(title)})" if title else clean(report.assignment)
+    return heading(report.assignment, report.title, language or report.environment.language)
 
 
 def markdown(report: Report, handback: Handback = Handback(), language: str | None = None) -> str:
