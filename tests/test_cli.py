@@ -166,3 +166,18 @@ def test_errors_and_forbidden_calls_in_a_helper_module_point_at_the_helper_s_lin
     assert "tools/helper.py:9" in (str(conv1d.problem) or ""), str(conv1d.problem)
     assert any(str(check.message) == "called forbidden torch.nn.functional.conv1d at tools/helper.py:9"
                for check in conv1d.checks), conv1d.checks[0].message
+
+
+def test_a_forbidden_call_in_a_notebook_points_at_the_cell(tmp_path):
+    from grader import api
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# conv1d"), nbformat.v4.new_code_cell("import torch.nn.functional as F"),
+        nbformat.v4.new_code_cell("def pad(input, padding, value=0.0):\n    raise NotImplementedError\n\n\n"
+                                  "def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):\n"
+                                  "    found = getattr(F, 'conv' + '1d')  # a name the scanner cannot read\n"
+                                  "    return found(input, weight, bias, stride, padding, dilation, groups)\n")])
+    nbformat.write(notebook, str(tmp_path / "work.ipynb"))
+    report = api.grade("assignment1", tmp_path / "work.ipynb", tasks=["conv1d"], root=ROOT, device="cpu", language="en")
+    (conv1d,) = report.tasks
+    assert conv1d.status == "forbidden" and conv1d.score == 0
+    assert str(conv1d.problem) == "called forbidden torch.nn.functional.conv1d at work.ipynb code cell 2, line 7"
