@@ -130,19 +130,20 @@ def judge(task: Task, case: Case, expected: ReferenceCase | None, got: CaseReply
     return verdict
 
 
-def where_raised(raised: Raised, place: Callable[[str, int], Message] = spot) -> Message | None:
-    """Where the failing line is, from the place the child sent as data (`run._exception`'s
-    "at": file, line, function, code): "helper.py:5 in broken: return x[0]"; at the module's top
-    level, "helper.py:5: import torchvision". None where the child named no place in the
-    student's files."""
-    at = raised.at
-    if not at:
-        return None
-    file, line, function, code = at
+def at_failing_line(raised: Raised, place: Callable[[str, int], Message] = spot) -> Message | str:
+    """Where the failing line is, to end a message with, from the place the child sent as data
+    (`run._exception`'s "at": file, line, function, code): " at helper.py:5 in broken: return
+    x[0]"; at the module's top level, " at helper.py:5: import torchvision". Nothing where the
+    child named no place in the student's files."""
+    if not raised.at:
+        return ""
+    file, line, function, code = raised.at
     line_at = place(file, line)
     if function is None or function == "<module>":
-        return plain("{place}: {code}", place=line_at, code=code)
-    return message("{place} in {function}: {code}", place=line_at, function=function, code=code)
+        shown = plain("{place}: {code}", place=line_at, code=code)
+    else:
+        shown = message("{place} in {function}: {code}", place=line_at, function=function, code=code)
+    return plain(" {at}", at=message("at {place}", place=shown))
 
 
 def said(error: Raised, limit: int | None = None) -> Message:
@@ -155,8 +156,7 @@ def said(error: Raised, limit: int | None = None) -> Message:
 
 
 def _judge_exception(task: Task, raised: Raised, place: Callable[[str, int], Message] = spot) -> Verdict:
-    line_at = where_raised(raised, place)
-    where = plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
+    where = at_failing_line(raised, place)
     if raised.type == "NotImplementedError" or (task.call == "mapping" and raised.type == "KeyError"):
         return Verdict(False, message("not implemented"), "not_implemented")
     if _out_of_memory(raised):

@@ -24,6 +24,7 @@ from grader.engine.wire import MAX_MESSAGE, MAX_TEXT, decode
 from grader.i18n import Message
 
 MAX_CASE = 10**6  # a case index, or an input's number among a case's tensors
+MAX_LINE = 10**9  # a line number in the student's files
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _exception(error: Any) -> Raised | None:
             and isinstance(error.get("mro"), list) and all(isinstance(name, str) for name in error["mro"])):
         raise ValueError("bad exception")
     at = error.get("at")
-    if at is not None and not (isinstance(at, list) and len(at) == 4 and isinstance(at[0], str) and _is_index(at[1], 10**9)
+    if at is not None and not (isinstance(at, list) and len(at) == 4 and isinstance(at[0], str) and _is_index(at[1], MAX_LINE)
                                and isinstance(at[2], (str, type(None))) and isinstance(at[3], str)):
         raise ValueError("bad place")
     return Raised(_text(error["type"], MAX_MESSAGE), tuple(name[:200] for name in error["mro"][:64]),
@@ -202,4 +203,4 @@ def _is_index(number: Any, limit: int) -> bool:
 def _is_call(call: Any) -> bool:
     """[api, file, line] as `run` sends a tripwire's `forbidden.Finding`; file null where it has no place."""
     return (isinstance(call, (list, tuple)) and len(call) == 3 and isinstance(call[0], str)
-            and isinstance(call[1], (str, type(None))) and _is_index(call[2], 10**9))
+            and isinstance(call[1], (str, type(None))) and _is_index(call[2], MAX_LINE))

@@ -108,10 +108,9 @@ def _why_stopped(header: TaskHeader | None, outcome: sandbox.Outcome, timeout: f
                             use=compare.forbidden_use(header.forbidden[0], place)) if header.forbidden
                     else message("importing your file called a forbidden API"))
             return ("forbidden_api", said, "forbidden")
-        line_at = compare.where_raised(error, place)
-        where = i18n.plain(" {at}", at=message("at {place}", place=line_at)) if line_at else ""
-        return ("import_error", message("your file failed to import: {type}: {message}{where}",
-                                        type=error.type, message=compare.said(error), where=where), "error")
+        return ("import_error", message("your file failed to import: {type}: {message}{where}", type=error.type,
+                                        message=compare.said(error), where=compare.at_failing_line(error, place)),
+                "error")
     if outcome.wall_clock:  # CPU time left, but the backstop for code that sleeps or waits passed
         seconds = number(sandbox.keeper.wall_backstop(timeout), "g")
         if not header:

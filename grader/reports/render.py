@@ -192,7 +192,7 @@ def _review_lines(report: Report, verbose: bool = False, language: str | None = 
     language = language or report.environment.language
     lines = [clean(f"{said(flag.where, language)}: {said(flag.what, language)}: {flag.line}") for flag in shown]
     if report.review_count > len(shown):
-        lines.append(say_n(language or report.environment.language, "... and {count} more", "... and {count} more",
+        lines.append(say_n(language, "... and {count} more", "... and {count} more",
                            report.review_count - len(shown)))
     return lines
 
